@@ -1,0 +1,118 @@
+"""Metrics for a set of verdicts: one definition for `aiic evaluate`, training and the card.
+
+Labels: 1 = fake (the positive class), 0 = real.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import confusion_matrix, roc_auc_score, roc_curve
+
+from .classifier import Classifier, Verdict
+from .datasets import LabelledImage
+
+
+def expected_calibration_error(y_true: np.ndarray, prob: np.ndarray, bins: int = 10) -> float:
+    """ECE of P(fake) over equal-width bins: Σ (n_bin/n) · |mean(y) − mean(p)|."""
+    y_true = np.asarray(y_true, dtype=float)
+    prob = np.asarray(prob, dtype=float)
+    if len(prob) == 0:
+        return float("nan")
+    index = np.minimum((prob * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        in_bin = index == b
+        if in_bin.any():
+            total += in_bin.sum() / len(prob) * abs(y_true[in_bin].mean() - prob[in_bin].mean())
+    return float(total)
+
+
+def roc_threshold(y_true: np.ndarray, prob: np.ndarray) -> float:
+    """Threshold that maximises Youden's J (TPR − FPR) on the ROC curve."""
+    fpr, tpr, thresholds = roc_curve(y_true, prob)
+    finite = np.isfinite(thresholds)
+    best = np.argmax((tpr - fpr)[finite])
+    return float(np.clip(thresholds[finite][best], 0.0, 1.0))
+
+
+def binary_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: float) -> dict[str, Any]:
+    """n, accuracy, balanced accuracy, precision, recall, AUC, ECE, TPR, TNR, confusion matrix.
+
+    A rate whose denominator is zero (e.g. recall on a set with no fakes) is None, as is the
+    AUC when one class is absent.
+    """
+    y_true = np.asarray(y_true, dtype=int)
+    prob = np.asarray(prob, dtype=float)
+    y_pred = (prob >= threshold).astype(int)
+    tn, fp, fn, tp = (int(v) for v in confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel())
+
+    def ratio(num: int, den: int) -> float | None:
+        return num / den if den else None
+
+    tpr, tnr = ratio(tp, tp + fn), ratio(tn, tn + fp)
+    both_classes = len(np.unique(y_true)) == 2
+    return {
+        "n": int(len(y_true)),
+        "accuracy": ratio(tp + tn, len(y_true)),
+        "balanced_accuracy": (tpr + tnr) / 2 if both_classes else None,
+        "precision": ratio(tp, tp + fp),
+        "recall": tpr,
+        "auc": float(roc_auc_score(y_true, prob)) if both_classes else None,
+        "ece": expected_calibration_error(y_true, prob) if len(y_true) else None,
+        "true_positive_rate": tpr,
+        "true_negative_rate": tnr,
+        "confusion_matrix": {"tn": tn, "fp": fp, "fn": fn, "tp": tp},
+    }
+
+
+def metrics_by_source(
+    y_true: np.ndarray, prob: np.ndarray, sources: list[str], threshold: float
+) -> dict[str, Any]:
+    """{"overall": metrics, "by_source": {source: metrics}}."""
+    y_true, prob, source_array = np.asarray(y_true), np.asarray(prob), np.asarray(sources)
+    return {
+        "overall": binary_metrics(y_true, prob, threshold),
+        "by_source": {
+            source: binary_metrics(y_true[source_array == source], prob[source_array == source],
+                                   threshold)
+            for source in sorted(set(sources))
+        },
+    }
+
+
+@dataclass
+class Predictions:
+    """P(fake) for the images that decoded, and the errors of those that did not."""
+
+    targets: np.ndarray
+    probabilities: np.ndarray
+    sources: list[str]
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    def report(self, threshold: float) -> dict[str, Any]:
+        return metrics_by_source(self.targets, self.probabilities, self.sources, threshold)
+
+
+def predict_items(
+    classifier: Classifier,
+    items: Sequence[LabelledImage],
+    on_each: Callable[[], object] | None = None,
+) -> Predictions:
+    """Classify labelled images the way `aiic classify` does (same decoding, same batches)."""
+    by_path = {item.path: item for item in items}
+    targets, probabilities, sources, errors = [], [], [], []
+    for path, result in classifier.classify_files(by_path):
+        if on_each:
+            on_each()
+        if isinstance(result, Verdict):
+            targets.append(by_path[path].target)
+            probabilities.append(result.probability)
+            sources.append(by_path[path].source)
+        else:
+            errors.append({"path": str(path), "error": str(result)})
+    return Predictions(np.array(targets, dtype=int), np.array(probabilities, dtype=float),
+                       sources, errors)
