@@ -1,0 +1,63 @@
+"""Model builders. Preprocessing (scaling) and augmentation are layers inside the model, so a
+saved model carries them and serving cannot drift from training (keras-io's pattern).
+Augmentation layers are identity at inference, so exports contain only the network."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+
+def seed_augmentation(seed: int | None = None) -> keras.Sequential:
+    """The seed app's augmentation: flips, small rotations and zooms."""
+    return keras.Sequential(
+        [
+            layers.RandomFlip("horizontal", seed=seed),
+            layers.RandomRotation(0.1, seed=seed),
+            layers.RandomZoom(0.1, seed=seed),
+        ],
+        name="augmentation",
+    )
+
+
+def build_seed_model(
+    input_size: int = 32, hidden_units: int = 128, dropout: float = 0.25, seed: int | None = None
+) -> keras.Model:
+    """The seed network: three Conv2D blocks (16, 32, 64 filters), each followed by
+    MaxPooling2D and BatchNormalization; Dropout 0.25; Flatten; a hidden Dense; a sigmoid unit
+    giving P(fake). Inputs are uint8-range RGB; `Rescaling` maps them to [0, 1]."""
+    inputs = keras.Input((input_size, input_size, 3), name="image")
+    x = layers.Rescaling(1.0 / 255, name="rescale")(inputs)
+    x = seed_augmentation(seed)(x)
+    for filters in (16, 32, 64):
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+        x = layers.MaxPooling2D()(x)
+        x = layers.BatchNormalization()(x)
+    x = layers.Dropout(dropout)(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(hidden_units, activation="relu")(x)
+    outputs = layers.Dense(1, activation="sigmoid", name="p_fake")(x)
+    return keras.Model(inputs, outputs, name="seed_cnn")
+
+
+def compile_model(model: keras.Model, learning_rate: float) -> keras.Model:
+    """Adam + binary cross-entropy with the seed's metrics."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss=keras.losses.BinaryCrossentropy(),
+        metrics=[
+            keras.metrics.BinaryAccuracy(name="accuracy"),
+            keras.metrics.Precision(name="precision"),
+            keras.metrics.Recall(name="recall"),
+            keras.metrics.AUC(name="auc"),
+        ],
+    )
+    return model
+
+
+def unfreeze_all(model: keras.Model) -> keras.Model:
+    """Fine-tuning (seed §6): every layer trainable again, before a low-learning-rate run."""
+    model.trainable = True
+    for layer in model.layers:
+        layer.trainable = True
+    return model

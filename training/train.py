@@ -1,0 +1,198 @@
+"""Train the classifier end to end: data → model → fit → export → evaluate → model card.
+
+    python -m training.train --data ../shared/data --out model
+    aiic train --data ../shared/data --out model            # the same
+
+writes into `--out`: `<name>.keras` (canonical), `<name>.tflite` (what the app runs),
+`<name>.card.json`, and `<name>.history.png`, `<name>.roc.png`, `<name>.confusion.png`.
+Runs are seeded and repeatable on the CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import PIL
+import tensorflow as tf
+
+import ai_image_classifier
+from ai_image_classifier.classifier import MODEL_NAME, Classifier, LiteRTBackend
+from ai_image_classifier.evaluation import predict_items, roc_threshold
+
+from .callbacks import CustomEarlyStopping
+from .data import load_arrays, make_dataset, split_counts, split_items
+from .evaluate import plot_confusion, plot_history, plot_roc, rounded
+from .export import export_tflite, parity
+from .models import build_seed_model, compile_model, unfreeze_all
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="aiic train", description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                        help="folder with manifest.csv, or with real/ and fake/ sub-folders")
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "model")
+    parser.add_argument("--name", default=MODEL_NAME, help="file name stem of the outputs")
+    parser.add_argument("--image-size", type=int, default=32)
+    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--learning-rate", type=float, default=None,
+                        help="default 1e-3, or 1e-5 with --fine-tune")
+    parser.add_argument("--patience", type=int, default=10,
+                        help="epochs without val-loss improvement before stopping")
+    parser.add_argument("--target-accuracy", type=float, default=0.93,
+                        help="stop once val accuracy reaches this (the seed's rule)")
+    parser.add_argument("--fine-tune", type=Path, metavar="MODEL",
+                        help="continue training this .keras model with every layer unfrozen")
+    parser.add_argument("--seed", type=int, default=42)
+    return parser.parse_args(argv)
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def fit(args: argparse.Namespace, model: keras.Model, train, val) -> dict[str, Any]:
+    """Fit with both stopping rules; returns the history and how training ended."""
+    target_stop = CustomEarlyStopping(args.target_accuracy)
+    patience_stop = keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=args.patience, restore_best_weights=True)
+    started = time.perf_counter()
+    history = model.fit(
+        make_dataset(train, args.batch_size, shuffle=True, seed=args.seed),
+        validation_data=make_dataset(val, args.batch_size, shuffle=False, seed=args.seed),
+        epochs=args.epochs,
+        callbacks=[target_stop, patience_stop],
+        shuffle=False,  # the tf.data pipeline already reshuffles each epoch
+        verbose=2,
+    )
+    seconds = time.perf_counter() - started
+    epochs_run = len(history.history["loss"])
+    if target_stop.stopped_epoch is not None:
+        stopped_by = f"val accuracy reached {args.target_accuracy}"
+    elif patience_stop.stopped_epoch:
+        stopped_by = f"no val-loss improvement for {args.patience} epochs (best weights restored)"
+    else:
+        stopped_by = "epoch limit"
+    return {
+        "history": history.history,
+        "epochs_run": epochs_run,
+        "stopped_by": stopped_by,
+        "seconds": round(seconds, 1),
+        "train_images_per_second": round(epochs_run * len(train.targets) / seconds, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    learning_rate = args.learning_rate or (1e-5 if args.fine_tune else 1e-3)
+    keras.utils.set_random_seed(args.seed)
+    tf.config.experimental.enable_op_determinism()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    def out_file(suffix: str) -> Path:
+        return args.out / f"{args.name}{suffix}"
+
+    # 1. Data, decoded by the runtime's own preprocessing.
+    splits = split_items(args.data, args.seed)
+    if not splits["train"] or not splits["val"]:
+        print(f"aiic train: {args.data} has no train or val images")
+        return 2
+    image_size = args.image_size
+    if args.fine_tune:
+        model = unfreeze_all(keras.saving.load_model(args.fine_tune, compile=False))
+        image_size = int(model.input_shape[1])
+    else:
+        model = build_seed_model(image_size, seed=args.seed)
+    train = load_arrays(splits["train"], image_size)
+    val = load_arrays(splits["val"], image_size)
+    print(f"train {len(train.targets)}  val {len(val.targets)}  test {len(splits['test'])}"
+          f"  at {image_size}px")
+
+    # 2. Fit.
+    compile_model(model, learning_rate)
+    run = fit(args, model, train, val)
+
+    # 3. Save, export, and check that the export gives the same probabilities.
+    keras_path = out_file(".keras")
+    model.save(keras_path)
+    tflite_path = export_tflite(model, out_file(".tflite"))
+    max_diff = parity(model, tflite_path, val.images[:64])
+    if max_diff > 1e-5:
+        raise RuntimeError(f"LiteRT export disagrees with Keras by {max_diff:.2e}")
+
+    # 4. Threshold on val, metrics on val and test, through the app's own classification path.
+    exported = Classifier(LiteRTBackend(tflite_path))
+    val_predictions = predict_items(exported, splits["val"])
+    threshold = roc_threshold(val_predictions.targets, val_predictions.probabilities)
+    metrics = {"val": val_predictions.report(threshold)}
+    if splits["test"]:
+        test_predictions = predict_items(exported, splits["test"])
+        metrics["test"] = test_predictions.report(threshold)
+        plot_roc(test_predictions, threshold, out_file(".roc.png"))
+        plot_confusion(test_predictions, threshold, out_file(".confusion.png"))
+    plot_history(run["history"], out_file(".history.png"))
+
+    # 5. The model card.
+    card = {
+        "name": args.name,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "app_version": ai_image_classifier.__version__,
+        "architecture": model.name,
+        "input_size": image_size,
+        "input": "RGB, uint8 range 0..255 (scaled inside the model); resized by "
+                 "ai_image_classifier.imaging.to_model_input",
+        "parameters": int(model.count_params()),
+        "output": "P(fake); label fake when P >= threshold",
+        "threshold": threshold,
+        "threshold_method": "maximum of Youden's J (TPR - FPR) on the val ROC curve",
+        "data": {
+            "dir": os.path.relpath(args.data.resolve(), PROJECT_ROOT),
+            "sources": sorted({i.source for i in splits["train"]}),
+            "split_counts": split_counts(splits),
+        },
+        "training": {
+            "fine_tuned_from": str(args.fine_tune) if args.fine_tune else None,
+            "seed": args.seed,
+            "epochs_max": args.epochs,
+            "batch_size": args.batch_size,
+            "learning_rate": learning_rate,
+            "patience": args.patience,
+            "target_accuracy": args.target_accuracy,
+            "augmentation": "RandomFlip(horizontal), RandomRotation(0.1), RandomZoom(0.1)",
+            **{k: v for k, v in run.items() if k != "history"},
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        },
+        "metrics": rounded(metrics),
+        "litert_max_abs_diff": max_diff,
+        "libraries": {"tensorflow": tf.__version__, "keras": keras.__version__,
+                      "numpy": np.__version__, "pillow": PIL.__version__,
+                      "python": platform.python_version()},
+        "files": {path.suffix[1:]: {"name": path.name, "sha256": sha256_of(path),
+                                    "bytes": path.stat().st_size}
+                  for path in (keras_path, tflite_path)},
+    }
+    card_path = out_file(".card.json")
+    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    summary = metrics.get("test", metrics["val"])
+    print(f"threshold {threshold:.3f}; "
+          + "; ".join(f"{s}: acc {m['accuracy']:.3f}" for s, m in summary["by_source"].items())
+          + f"; overall acc {summary['overall']['accuracy']:.3f}")
+    print(f"wrote {keras_path}, {tflite_path.name}, {card_path.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
