@@ -1,0 +1,27 @@
+# Everyday commands. Each target creates .venv/ first when needed (Python 3.11).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup run test lint bench train
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-train.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+run: setup  ## start the app
+	$(BIN)/python app.py
+
+test: setup  ## the whole test suite (GUI tests need Xvfb; .ci/run installs it)
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m pytest
+
+bench: setup  ## speed benchmarks; ratios against baselines measured in the same run
+	$(BIN)/python bench/bench_runtime.py
+
+train: setup  ## retrain the bundled model from ../shared/data (about 3 minutes on 2 CPUs)
+	$(BIN)/python -m training.train

@@ -1,0 +1,116 @@
+"""Runtime speed, each number next to a baseline measured in the same run.
+
+    .venv/bin/python bench/bench_runtime.py [--repeat 5]
+
+1. process start → first verdict: LiteRT export vs the Keras model (TensorFlow import);
+2. one 12 MP JPEG → verdict: JPEG draft decoding vs a full decode;
+3. folder scan throughput: batches of 32 vs one image at a time;
+4. training throughput of the seed network (images/s, one epoch after a warm-up epoch).
+Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ai_image_classifier.classifier import Classifier, bundled_model_dir  # noqa: E402
+from ai_image_classifier.imaging import load_rgb  # noqa: E402
+
+FIRST_VERDICT = (
+    "from ai_image_classifier.classifier import Classifier;"
+    "Classifier.load({model!r}).classify_file({image!r})"
+)
+
+
+def median_seconds(action: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def photo(path: Path, width: int, height: int, seed: int = 0) -> Path:
+    """A photo-like JPEG: smooth gradients plus sensor-like noise (compresses like a photo)."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = np.stack([x / width * 200, y / height * 200, (x + y) / (width + height) * 255], -1)
+    noisy = base + rng.normal(0, 12, base.shape).astype(np.float32)
+    Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)).save(path, quality=90)
+    return path
+
+
+def row(name: str, value: str, baseline: str, ratio: float) -> str:
+    return f"| {name} | {value} | {baseline} | {ratio:.1f}× |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    model_dir = bundled_model_dir()
+    fast_model = model_dir / "ai_imageclassifier.tflite"
+    keras_model = model_dir / "ai_imageclassifier.keras"
+    lines = ["| measurement | ours | baseline | speed-up |", "|---|---|---|---|"]
+
+    with tempfile.TemporaryDirectory() as temp:
+        temp_dir = Path(temp)
+        big = photo(temp_dir / "12mp.jpg", 4000, 3000)
+
+        def first_verdict(model: Path) -> float:
+            code = FIRST_VERDICT.format(model=str(model), image=str(big))
+            return median_seconds(
+                lambda: subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
+                                       capture_output=True),
+                max(3, args.repeat // 2))
+
+        fast, slow = first_verdict(fast_model), first_verdict(keras_model)
+        lines.append(row("process start → first verdict (12 MP JPEG)", f"{fast:.2f} s LiteRT",
+                         f"{slow:.2f} s Keras", slow / fast))
+
+        classifier = Classifier.load(fast_model)
+        classifier.classify_file(big)  # warm up
+        draft = median_seconds(lambda: classifier.classify_file(big), args.repeat)
+        full = median_seconds(lambda: classifier.classify_image(load_rgb(big)), args.repeat)
+        lines.append(row("12 MP JPEG → verdict, warm", f"{draft * 1000:.0f} ms draft decode",
+                         f"{full * 1000:.0f} ms full decode", full / draft))
+
+        folder = temp_dir / "folder"
+        folder.mkdir()
+        files = [photo(folder / f"{i:03d}.jpg", 256, 256, seed=i) for i in range(200)]
+        batched = median_seconds(lambda: list(classifier.classify_files(files, 32)), 3)
+        single = median_seconds(lambda: list(classifier.classify_files(files, 1)), 3)
+        lines.append(row("folder scan, 200 × 256 px JPEG", f"{len(files) / batched:.0f} img/s "
+                         "(batch 32)", f"{len(files) / single:.0f} img/s (batch 1)",
+                         single / batched))
+
+    from training.models import build_seed_model, compile_model
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (4096, 32, 32, 3)).astype(np.float32)
+    targets = rng.integers(0, 2, 4096).astype(np.float32)
+    model = compile_model(build_seed_model(32), 1e-3)
+    model.fit(images, targets, batch_size=32, epochs=1, verbose=0)
+    seconds = median_seconds(
+        lambda: model.fit(images, targets, batch_size=32, epochs=1, verbose=0), 1)
+    lines.append(f"| seed network training, 32 px, batch 32 | {len(images) / seconds:.0f} img/s "
+                 "| – | – |")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

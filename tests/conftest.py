@@ -1,0 +1,72 @@
+"""Shared fixtures: synthetic images (no data set needed) and the optional shared data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def gradient(width: int = 64, height: int = 48) -> np.ndarray:
+    """A smooth RGB picture whose colours tell position, so orientation errors show."""
+    y, x = np.mgrid[0:height, 0:width]
+    return np.stack(
+        [x * 255 // max(width - 1, 1), y * 255 // max(height - 1, 1), np.full_like(x, 90)],
+        axis=-1,
+    ).astype(np.uint8)
+
+
+def write_face_folder(root: Path, per_class: int = 12, size: int = 40, seed: int = 0) -> Path:
+    """A tiny labelled set a network can learn: 'fake' images carry a bright square."""
+    rng = np.random.default_rng(seed)
+    for label in ("real", "fake"):
+        (root / label).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            pixels = rng.integers(40, 120, (size, size, 3), dtype=np.uint8)
+            if label == "fake":
+                pixels[size // 4 : size * 3 // 4, size // 4 : size * 3 // 4] = 240
+            Image.fromarray(pixels).save(root / label / f"{label}_{i}.jpg", quality=95)
+    return root
+
+
+@pytest.fixture
+def rgb_image() -> np.ndarray:
+    return gradient()
+
+
+@pytest.fixture
+def jpeg_file(tmp_path: Path, rgb_image: np.ndarray) -> Path:
+    path = tmp_path / "photo.jpg"
+    Image.fromarray(rgb_image).save(path, quality=95)
+    return path
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not (SHARED_DATA / "manifest.csv").is_file():
+        pytest.skip(f"needs the face data set at {SHARED_DATA} (present in CI)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Train the real pipeline for a few epochs on synthetic images; returns the .keras path.
+
+    This is the tiny training configuration CI runs: it exercises data loading, fitting,
+    export, threshold choice, evaluation and the model card end to end.
+    """
+    pytest.importorskip("tensorflow", reason="training needs requirements-train.txt")
+    from training.train import main as train_main
+
+    root = tmp_path_factory.mktemp("tiny")
+    data = write_face_folder(root / "data", per_class=20)
+    out = root / "model"
+    code = train_main(["--data", str(data), "--out", str(out), "--name", "tiny",
+                       "--epochs", "3", "--batch-size", "8", "--patience", "3"])
+    assert code == 0
+    return out / "tiny.keras"

@@ -1,0 +1,101 @@
+"""Loading models and turning pictures into verdicts."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from ai_image_classifier.classifier import (
+    LABEL_TEXT,
+    Classifier,
+    ModelLoadError,
+    Verdict,
+    bundled_model_dir,
+)
+from ai_image_classifier.imaging import ImageDecodeError
+
+from .conftest import write_face_folder
+
+
+def test_verdict_texts_are_the_seeds():
+    assert Verdict("real", 0.2, 0.5).text == "REAL IMAGE"
+    assert Verdict("fake", 0.8, 0.5).text == "IMAGE MIGHT BE AI-GENERATED OR EDITED"
+    assert Verdict("real", 0.2, 0.5).confidence == pytest.approx(0.8)
+    assert set(LABEL_TEXT) == {"real", "fake"}
+
+
+def test_missing_model_is_a_clear_error(tmp_path):
+    with pytest.raises(ModelLoadError, match="not found"):
+        Classifier.load(tmp_path / "none.tflite")
+
+
+@pytest.mark.parametrize("suffix", [".tflite", ".keras"])
+def test_corrupt_model_is_a_clear_error(tmp_path, suffix):
+    path = tmp_path / f"broken{suffix}"
+    path.write_bytes(b"this is not a model")
+    with pytest.raises(ModelLoadError, match="broken"):
+        Classifier.load(path)
+
+
+def test_unknown_model_type(tmp_path):
+    path = tmp_path / "model.onnx"
+    path.write_bytes(b"x")
+    with pytest.raises(ModelLoadError, match="unknown model type"):
+        Classifier.load(path)
+
+
+def test_threshold_comes_from_the_card(tiny_model):
+    import json
+
+    card = json.loads(tiny_model.with_suffix(".card.json").read_text())
+    classifier = Classifier.load(tiny_model.with_suffix(".tflite"))
+    assert classifier.threshold == card["threshold"]
+    assert classifier.verdict(card["threshold"]).label == "fake"
+    assert classifier.verdict(np.nextafter(card["threshold"], 0)).label == "real"
+
+
+def test_model_without_card_uses_half(tiny_model, tmp_path):
+    lone = shutil.copy(tiny_model.with_suffix(".tflite"), tmp_path / "lone.tflite")
+    assert Classifier.load(lone).threshold == 0.5
+
+
+def test_keras_and_litert_give_the_same_verdicts(tiny_model, tmp_path):
+    files = sorted(write_face_folder(tmp_path, per_class=3).rglob("*.jpg"))
+    fast = Classifier.load(tiny_model.with_suffix(".tflite"))
+    canonical = Classifier.load(tiny_model)
+    pairs = zip(fast.classify_files(files), canonical.classify_files(files), strict=True)
+    for (_, a), (_, b) in pairs:
+        assert abs(a.probability - b.probability) <= 1e-5
+
+
+def test_batch_keeps_order_and_reports_bad_files(tiny_model, tmp_path):
+    files = sorted(write_face_folder(tmp_path, per_class=3).rglob("*.jpg"))
+    bad = tmp_path / "bad.jpg"
+    bad.write_text("not an image")
+    paths = files[:2] + [bad] + files[2:]
+    classifier = Classifier.load(tiny_model.with_suffix(".tflite"))
+    results = list(classifier.classify_files(paths, batch_size=2))
+    assert [path for path, _ in results] == paths
+    assert isinstance(results[2][1], ImageDecodeError)
+    singles = [classifier.classify_file(p).probability for p in files]
+    batched = [r.probability for _, r in results if isinstance(r, Verdict)]
+    assert np.allclose(singles, batched, atol=1e-6)
+
+
+def test_classify_image_matches_classify_file_closely(tiny_model, jpeg_file, rgb_image):
+    from ai_image_classifier.imaging import load_rgb
+
+    classifier = Classifier.load(tiny_model.with_suffix(".tflite"))
+    from_file = classifier.classify_file(jpeg_file).probability
+    assert classifier.classify_image(load_rgb(jpeg_file)).probability == pytest.approx(from_file)
+
+
+def test_bundled_model_classifies(jpeg_file):
+    if not (bundled_model_dir() / "ai_imageclassifier.tflite").is_file():
+        pytest.fail("the bundled model is missing from model/")
+    classifier = Classifier.load()
+    verdict = classifier.classify_file(jpeg_file)
+    assert verdict.label in ("real", "fake") and 0.0 <= verdict.probability <= 1.0
+    assert classifier.threshold == classifier.card["threshold"]

@@ -1,0 +1,118 @@
+"""`aiic` end to end, in a subprocess as a user would run it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from .conftest import ROOT, write_face_folder
+
+
+def aiic(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ai_image_classifier", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    root = write_face_folder(tmp_path_factory.mktemp("cli") / "faces", per_class=4)
+    (root / "fake" / "broken.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    return root
+
+
+def test_classify_folder_json(folder, tiny_model):
+    model = str(tiny_model.with_suffix(".tflite"))
+    result = aiic("classify", str(folder), "--json", "--model", model)
+    assert result.returncode == 1  # one broken file
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 9
+    broken = [r for r in records if "error" in r]
+    assert len(broken) == 1 and broken[0]["path"].endswith("broken.jpg")
+    good = [r for r in records if "error" not in r]
+    assert all(r["label"] in ("real", "fake") and 0 <= r["probability"] <= 1 for r in good)
+    assert all(set(r) == {"path", "label", "probability", "threshold"} for r in good)
+
+
+def test_classify_one_file_text(folder, tiny_model):
+    image = folder / "real" / "real_0.jpg"
+    result = aiic("classify", str(image), "--model", str(tiny_model.with_suffix(".tflite")))
+    assert result.returncode == 0
+    assert "REAL IMAGE" in result.stdout or "AI-GENERATED" in result.stdout
+
+
+def test_classify_with_bundled_model_non_latin_path(tmp_path):
+    path = tmp_path / "фото.png"
+    Image.new("RGB", (50, 40), (200, 150, 100)).save(path)
+    result = aiic("classify", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["path"] == str(path)
+
+
+def test_classify_missing_model_message(tmp_path, folder):
+    result = aiic("classify", str(folder), "--model", str(tmp_path / "nothing.tflite"))
+    assert result.returncode != 0
+    assert "model file not found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_enhance_writes_and_refuses_overwrite(tmp_path):
+    source = tmp_path / "in.png"
+    Image.fromarray(np.full((30, 40, 3), 120, np.uint8)).save(source)
+    target = tmp_path / "out.jpg"
+    first = aiic("enhance", str(source), "-o", str(target))
+    assert first.returncode == 0, first.stderr
+    assert Image.open(target).size == (80, 60)
+    before = target.read_bytes()
+    second = aiic("enhance", str(source), "-o", str(target), "--scale", "1")
+    assert second.returncode == 1 and "--overwrite" in second.stderr
+    assert target.read_bytes() == before
+    third = aiic("enhance", str(source), "-o", str(target), "--scale", "1", "--overwrite")
+    assert third.returncode == 0 and Image.open(target).size == (40, 30)
+
+
+def test_enhance_never_writes_over_input(tmp_path):
+    source = tmp_path / "in.png"
+    Image.new("RGB", (10, 10)).save(source)
+    before = source.read_bytes()
+    result = aiic("enhance", str(source), "-o", str(source), "--overwrite")
+    assert result.returncode == 2 and source.read_bytes() == before
+
+
+def test_enhance_bad_input(tmp_path):
+    source = tmp_path / "in.png"
+    source.write_text("nope")
+    result = aiic("enhance", str(source), "-o", str(tmp_path / "o.png"))
+    assert result.returncode == 1 and "not an image" in result.stderr
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_evaluate_folder_json(tmp_path, tiny_model):
+    data = write_face_folder(tmp_path / "eval", per_class=5, seed=3)
+    result = aiic("evaluate", "--data", str(data), "--json",
+                  "--model", str(tiny_model.with_suffix(".tflite")))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    keys = {"n", "accuracy", "balanced_accuracy", "precision", "recall", "auc", "ece",
+            "true_positive_rate", "true_negative_rate"}
+    assert keys <= set(report["overall"]) and report["overall"]["n"] == 10
+    assert set(report["by_source"]) == {"eval"}
+
+
+def test_evaluate_reproduces_bundled_card(shared_data):
+    card = json.loads((ROOT / "model" / "ai_imageclassifier.card.json").read_text())
+    result = aiic("evaluate", "--data", str(shared_data), "--split", "test", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    expected = card["metrics"]["test"]
+    for scope in ("overall", *expected["by_source"]):
+        got = report["overall"] if scope == "overall" else report["by_source"][scope]
+        want = expected["overall"] if scope == "overall" else expected["by_source"][scope]
+        assert got["n"] == want["n"]
+        for key in ("accuracy", "balanced_accuracy", "auc", "ece", "precision", "recall"):
+            assert got[key] == pytest.approx(want[key], abs=1e-4), (scope, key)

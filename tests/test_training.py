@@ -1,0 +1,88 @@
+"""The training package: the seed architecture, stopping rules, and a tiny end-to-end run."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras", reason="training needs requirements-train.txt")
+
+from ai_image_classifier.classifier import KerasBackend, LiteRTBackend  # noqa: E402
+from training.callbacks import CustomEarlyStopping  # noqa: E402
+from training.data import split_items  # noqa: E402
+from training.models import build_seed_model  # noqa: E402
+from training.train import main as train_main  # noqa: E402
+
+from .conftest import write_face_folder  # noqa: E402
+
+
+def test_seed_model_matches_the_seed_spec():
+    model = build_seed_model(32)
+    assert model.input_shape == (None, 32, 32, 3)
+    assert model.output_shape == (None, 1)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds[:3] == ["InputLayer", "Rescaling", "Sequential"]  # scale, then augmentation
+    assert kinds[3:] == ["Conv2D", "MaxPooling2D", "BatchNormalization"] * 3 + [
+        "Dropout", "Flatten", "Dense", "Dense"]
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [c.filters for c in convs] == [16, 32, 64]
+    assert model.get_layer("p_fake").activation.__name__ == "sigmoid"
+    dropout = next(layer for layer in model.layers if isinstance(layer, keras.layers.Dropout))
+    assert dropout.rate == 0.25
+    augment = [type(layer).__name__ for layer in model.get_layer("augmentation").layers]
+    assert augment == ["RandomFlip", "RandomRotation", "RandomZoom"]
+
+
+def test_rescaling_is_inside_the_model():
+    model = build_seed_model(32)
+    assert model.get_layer("rescale").scale == pytest.approx(1 / 255)
+
+
+@pytest.mark.parametrize(("value", "stops"), [(0.9299, False), (0.93, True), (0.97, True)])
+def test_custom_early_stopping_stops_at_target(value, stops):
+    callback = CustomEarlyStopping(target=0.93)
+    callback.set_model(build_seed_model(32))
+    callback.model.stop_training = False
+    callback.on_epoch_end(0, {"val_accuracy": value})
+    assert callback.model.stop_training is stops
+
+
+def test_folder_split_is_seeded_70_20_10(tmp_path):
+    data = write_face_folder(tmp_path, per_class=20)
+    first, again = split_items(data, seed=1), split_items(data, seed=1)
+    assert [len(first[s]) for s in ("train", "val", "test")] == [28, 8, 4]
+    assert first == again
+    assert split_items(data, seed=2)["train"] != first["train"]
+
+
+def test_tiny_training_writes_model_card_and_export(tiny_model):
+    out = tiny_model.parent
+    for suffix in (".tflite", ".card.json", ".history.png", ".roc.png", ".confusion.png"):
+        assert (out / f"tiny{suffix}").stat().st_size > 0
+    card = json.loads((out / "tiny.card.json").read_text())
+    assert card["input_size"] == 32 and card["architecture"] == "seed_cnn"
+    assert 0.0 <= card["threshold"] <= 1.0
+    assert card["data"]["split_counts"]["train"]["data"] == {"fake": 14, "real": 14}
+    assert card["metrics"]["test"]["overall"]["n"] == 4
+    assert card["litert_max_abs_diff"] <= 1e-5
+    model = keras.saving.load_model(tiny_model, compile=False, safe_mode=True)
+    assert model.input_shape == (None, 32, 32, 3)
+
+
+def test_keras_and_litert_agree(tiny_model):
+    batch = np.random.default_rng(0).integers(0, 256, (5, 32, 32, 3)).astype(np.uint8)
+    keras_p = KerasBackend(tiny_model).predict(batch)
+    litert_p = LiteRTBackend(tiny_model.with_suffix(".tflite")).predict(batch)
+    assert np.max(np.abs(keras_p - litert_p)) <= 1e-5
+
+
+def test_fine_tuning_continues_a_model(tiny_model, tmp_path):
+    data = write_face_folder(tmp_path / "second", per_class=10, seed=5)
+    code = train_main(["--data", str(data), "--out", str(tmp_path / "ft"), "--name", "ft",
+                       "--fine-tune", str(tiny_model), "--epochs", "1", "--batch-size", "8"])
+    assert code == 0
+    card = json.loads((tmp_path / "ft" / "ft.card.json").read_text())
+    assert card["training"]["learning_rate"] == 1e-5
+    assert card["training"]["fine_tuned_from"] == str(tiny_model)
