@@ -137,6 +137,7 @@ class Classifier:
     backend: ModelBackend
     threshold: float = DEFAULT_THRESHOLD
     card: dict[str, Any] | None = None
+    source: Path | None = None  # the file it was loaded from, so another thread can reload it
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Classifier:
@@ -148,7 +149,7 @@ class Classifier:
         path = Path(path)
         backend = load_backend(path)
         card = read_card(path)
-        return cls(backend, float(card.get("threshold", DEFAULT_THRESHOLD)), card)
+        return cls(backend, float(card.get("threshold", DEFAULT_THRESHOLD)), card, path)
 
     @property
     def input_size(self) -> int:

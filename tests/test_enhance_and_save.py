@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ai_image_classifier.enhance import EnhanceSettings, denoise_image, enhance, super_resolution
+from ai_image_classifier.enhance import (
+    Cancelled,
+    EnhanceSettings,
+    denoise_image,
+    denoise_in_tiles,
+    enhance,
+    super_resolution,
+)
 from ai_image_classifier.saving import SaveError, read_metadata, save_image
 
 
@@ -95,3 +102,19 @@ def test_metadata_is_kept_and_orientation_reset(tmp_path, rgb_image):
     saved = Image.open(target).getexif()
     assert saved[0x0131] == "CameraApp 1.0"
     assert saved[0x0112] == 1
+
+
+def test_tiles_give_the_whole_image_result():
+    rng = np.random.default_rng(1)
+    image = rng.integers(0, 256, (300, 170, 3), dtype=np.uint8)
+    tiled = denoise_in_tiles(image, EnhanceSettings(), tile=64)
+    assert np.array_equal(tiled, denoise_image(image))
+
+
+def test_enhance_reports_progress_and_cancels():
+    seen: list[float] = []
+    enhance(noisy(), progress=seen.append)
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+    calls = iter([False, True])
+    with pytest.raises(Cancelled):
+        enhance(np.zeros((600, 50, 3), np.uint8), should_stop=lambda: next(calls, True))
