@@ -1,0 +1,39 @@
+"""Every question the app asks a person, in one replaceable object (tests inject their own)."""
+
+from __future__ import annotations
+
+from tkinter import filedialog, messagebox
+
+IMAGE_TYPES = [("Images", "*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff *.gif *.heic *.heif"),
+               ("All files", "*")]
+SAVE_TYPES = [("PNG", "*.png"), ("JPEG", "*.jpg"), ("WebP", "*.webp"), ("TIFF", "*.tif")]
+
+
+class Dialogs:
+    def __init__(self, parent) -> None:
+        self.parent = parent
+
+    def open_image(self, folder: str) -> str:
+        return filedialog.askopenfilename(parent=self.parent, initialdir=folder or None,
+                                          filetypes=IMAGE_TYPES, title="Open image")
+
+    def open_folder(self, folder: str) -> str:
+        return filedialog.askdirectory(parent=self.parent, initialdir=folder or None,
+                                       title="Scan folder")
+
+    def open_model(self, folder: str) -> str:
+        return filedialog.askopenfilename(
+            parent=self.parent, initialdir=folder or None, title="Open model",
+            filetypes=[("Models", "*.keras *.tflite"), ("All files", "*")])
+
+    def save_as(self, folder: str, name: str, types=SAVE_TYPES) -> str:
+        # The app asks before replacing a file itself, so the dialog must not ask twice.
+        return filedialog.asksaveasfilename(parent=self.parent, initialdir=folder or None,
+                                            initialfile=name, filetypes=types,
+                                            confirmoverwrite=False, title="Save as")
+
+    def confirm(self, title: str, message: str) -> bool:
+        return messagebox.askyesno(title, message, parent=self.parent)
+
+    def error(self, title: str, message: str) -> None:
+        messagebox.showerror(title, message, parent=self.parent)

@@ -1,0 +1,150 @@
+"""Folder scan: a table of verdicts that fills in as the scan runs, with Cancel and export."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from tkinter import ttk
+from typing import Any
+
+import customtkinter as ctk
+
+from ..classifier import Classifier, Verdict
+from ..datasets import iter_image_files
+from .tasks import BackgroundTasks, CancelToken
+
+COLUMNS = ("file", "verdict", "probability")
+
+
+class ScanWindow(ctk.CTkToplevel):
+    def __init__(self, parent: Any, folder: Path, tasks: BackgroundTasks, dialogs: Any,
+                 model_path: Path | None) -> None:
+        super().__init__(parent)
+        self.title(f"Scan — {folder}")
+        self.geometry("760x520")
+        self.folder, self.tasks, self.dialogs = folder, tasks, dialogs
+        self.rows: list[dict[str, Any]] = []
+        self.token = CancelToken()
+        self.finished = False
+
+        self.table = ttk.Treeview(self, columns=COLUMNS, show="headings")
+        for column, width in zip(COLUMNS, (420, 200, 100), strict=True):
+            self.table.heading(column, text=column.capitalize())
+            self.table.column(column, width=width, anchor="w")
+        self.table.pack(fill="both", expand=True, padx=10, pady=(10, 4))
+        self.progress = ctk.CTkProgressBar(self)
+        self.progress.set(0)
+        self.progress.pack(fill="x", padx=10, pady=4)
+        bar = ctk.CTkFrame(self, fg_color="transparent")
+        bar.pack(fill="x", padx=10, pady=(0, 10))
+        self.status = ctk.CTkLabel(bar, text="Finding images…")
+        self.status.pack(side="left")
+        self.cancel_button = ctk.CTkButton(bar, text="Cancel", width=90, command=self.cancel)
+        self.cancel_button.pack(side="right", padx=4)
+        self.json_button = ctk.CTkButton(bar, text="Export JSON…", width=110, state="disabled",
+                                         command=lambda: self.ask_export("json"))
+        self.json_button.pack(side="right", padx=4)
+        self.csv_button = ctk.CTkButton(bar, text="Export CSV…", width=110, state="disabled",
+                                        command=lambda: self.ask_export("csv"))
+        self.csv_button.pack(side="right", padx=4)
+        self.protocol("WM_DELETE_WINDOW", self.close)
+        self.after(50, self.lift)
+        self._start(model_path)
+
+    def _start(self, model_path: Path | None) -> None:
+        token = self.token
+
+        def work() -> int:
+            classifier = Classifier.load(model_path)  # its own interpreter: no shared state
+            paths = list(iter_image_files([self.folder]))
+            self.tasks.call_soon(self._found, len(paths))
+            batch: list[dict[str, Any]] = []
+            for index, (path, result) in enumerate(classifier.classify_files(paths), 1):
+                if token.cancelled:
+                    break
+                batch.append(self._row(path, result))
+                if len(batch) == 16 or index == len(paths):
+                    self.tasks.call_soon(self._add_rows, token, batch, index / len(paths))
+                    batch = []
+            return len(paths)
+
+        self.tasks.submit("scan", work, self._done, self._failed)
+
+    def _row(self, path: Path, result: Verdict | Exception) -> dict[str, Any]:
+        relative = str(path.relative_to(self.folder))
+        if isinstance(result, Verdict):
+            return {"path": relative, "label": result.label, "probability": result.probability,
+                    "threshold": result.threshold}
+        return {"path": relative, "error": str(result)}
+
+    def _found(self, count: int) -> None:
+        if self.winfo_exists():
+            self.status.configure(text=f"{count} images" if count else "No images found")
+
+    def _add_rows(self, token: CancelToken, rows: list[dict[str, Any]], fraction: float) -> None:
+        if token is not self.token or not self.winfo_exists():
+            return
+        for row in rows:
+            self.rows.append(row)
+            verdict = ("ERROR: " + row["error"]) if "error" in row else (
+                "AI-generated or edited?" if row["label"] == "fake" else "real")
+            probability = "" if "error" in row else f"{row['probability']:.3f}"
+            self.table.insert("", "end", values=(row["path"], verdict, probability))
+        self.progress.set(fraction)
+        self.status.configure(text=f"{len(self.rows)} scanned")
+
+    def _done(self, total: int) -> None:
+        self.finished = True
+        if not self.winfo_exists():
+            return
+        fakes = sum(1 for row in self.rows if row.get("label") == "fake")
+        errors = sum(1 for row in self.rows if "error" in row)
+        state = "Cancelled" if self.token.cancelled else "Done"
+        self.status.configure(text=f"{state}: {len(self.rows)} of {total}, {fakes} flagged, "
+                                   f"{errors} unreadable")
+        self.cancel_button.configure(state="disabled")
+        for button in (self.csv_button, self.json_button):
+            button.configure(state="normal" if self.rows else "disabled")
+
+    def _failed(self, error: BaseException) -> None:
+        self.finished = True
+        if self.winfo_exists():
+            self.status.configure(text=f"Scan failed: {error}")
+            self.cancel_button.configure(state="disabled")
+
+    def cancel(self) -> None:
+        self.token.cancel()
+
+    def ask_export(self, kind: str) -> None:
+        types = [("CSV", "*.csv")] if kind == "csv" else [("JSON", "*.json")]
+        chosen = self.dialogs.save_as(str(self.folder), f"scan.{kind}", types)
+        if not chosen:
+            return
+        target = Path(chosen)
+        if target.exists() and not self.dialogs.confirm("Replace file?",
+                                                        f"{target.name} exists. Replace it?"):
+            return
+        try:
+            self.export(target, kind)
+        except OSError as error:
+            self.dialogs.error("Cannot export", str(error))
+        else:
+            self.status.configure(text=f"Exported {target.name}")
+
+    def export(self, target: Path, kind: str) -> None:
+        temp = target.with_name(f".{target.name}.tmp")
+        with open(temp, "w", newline="", encoding="utf-8") as handle:
+            if kind == "json":
+                json.dump({"folder": str(self.folder), "results": self.rows}, handle, indent=1,
+                          ensure_ascii=False)
+            else:
+                writer = csv.DictWriter(handle, ["path", "label", "probability", "threshold",
+                                                 "error"])
+                writer.writeheader()
+                writer.writerows(self.rows)
+        temp.replace(target)
+
+    def close(self) -> None:
+        self.cancel()
+        self.destroy()

@@ -1,0 +1,83 @@
+"""Run heavy work off the Tk thread and hand results back on it.
+
+Tk may only be touched from the thread running its event loop, so workers put results on a
+queue that the loop drains every few milliseconds (`after`). Each lane is one thread, so the
+work in a lane (e.g. every use of the model) never runs concurrently with itself.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+POLL_MS = 15
+
+
+class CancelToken:
+    """Asked for by the UI, polled by the worker."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+class BackgroundTasks:
+    def __init__(self, widget: Any, lanes: tuple[str, ...] = ("model", "work", "scan")) -> None:
+        self._widget = widget
+        self._lanes = {lane: ThreadPoolExecutor(1, thread_name_prefix=lane) for lane in lanes}
+        self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._running = 0
+        self._closed = False
+        self._poll()
+
+    @property
+    def busy(self) -> bool:
+        """True while any submitted task has not yet delivered its result."""
+        return self._running > 0
+
+    def call_soon(self, callback: Callable[..., None], *args: Any) -> None:
+        """From any thread: run `callback(*args)` on the Tk thread."""
+        self._inbox.put(lambda: callback(*args))
+
+    def submit(self, lane: str, work: Callable[[], Any],
+               on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> None:
+        """Run `work()` in `lane`; then `on_done(result)` or `on_error(exc)` on the Tk thread."""
+        self._running += 1
+
+        def run() -> None:
+            try:
+                result = work()
+            except BaseException as error:  # noqa: BLE001 - every failure goes back to the UI
+                self.call_soon(self._finish, on_error, error)
+            else:
+                self.call_soon(self._finish, on_done, result)
+
+        self._lanes[lane].submit(run)
+
+    def _finish(self, callback: Callable[[Any], None], value: Any) -> None:
+        self._running -= 1
+        callback(value)
+
+    def _poll(self) -> None:
+        if self._closed:
+            return
+        while True:
+            try:
+                self._inbox.get_nowait()()
+            except queue.Empty:
+                break
+        self._widget.after(POLL_MS, self._poll)
+
+    def close(self) -> None:
+        self._closed = True
+        for executor in self._lanes.values():
+            executor.shutdown(wait=False, cancel_futures=True)

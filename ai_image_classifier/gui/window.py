@@ -1,0 +1,690 @@
+"""The main window: open an image, read the verdict, look at the evidence, enhance, save.
+
+The window only arranges widgets and calls the runtime (`classifier`, `enhance`, `forensics`,
+`explain`, `saving`); all decoding and model work runs in `BackgroundTasks` lanes.
+"""
+
+from __future__ import annotations
+
+import tkinter as tk
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import customtkinter as ctk
+import numpy as np
+from PIL import Image, ImageTk
+
+from .. import __version__
+from ..classifier import Classifier, ModelLoadError, Verdict
+from ..imaging import ImageDecodeError, open_rgb
+from .dialogs import Dialogs
+from .scan import ScanWindow
+from .settings import Settings
+from .tasks import BackgroundTasks, CancelToken
+
+TITLE = "AI Image Classifier & Enhancer"
+MIN_SIZE = (960, 640)
+PREVIEW_MAX = 1600  # longest side kept for on-screen previews
+VIEWS = ("Original", "Enhanced", "Compare", "Heatmap", "ELA")
+VERDICT_COLOURS = {"real": ("#1b7f3b", "#4cc36f"), "fake": ("#b3261e", "#ff6b5e")}
+NEUTRAL = ("gray40", "gray70")
+
+try:  # drag and drop needs the tkdnd library that tkinterdnd2 ships for each platform
+    from tkinterdnd2 import DND_FILES, TkinterDnD
+
+    DnDWrapper: type = TkinterDnD.DnDWrapper
+except ImportError:  # pragma: no cover - tkinterdnd2 is in requirements.txt
+    TkinterDnD = None
+    DnDWrapper = object
+
+
+@dataclass
+class OpenedImage:
+    path: Path
+    rgb: np.ndarray
+    preview: Image.Image
+    report: Any  # forensics.FileReport
+    verdict: Verdict | None = None
+    heat_preview: Image.Image | None = None
+    ela_preview: Image.Image | None = None
+    enhanced: np.ndarray | None = None
+    enhanced_preview: Image.Image | None = None
+    pending: set[str] = field(default_factory=set)
+
+
+def make_preview(image: Image.Image | np.ndarray) -> Image.Image:
+    pil = Image.fromarray(image) if isinstance(image, np.ndarray) else image.copy()
+    pil.thumbnail((PREVIEW_MAX, PREVIEW_MAX), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return pil
+
+
+def human_size(size: int | None) -> str:
+    if size is None:
+        return "?"
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""
+
+
+class App(ctk.CTk, DnDWrapper):
+    def __init__(self, dialogs: Dialogs | None = None, model_path: str | None = None) -> None:
+        super().__init__()
+        self.settings = Settings.load()
+        ctk.set_appearance_mode(self.settings.theme)
+        self.title(TITLE)
+        self.minsize(*MIN_SIZE)
+        self.geometry(self.settings.geometry)
+        self.dialogs = dialogs or Dialogs(self)
+        self.tasks = BackgroundTasks(self)
+        self.classifier: Classifier | None = None
+        self.model_error: str | None = None
+        self.current: OpenedImage | None = None
+        self.waiting_for_model: OpenedImage | None = None
+        self.enhance_token: CancelToken | None = None
+        self.scan_window: ScanWindow | None = None
+        self._photo: ImageTk.PhotoImage | None = None
+        self.drop_enabled = False
+        self._build()
+        self._enable_drop()
+        self._bind_keys()
+        self.protocol("WM_DELETE_WINDOW", self.close)
+        self.load_model(model_path)
+
+    # ---------- layout ----------
+    def _build(self) -> None:
+        self.grid_columnconfigure(0, weight=1)
+        self.grid_rowconfigure(1, weight=1)
+
+        bar = ctk.CTkFrame(self, corner_radius=0)
+        bar.grid(row=0, column=0, columnspan=2, sticky="ew")
+        ctk.CTkButton(bar, text="Open image…", width=120, command=self.ask_open).pack(
+            side="left", padx=(10, 4), pady=8)
+        self.recent_menu = ctk.CTkOptionMenu(bar, width=150, values=["Recent"],
+                                             command=self._open_recent)
+        self.recent_menu.pack(side="left", padx=4)
+        ctk.CTkButton(bar, text="Scan folder…", width=120, command=self.ask_scan_folder).pack(
+            side="left", padx=4)
+        self.save_button = ctk.CTkButton(bar, text="Save…", width=90, command=self.ask_save,
+                                         state="disabled")
+        self.save_button.pack(side="left", padx=4)
+        ctk.CTkButton(bar, text="Model…", width=90, command=self.show_model).pack(
+            side="right", padx=(4, 10))
+        self.theme_menu = ctk.CTkOptionMenu(bar, width=110, values=["System", "Light", "Dark"],
+                                            command=self.set_theme)
+        self.theme_menu.set(self.settings.theme)
+        self.theme_menu.pack(side="right", padx=4)
+        ctk.CTkLabel(bar, text="Theme").pack(side="right", padx=(10, 2))
+        self._refresh_recent()
+
+        viewer = ctk.CTkFrame(self)
+        viewer.grid(row=1, column=0, sticky="nsew", padx=(10, 5), pady=10)
+        viewer.grid_columnconfigure(0, weight=1)
+        viewer.grid_rowconfigure(1, weight=1)
+        self.view_switch = ctk.CTkSegmentedButton(viewer, values=list(VIEWS),
+                                                  command=lambda _: self.show_view())
+        self.view_switch.set("Original")
+        self.view_switch.grid(row=0, column=0, pady=(8, 4))
+        self.canvas = tk.Canvas(viewer, highlightthickness=0, borderwidth=0)
+        self.canvas.grid(row=1, column=0, sticky="nsew", padx=8, pady=4)
+        self.canvas.bind("<Configure>", lambda _: self.show_view())
+        self.compare_slider = ctk.CTkSlider(viewer, from_=0, to=1,
+                                            command=lambda _: self.show_view())
+        self.compare_slider.set(0.5)
+        self.view_note = ctk.CTkLabel(viewer, text="", text_color=NEUTRAL, wraplength=480)
+        self.view_note.grid(row=3, column=0, pady=(0, 6))
+        self._paint_canvas_background()
+
+        side = ctk.CTkTabview(self, width=380)
+        side.grid(row=1, column=1, sticky="nsew", padx=(5, 10), pady=(0, 10))
+        self._build_verdict_tab(side.add("Verdict"))
+        self._build_enhance_tab(side.add("Enhance"))
+        self._build_metadata_tab(side.add("Metadata"))
+        self.side_tabs = side
+
+        self.status = ctk.CTkLabel(self, text="", anchor="w")
+        self.status.grid(row=2, column=0, columnspan=2, sticky="ew", padx=12, pady=(0, 6))
+
+    def _build_verdict_tab(self, tab: ctk.CTkFrame) -> None:
+        self.verdict_label = ctk.CTkLabel(tab, text="Open or drop an image",
+                                          font=ctk.CTkFont(size=20, weight="bold"),
+                                          wraplength=330, justify="center")
+        self.verdict_label.pack(pady=(18, 8), fill="x")
+        self.probability_bar = tk.Canvas(tab, height=34, highlightthickness=0)
+        self.probability_bar.pack(fill="x", padx=12, pady=4)
+        self.probability_bar.bind("<Configure>", lambda _: self._draw_probability())
+        self.verdict_detail = ctk.CTkLabel(tab, text="", wraplength=330, justify="left")
+        self.verdict_detail.pack(fill="x", padx=12, pady=8)
+        self.model_status = ctk.CTkLabel(tab, text="", wraplength=330, justify="left",
+                                         text_color=NEUTRAL)
+        self.model_status.pack(fill="x", padx=12, pady=(16, 4), side="bottom")
+
+    def _build_enhance_tab(self, tab: ctk.CTkFrame) -> None:
+        self.denoise_on = ctk.CTkCheckBox(tab, text="Denoise (non-local means)")
+        self.denoise_on.select()
+        self.denoise_on.pack(anchor="w", padx=12, pady=(14, 4))
+        self.strength_label = ctk.CTkLabel(tab, text="")
+        self.strength_label.pack(anchor="w", padx=12)
+        self.strength = ctk.CTkSlider(tab, from_=1, to=30, number_of_steps=29,
+                                      command=lambda _: self._update_strength_label())
+        self.strength.set(10)
+        self.strength.pack(fill="x", padx=12, pady=(0, 10))
+        self._update_strength_label()
+        ctk.CTkLabel(tab, text="Scale").pack(anchor="w", padx=12)
+        self.scale_switch = ctk.CTkSegmentedButton(tab, values=["1×", "2×"])
+        self.scale_switch.set("2×")
+        self.scale_switch.pack(anchor="w", padx=12, pady=(0, 10))
+        ctk.CTkLabel(tab, text="Upscaling method").pack(anchor="w", padx=12)
+        self.method_menu = ctk.CTkOptionMenu(tab, values=["Bicubic"])
+        self.method_menu.pack(anchor="w", padx=12, pady=(0, 10))
+        self.quality_label = ctk.CTkLabel(tab, text="")
+        self.quality_label.pack(anchor="w", padx=12)
+        self.quality = ctk.CTkSlider(tab, from_=50, to=100, number_of_steps=50,
+                                     command=lambda _: self._update_quality_label())
+        self.quality.set(self.settings.jpeg_quality)
+        self.quality.pack(fill="x", padx=12, pady=(0, 12))
+        self._update_quality_label()
+        buttons = ctk.CTkFrame(tab, fg_color="transparent")
+        buttons.pack(fill="x", padx=12, pady=4)
+        self.enhance_button = ctk.CTkButton(buttons, text="Enhance", command=self.start_enhance,
+                                            state="disabled")
+        self.enhance_button.pack(side="left", expand=True, fill="x", padx=(0, 4))
+        self.cancel_button = ctk.CTkButton(buttons, text="Cancel (Esc)", state="disabled",
+                                           command=self.cancel_enhance, fg_color="gray50")
+        self.cancel_button.pack(side="left", expand=True, fill="x", padx=(4, 0))
+        self.enhance_progress = ctk.CTkProgressBar(tab)
+        self.enhance_progress.set(0)
+        self.enhance_progress.pack(fill="x", padx=12, pady=10)
+        self.enhance_status = ctk.CTkLabel(tab, text="", wraplength=330, justify="left")
+        self.enhance_status.pack(fill="x", padx=12)
+
+    def _build_metadata_tab(self, tab: ctk.CTkFrame) -> None:
+        self.metadata_box = ctk.CTkTextbox(tab, wrap="word")
+        self.metadata_box.pack(fill="both", expand=True, padx=6, pady=6)
+        self.metadata_box.configure(state="disabled")
+
+    def _update_strength_label(self) -> None:
+        self.strength_label.configure(text=f"Denoise strength: {self.strength.get():.0f}")
+
+    def _update_quality_label(self) -> None:
+        self.quality_label.configure(text=f"JPEG / WebP quality when saving: "
+                                          f"{self.quality.get():.0f}")
+
+    def _enable_drop(self) -> None:
+        if TkinterDnD is None:
+            return
+        try:
+            self.TkdndVersion = TkinterDnD._require(self)
+        except (RuntimeError, tk.TclError):
+            return  # no tkdnd for this platform: the Open button still works
+        self.drop_target_register(DND_FILES)
+        self.dnd_bind("<<Drop>>", self._on_drop)
+        self.drop_enabled = True
+
+    def _bind_keys(self) -> None:
+        self.bind_all("<Control-o>", lambda _: self.ask_open())
+        self.bind_all("<Control-s>", lambda _: self.ask_save())
+        self.bind_all("<Escape>", lambda _: self.cancel_enhance())
+
+    def report_callback_exception(self, exc, value, traceback) -> None:
+        """An unexpected error in a handler becomes a message, not a dead window."""
+        self.set_status(f"Unexpected error: {value}")
+        self.dialogs.error("Unexpected error", f"{exc.__name__}: {value}")
+
+    def set_status(self, text: str) -> None:
+        self.status.configure(text=text)
+
+    # ---------- model ----------
+    def load_model(self, path: str | None = None) -> None:
+        self.model_status.configure(text="Loading model…")
+
+        def done(classifier: Classifier) -> None:
+            self.classifier, self.model_error = classifier, None
+            self._describe_model()
+            target = self.waiting_for_model or self.current
+            self.waiting_for_model = None
+            if target is not None:
+                target.verdict = target.heat_preview = None
+                self.classify(target)
+
+        def failed(error: BaseException) -> None:
+            self.model_error = str(error)
+            self.model_status.configure(text=f"No model: {error}. Enhancement still works.")
+            if self.current is not None:
+                self.verdict_label.configure(text="No verdict (no model)", text_color=NEUTRAL)
+            if path is not None:
+                self.dialogs.error("Cannot load model", str(error))
+
+        self.tasks.submit("model", lambda: Classifier.load(path), done, failed)
+
+    def _describe_model(self) -> None:
+        assert self.classifier is not None
+        card = self.classifier.card or {}
+        text = (f"Model: {card.get('architecture', 'unknown')}, {self.classifier.input_size} px"
+                f" input, threshold {self.classifier.threshold:.2f}")
+        test = card.get("metrics", {}).get("test", {}).get("overall")
+        if test:
+            text += f". Test accuracy {test['accuracy']:.0%} on {test['n']} unseen images"
+        self.model_status.configure(text=text)
+
+    def show_model(self) -> None:
+        window = ctk.CTkToplevel(self)
+        window.title("Model")
+        window.geometry("560x520")
+        box = ctk.CTkTextbox(window, wrap="word")
+        box.pack(fill="both", expand=True, padx=10, pady=10)
+        box.insert("end", self.model_card_text())
+        box.configure(state="disabled")
+        ctk.CTkButton(window, text="Open model…", command=lambda: self.ask_model(window)).pack(
+            pady=(0, 10))
+        window.after(50, window.lift)
+        self.model_window = window
+
+    def model_card_text(self) -> str:
+        if self.classifier is None:
+            return f"No model loaded. {self.model_error or 'Loading…'}"
+        card = self.classifier.card or {}
+        lines = [f"AI Image Classifier & Enhancer {__version__}", "",
+                 f"Architecture: {card.get('architecture', '?')}",
+                 f"Input: {self.classifier.input_size}×{self.classifier.input_size} RGB",
+                 f"Threshold: {self.classifier.threshold:.3f} "
+                 f"({card.get('threshold_method', 'default')})",
+                 f"Trained: {card.get('created', '?')}",
+                 f"Data: {', '.join(card.get('data', {}).get('sources', [])) or '?'}", "",
+                 "Test split (images the model never trained on):"]
+        test = card.get("metrics", {}).get("test", {})
+        for name, m in [*test.get("by_source", {}).items(), ("overall", test.get("overall"))]:
+            if m:
+                auc = "–" if m.get("auc") is None else f"{m['auc']:.2f}"
+                lines.append(f"  {name}: accuracy {m['accuracy']:.1%}, AUC {auc}, n={m['n']}")
+        return "\n".join(lines)
+
+    def ask_model(self, parent: Any = None) -> None:
+        path = self.dialogs.open_model(self.settings.last_folder)
+        if path:
+            self.load_model(path)
+            if parent is not None:
+                parent.destroy()
+
+    # ---------- opening ----------
+    def ask_open(self) -> None:
+        path = self.dialogs.open_image(self.settings.last_folder)
+        if path:
+            self.open_path(Path(path))
+
+    def _open_recent(self, choice: str) -> None:
+        self.recent_menu.set("Recent")
+        if choice != "Recent":
+            self.open_path(Path(choice))
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.configure(values=["Recent", *self.settings.recent_files])
+        self.recent_menu.set("Recent")
+
+    def _on_drop(self, event: Any) -> None:
+        paths = [Path(p) for p in self.tk.splitlist(event.data)]
+        if len(paths) == 1 and paths[0].is_dir():
+            self.scan_folder(paths[0])
+        elif paths:
+            self.open_path(paths[0])
+
+    def open_path(self, path: Path) -> None:
+        self.set_status(f"Opening {path.name}…")
+
+        def work() -> OpenedImage:
+            from ..forensics import inspect_file
+
+            rgb = np.asarray(open_rgb(path))
+            return OpenedImage(path, rgb, make_preview(rgb), inspect_file(path))
+
+        def failed(error: BaseException) -> None:
+            message = str(error) if isinstance(error, (ImageDecodeError, OSError)) else repr(error)
+            self.set_status(f"Could not open {path.name}")
+            self.dialogs.error("Cannot open image", message)
+
+        self.tasks.submit("work", work, self._show_opened, failed)
+
+    def _show_opened(self, opened: OpenedImage) -> None:
+        self.cancel_enhance()
+        self.current = opened
+        self.settings.remember(opened.path)
+        self.settings.save()
+        self._refresh_recent()
+        report = opened.report
+        self.set_status(f"{opened.path.name} — {report.width}×{report.height}, {report.format}, "
+                        f"{human_size(report.file_size)}")
+        self.title(f"{opened.path.name} — {TITLE}")
+        self.enhance_button.configure(state="normal")
+        self.save_button.configure(state="disabled")
+        self.enhance_progress.set(0)
+        self.enhance_status.configure(text="")
+        self.view_switch.set("Original")
+        self._fill_metadata(report)
+        self.show_view()
+        self.classify(opened)
+
+    def _fill_metadata(self, report: Any) -> None:
+        lines = [f"Format: {report.format}, {report.width}×{report.height}, mode {report.mode}",
+                 f"File size: {human_size(report.file_size)}", ""]
+        lines += [f"{key}: {value}" for key, value in report.exif.items()] or ["No EXIF data"]
+        lines.append("")
+        lines.append("C2PA content credentials: " + (
+            "present (not verified)" if report.c2pa_manifest else "none"))
+        lines.append("AI-generator traces: " + (", ".join(report.generator_traces) or "none"))
+        lines.append("Editing-software traces: " + (", ".join(report.editor_traces) or "none"))
+        for key, value in report.text_chunks.items():
+            lines.append(f"\nText chunk '{key}':\n{value[:2000]}")
+        lines.append("\nMetadata can be removed or forged: its absence proves nothing.")
+        self.metadata_box.configure(state="normal")
+        self.metadata_box.delete("1.0", "end")
+        self.metadata_box.insert("end", "\n".join(lines))
+        self.metadata_box.configure(state="disabled")
+
+    # ---------- verdict ----------
+    def classify(self, opened: OpenedImage) -> None:
+        if self.classifier is None:
+            if self.model_error:
+                self.verdict_label.configure(text="No verdict (no model)", text_color=NEUTRAL)
+            else:
+                self.waiting_for_model = opened
+                self.verdict_label.configure(text="Waiting for the model…", text_color=NEUTRAL)
+            return
+        classifier = self.classifier
+        self.verdict_label.configure(text="Analysing…", text_color=NEUTRAL)
+        self.verdict_detail.configure(text="")
+
+        def done(verdict: Verdict) -> None:
+            opened.verdict = verdict
+            if opened is self.current:
+                self._show_verdict()
+
+        def failed(error: BaseException) -> None:
+            if opened is self.current:
+                self.verdict_label.configure(text="No verdict", text_color=NEUTRAL)
+                self.verdict_detail.configure(text=str(error))
+
+        self.tasks.submit("model", lambda: classifier.classify_file(opened.path), done, failed)
+
+    def _show_verdict(self) -> None:
+        verdict = self.current.verdict if self.current else None
+        if verdict is None:
+            return
+        self.verdict_label.configure(text=verdict.text,
+                                     text_color=VERDICT_COLOURS.get(verdict.label, NEUTRAL))
+        self.verdict_detail.configure(text=(
+            f"P(AI-generated or edited) = {verdict.probability:.1%}; the model says "
+            f"{'fake' if verdict.label == 'fake' else 'real'} at or above "
+            f"{verdict.threshold:.0%}.\nConfidence in this answer: {verdict.confidence:.0%}. "
+            "The model is trained on face photos; other pictures get less reliable answers."))
+        self._draw_probability()
+
+    def _draw_probability(self) -> None:
+        bar = self.probability_bar
+        bar.delete("all")
+        bar.configure(bg=self._surface(bar.master))
+        verdict = self.current.verdict if self.current else None
+        width, height = bar.winfo_width(), bar.winfo_height()
+        if verdict is None or width < 10:
+            return
+        dark = ctk.get_appearance_mode() == "Dark"
+        bar.create_rectangle(0, 8, width, height - 8, fill="gray30" if dark else "gray85",
+                             width=0)
+        colour = VERDICT_COLOURS.get(verdict.label, NEUTRAL)[dark]
+        bar.create_rectangle(0, 8, width * verdict.probability, height - 8, fill=colour, width=0)
+        x = width * verdict.threshold
+        bar.create_line(x, 0, x, height, fill="white" if dark else "black", width=2)
+
+    # ---------- views ----------
+    @staticmethod
+    def _surface(frame: ctk.CTkFrame) -> str:
+        """The colour a CustomTkinter frame shows in the current theme, for plain Tk canvases."""
+        return frame._apply_appearance_mode(frame.cget("fg_color"))
+
+    def _paint_canvas_background(self) -> None:
+        self.canvas.configure(bg=self._surface(self.canvas.master))
+
+    def show_view(self) -> None:
+        """Draw the current view into the canvas, computing heat map or ELA on first use."""
+        view = self.view_switch.get()
+        self.canvas.delete("all")
+        if view == "Compare":
+            self.compare_slider.grid(row=2, column=0, sticky="ew", padx=40, pady=4)
+        else:
+            self.compare_slider.grid_remove()
+        opened = self.current
+        if opened is None:
+            self._draw_text("Open an image (Ctrl+O)"
+                            + (" or drop it here" if self.drop_enabled else ""))
+            return
+        note = ""
+        picture: Image.Image | None = opened.preview
+        if view in ("Enhanced", "Compare") and opened.enhanced_preview is None:
+            picture, note = None, "Enhance the image to see this view (Enhance tab)."
+        elif view == "Enhanced":
+            picture = opened.enhanced_preview
+        elif view == "Compare":
+            picture = self._compare_picture(opened)
+            note = "Drag the slider: original on the left, enhanced on the right."
+        elif view == "Heatmap":
+            picture = opened.heat_preview
+            note = ("Where the model looked (red = hiding it changes the verdict most). "
+                    "This is not a map of what is fake.")
+            if picture is None:
+                self._compute_heatmap(opened)
+        elif view == "ELA":
+            picture = opened.ela_preview
+            note = ("Error level analysis: regions that re-compress differently stand out. "
+                    "Edges and textures are bright in real photos too.")
+            if picture is None:
+                self._compute_ela(opened)
+        self.view_note.configure(text=note)
+        if picture is None:
+            self._draw_text("Working…" if view in ("Heatmap", "ELA") else note)
+        else:
+            self._draw_picture(picture)
+
+    def _draw_text(self, text: str) -> None:
+        self.canvas.create_text(self.canvas.winfo_width() // 2, self.canvas.winfo_height() // 2,
+                                text=text, fill="gray60", font=("TkDefaultFont", 14))
+
+    def _fit(self, picture: Image.Image) -> Image.Image:
+        width, height = max(self.canvas.winfo_width(), 1), max(self.canvas.winfo_height(), 1)
+        ratio = min(width / picture.width, height / picture.height)
+        size = (max(1, int(picture.width * ratio)), max(1, int(picture.height * ratio)))
+        return picture.resize(size, Image.Resampling.BILINEAR)
+
+    def _draw_picture(self, picture: Image.Image) -> None:
+        fitted = self._fit(picture)
+        self._photo = ImageTk.PhotoImage(fitted)
+        self.canvas.create_image(self.canvas.winfo_width() // 2, self.canvas.winfo_height() // 2,
+                                 image=self._photo)
+        self.displayed_size = fitted.size
+
+    def _compare_picture(self, opened: OpenedImage) -> Image.Image:
+        after = opened.enhanced_preview
+        before = opened.preview.resize(after.size, Image.Resampling.BICUBIC)
+        split = int(after.width * self.compare_slider.get())
+        combined = after.copy()
+        combined.paste(before.crop((0, 0, split, after.height)), (0, 0))
+        line = Image.new("RGB", (2, after.height), (255, 255, 255))
+        combined.paste(line, (max(0, split - 1), 0))
+        return combined
+
+    def _compute_heatmap(self, opened: OpenedImage) -> None:
+        if self.classifier is None or "heat" in opened.pending:
+            return
+        opened.pending.add("heat")
+        classifier = self.classifier
+
+        def work() -> Image.Image:
+            from ..explain import occlusion_map, overlay_heatmap
+
+            preview = np.asarray(opened.preview)
+            return Image.fromarray(overlay_heatmap(preview, occlusion_map(classifier, opened.rgb)))
+
+        self.tasks.submit("model", work, lambda image: self._view_ready(opened, "heat", image),
+                          lambda error: self._view_failed(opened, "heat", error))
+
+    def _compute_ela(self, opened: OpenedImage) -> None:
+        if "ela" in opened.pending:
+            return
+        opened.pending.add("ela")
+
+        def work() -> Image.Image:
+            from ..forensics import error_level_analysis
+
+            return Image.fromarray(error_level_analysis(np.asarray(opened.preview)))
+
+        self.tasks.submit("work", work, lambda image: self._view_ready(opened, "ela", image),
+                          lambda error: self._view_failed(opened, "ela", error))
+
+    def _view_ready(self, opened: OpenedImage, kind: str, image: Image.Image) -> None:
+        opened.pending.discard(kind)
+        setattr(opened, f"{kind}_preview", image)
+        if opened is self.current:
+            self.show_view()
+
+    def _view_failed(self, opened: OpenedImage, kind: str, error: BaseException) -> None:
+        opened.pending.discard(kind)
+        if opened is self.current:
+            self.view_note.configure(text=f"Could not compute this view: {error}")
+
+    # ---------- enhancement ----------
+    def enhance_settings(self):
+        from ..enhance import EnhanceSettings
+
+        strength = float(self.strength.get())
+        return EnhanceSettings(denoise=bool(self.denoise_on.get()), strength=strength,
+                               color_strength=strength,
+                               scale=2.0 if self.scale_switch.get() == "2×" else 1.0)
+
+    def start_enhance(self) -> None:
+        opened = self.current
+        if opened is None or self.enhance_token is not None:
+            return
+        settings = self.enhance_settings()
+        token = self.enhance_token = CancelToken()
+        self.enhance_button.configure(state="disabled")
+        self.cancel_button.configure(state="normal")
+        self.enhance_progress.set(0)
+        self.enhance_status.configure(text="Enhancing…")
+
+        def progress(fraction: float) -> None:
+            self.tasks.call_soon(self._enhance_progress, token, fraction)
+
+        def work() -> tuple[np.ndarray, Image.Image]:
+            from ..enhance import enhance
+
+            result = enhance(opened.rgb, settings, progress, lambda: token.cancelled)
+            return result, make_preview(result)
+
+        def done(result: tuple[np.ndarray, Image.Image]) -> None:
+            self._enhance_finished(token)
+            opened.enhanced, opened.enhanced_preview = result
+            if opened is self.current:
+                height, width = result[0].shape[:2]
+                self.enhance_status.configure(text=f"Done: {width}×{height}. Save with Ctrl+S.")
+                self.save_button.configure(state="normal")
+                self.view_switch.set("Compare")
+                self.show_view()
+
+        def failed(error: BaseException) -> None:
+            from ..enhance import Cancelled
+
+            self._enhance_finished(token)
+            cancelled = isinstance(error, Cancelled)
+            if opened is self.current:
+                self.enhance_status.configure(
+                    text="Cancelled." if cancelled else f"Enhancement failed: {error}")
+                self.enhance_progress.set(0)
+
+        self.tasks.submit("work", work, done, failed)
+
+    def _enhance_progress(self, token: CancelToken, fraction: float) -> None:
+        if token is self.enhance_token and not token.cancelled:
+            self.enhance_progress.set(fraction)
+
+    def _enhance_finished(self, token: CancelToken) -> None:
+        if token is self.enhance_token:
+            self.enhance_token = None
+            self.cancel_button.configure(state="disabled")
+            self.enhance_button.configure(state="normal" if self.current else "disabled")
+
+    def cancel_enhance(self) -> None:
+        if self.enhance_token is not None:
+            self.enhance_token.cancel()
+            self.enhance_status.configure(text="Cancelling…")
+
+    # ---------- saving ----------
+    def ask_save(self) -> None:
+        opened = self.current
+        if opened is None or opened.enhanced is None:
+            self.set_status("Nothing to save yet: enhance the image first.")
+            return
+        name = f"{opened.path.stem}_enhanced.png"
+        chosen = self.dialogs.save_as(str(opened.path.parent), name)
+        if not chosen:
+            return
+        target = Path(chosen)
+        if not target.suffix:
+            target = target.with_suffix(".png")
+        if target.resolve() == opened.path.resolve():
+            self.dialogs.error("Cannot save", "Saving over the original is not allowed here; "
+                                              "choose another name.")
+            return
+        if target.exists() and not self.dialogs.confirm(
+                "Replace file?", f"{target.name} already exists. Replace it?"):
+            return
+        self.save_to(opened, target, overwrite=target.exists())
+
+    def save_to(self, opened: OpenedImage, target: Path, overwrite: bool) -> None:
+        quality = int(self.quality.get())
+        self.settings.jpeg_quality = quality
+        self.set_status(f"Saving {target.name}…")
+
+        def work() -> Path:
+            from ..saving import read_metadata, save_image
+
+            try:
+                metadata = read_metadata(opened.path)
+            except (ImageDecodeError, OSError):
+                metadata = None
+            return save_image(opened.enhanced, target, overwrite=overwrite, quality=quality,
+                              metadata=metadata)
+
+        def failed(error: BaseException) -> None:
+            self.set_status(f"Not saved: {error}")
+            self.dialogs.error("Cannot save", f"{error}\n\nThe enhanced image is still here; "
+                                              "try another folder or name.")
+
+        self.tasks.submit("work", work, lambda path: self.set_status(f"Saved {path}"), failed)
+
+    # ---------- folder scan, theme, closing ----------
+    def ask_scan_folder(self) -> None:
+        folder = self.dialogs.open_folder(self.settings.last_folder)
+        if folder:
+            self.scan_folder(Path(folder))
+
+    def scan_folder(self, folder: Path) -> None:
+        if self.scan_window is not None:
+            self.scan_window.cancel()
+        model_path = self.classifier.source if self.classifier else None
+        self.scan_window = ScanWindow(self, folder, self.tasks, self.dialogs, model_path)
+
+    def set_theme(self, theme: str) -> None:
+        ctk.set_appearance_mode(theme)
+        self.settings.theme = theme
+        self.settings.save()
+        self._paint_canvas_background()
+        self._draw_probability()
+
+    def close(self) -> None:
+        self.cancel_enhance()
+        if self.scan_window is not None:
+            self.scan_window.cancel()
+        self.settings.geometry = self.geometry().split("+")[0]
+        self.settings.save()
+        self.tasks.close()
+        self.destroy()

@@ -1,0 +1,302 @@
+"""The real window under Xvfb: every test drives widgets and waits on events with a timeout."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ai_image_classifier.classifier import Classifier
+
+from .conftest import write_face_folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def display():
+    """Use $DISPLAY, or start a private Xvfb for the session."""
+    if os.environ.get("DISPLAY"):
+        yield
+        return
+    if shutil.which("Xvfb") is None:
+        pytest.skip("GUI tests need a display or Xvfb (apt-get install xvfb; .ci/run does)")
+    number = next(n for n in range(90, 200) if not Path(f"/tmp/.X{n}-lock").exists())
+    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24",
+                               "-nolisten", "tcp"], stderr=subprocess.DEVNULL)
+    socket = Path(f"/tmp/.X11-unix/X{number}")
+    deadline = time.monotonic() + 10
+    while not socket.exists():
+        if server.poll() is not None or time.monotonic() > deadline:
+            pytest.skip("Xvfb did not start")
+        time.sleep(0.05)
+    os.environ["DISPLAY"] = f":{number}"
+    yield
+    server.terminate()
+    server.wait(10)
+    del os.environ["DISPLAY"]
+
+
+class FakeDialogs:
+    """Answers the app's questions from a script and records its messages."""
+
+    def __init__(self) -> None:
+        self.open_answer = ""
+        self.save_answer = ""
+        self.confirm_answer = False
+        self.errors: list[tuple[str, str]] = []
+        self.confirmations: list[str] = []
+
+    def open_image(self, folder: str) -> str:
+        return self.open_answer
+
+    def open_folder(self, folder: str) -> str:
+        return self.open_answer
+
+    def open_model(self, folder: str) -> str:
+        return self.open_answer
+
+    def save_as(self, folder: str, name: str, types=None) -> str:
+        self.suggested = Path(folder) / name
+        return self.save_answer
+
+    def confirm(self, title: str, message: str) -> bool:
+        self.confirmations.append(message)
+        return self.confirm_answer
+
+    def error(self, title: str, message: str) -> None:
+        self.errors.append((title, message))
+
+
+def wait_for(app, condition, timeout: float = 30.0) -> None:
+    """Run the Tk event loop until `condition()` holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the window")
+        app.update()
+        time.sleep(0.005)
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    from ai_image_classifier.gui.window import App
+
+    monkeypatch.setenv("AIIC_CONFIG_DIR", str(tmp_path / "config"))
+    window = App(dialogs=FakeDialogs())
+    wait_for(window, lambda: window.classifier is not None or window.model_error)
+    yield window
+    if window.winfo_exists():
+        window.close()
+
+
+@pytest.fixture
+def photo(tmp_path) -> Path:
+    rng = np.random.default_rng(0)
+    pixels = np.clip(rng.normal(128, 30, (120, 160, 3)), 0, 255).astype(np.uint8)
+    path = tmp_path / "портрет photo.jpg"
+    Image.fromarray(pixels).save(path, quality=92)
+    return path
+
+
+def open_via_dialog(app, path: Path) -> None:
+    app.dialogs.open_answer = str(path)
+    app.ask_open()
+    wait_for(app, lambda: app.current is not None and app.current.path == path
+             and app.current.verdict is not None)
+
+
+def test_window_title_and_model_status(app):
+    assert app.title() == "AI Image Classifier & Enhancer"
+    assert app.model_status.cget("text").startswith("Model: seed_cnn")
+
+
+def test_open_shows_the_same_verdict_as_the_cli(app, photo):
+    open_via_dialog(app, photo)
+    expected = Classifier.load().classify_file(photo)
+    assert app.verdict_label.cget("text") == expected.text
+    assert app.current.verdict.probability == pytest.approx(expected.probability, abs=1e-6)
+    assert "160×120" in app.status.cget("text") and "JPEG" in app.status.cget("text")
+    assert app.canvas.find_all(), "the preview is drawn"
+    assert "Format: JPEG" in app.metadata_box.get("1.0", "end")
+
+
+def test_drop_opens_the_file(app, photo):
+    app._on_drop(SimpleNamespace(data="{" + str(photo) + "}"))
+    wait_for(app, lambda: app.current is not None and app.current.verdict is not None)
+    assert app.current.path == photo
+
+
+def test_heatmap_and_ela_views(app, photo):
+    open_via_dialog(app, photo)
+    for view, attribute in (("Heatmap", "heat_preview"), ("ELA", "ela_preview")):
+        app.view_switch.set(view)
+        app.show_view()
+        wait_for(app, lambda attribute=attribute: getattr(app.current, attribute) is not None)
+        assert getattr(app.current, attribute).size == app.current.preview.size
+    assert "not a map of what is fake" not in app.view_note.cget("text")  # ELA note now
+    app.view_switch.set("Heatmap")
+    app.show_view()
+    assert "where the model looked" in app.view_note.cget("text").lower()
+
+
+def test_enhance_compare_and_save(app, photo, tmp_path):
+    open_via_dialog(app, photo)
+    app.start_enhance()
+    wait_for(app, lambda: app.current.enhanced is not None)
+    assert app.current.enhanced.shape == (240, 320, 3)
+    assert app.view_switch.get() == "Compare"
+    assert app.save_button.cget("state") == "normal"
+    target = tmp_path / "out.jpg"
+    app.dialogs.save_answer = str(target)
+    app.ask_save()
+    assert app.dialogs.suggested == photo.with_name(photo.stem + "_enhanced.png")
+    wait_for(app, lambda: target.exists() and "Saved" in app.status.cget("text"))
+    assert Image.open(target).size == (320, 240)
+
+
+def test_save_never_overwrites_without_asking(app, photo, tmp_path):
+    open_via_dialog(app, photo)
+    app.start_enhance()
+    wait_for(app, lambda: app.current.enhanced is not None)
+    target = tmp_path / "keep.png"
+    target.write_bytes(b"precious")
+    app.dialogs.save_answer = str(target)
+    app.dialogs.confirm_answer = False
+    app.ask_save()
+    app.update()
+    assert app.dialogs.confirmations and target.read_bytes() == b"precious"
+    app.dialogs.confirm_answer = True
+    app.ask_save()
+    wait_for(app, lambda: target.read_bytes() != b"precious")
+    assert Image.open(target).size == (320, 240)
+
+
+def test_save_into_missing_folder_keeps_the_image(app, photo, tmp_path):
+    open_via_dialog(app, photo)
+    app.start_enhance()
+    wait_for(app, lambda: app.current.enhanced is not None)
+    app.dialogs.save_answer = str(tmp_path / "gone" / "x.png")
+    app.ask_save()
+    wait_for(app, lambda: app.dialogs.errors)
+    assert "cannot write" in app.dialogs.errors[0][1]
+    assert app.current.enhanced is not None
+
+
+def test_cancel_enhancement(app, tmp_path):
+    big = tmp_path / "big.png"
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (1500, 1200, 3), np.uint8)).save(big)
+    open_via_dialog(app, big)
+    app.start_enhance()
+    wait_for(app, lambda: app.enhance_progress.get() > 0)
+    app.event_generate("<Escape>")
+    started = time.monotonic()
+    wait_for(app, lambda: app.enhance_token is None)
+    assert time.monotonic() - started < 5
+    assert app.enhance_status.cget("text") == "Cancelled."
+    assert app.current.enhanced is None
+
+
+def test_theme_is_remembered(app):
+    from ai_image_classifier.gui.settings import Settings
+
+    app.theme_menu.set("Dark")
+    app.set_theme("Dark")
+    assert Settings.load().theme == "Dark"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "empty"),
+    (b"just text", "not an image"),
+    (None, "truncated"),
+])
+def test_bad_files_give_a_message_and_the_app_goes_on(app, photo, tmp_path, content, message):
+    open_via_dialog(app, photo)
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(photo.read_bytes()[:300] if content is None else content)
+    app.open_path(bad)
+    wait_for(app, lambda: app.dialogs.errors)
+    assert message in app.dialogs.errors[0][1]
+    assert app.current.path == photo and app.winfo_exists()
+
+
+def test_huge_image_gives_a_message(app, tmp_path):
+    huge = tmp_path / "huge.png"
+    Image.new("1", (20000, 10000)).save(huge)  # 200 megapixels
+    app.open_path(huge)
+    wait_for(app, lambda: app.dialogs.errors)
+    assert "too large" in app.dialogs.errors[0][1]
+
+
+def test_missing_model_still_enhances(tmp_path, monkeypatch, photo):
+    from ai_image_classifier.gui.window import App
+
+    monkeypatch.setenv("AIIC_CONFIG_DIR", str(tmp_path / "config"))
+    window = App(dialogs=FakeDialogs(), model_path=str(tmp_path / "missing.tflite"))
+    try:
+        wait_for(window, lambda: window.model_error is not None)
+        assert "not found" in window.model_status.cget("text")
+        window.open_path(photo)
+        wait_for(window, lambda: window.current is not None)
+        assert window.verdict_label.cget("text") == "No verdict (no model)"
+        window.start_enhance()
+        wait_for(window, lambda: window.current.enhanced is not None)
+    finally:
+        window.close()
+
+
+def test_image_opened_before_the_model_is_classified_when_it_arrives(tmp_path, monkeypatch,
+                                                                     photo):
+    from ai_image_classifier.gui import window as window_module
+
+    release = threading.Event()
+    real_load = Classifier.load
+
+    def slow_load(path=None):
+        release.wait(30)
+        return real_load(path)
+
+    monkeypatch.setattr(window_module.Classifier, "load", staticmethod(slow_load))
+    monkeypatch.setenv("AIIC_CONFIG_DIR", str(tmp_path / "config"))
+    window = window_module.App(dialogs=FakeDialogs())
+    try:
+        window.open_path(photo)
+        wait_for(window, lambda: window.current is not None)
+        assert window.verdict_label.cget("text") == "Waiting for the model…"
+        release.set()
+        wait_for(window, lambda: window.current.verdict is not None)
+        assert window.verdict_label.cget("text") == window.current.verdict.text
+    finally:
+        release.set()
+        window.close()
+
+
+def test_folder_scan_and_export(app, tmp_path):
+    folder = write_face_folder(tmp_path / "faces", per_class=5)
+    (folder / "real" / "broken.png").write_bytes(b"nope")
+    app.dialogs.open_answer = str(folder)
+    app.ask_scan_folder()
+    scan = app.scan_window
+    wait_for(app, lambda: scan.finished)
+    assert len(scan.rows) == 11 and len(scan.table.get_children()) == 11
+    assert sum("error" in row for row in scan.rows) == 1
+    assert "1 unreadable" in scan.status.cget("text")
+    csv_path, json_path = tmp_path / "scan.csv", tmp_path / "scan.json"
+    scan.export(csv_path, "csv")
+    scan.export(json_path, "json")
+    with open(csv_path, newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == 11
+    assert len(json.loads(json_path.read_text())["results"]) == 11
+
+
+def test_model_view_shows_the_card(app):
+    text = app.model_card_text()
+    assert "Threshold" in text and "Test split" in text and "ciplab" in text
