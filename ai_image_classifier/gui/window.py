@@ -429,7 +429,7 @@ class App(ctk.CTk, DnDWrapper):
         if verdict is None or width < 10:
             return
         dark = ctk.get_appearance_mode() == "Dark"
-        bar.create_rectangle(0, 8, width, height - 8, fill="gray30" if dark else "gray85",
+        bar.create_rectangle(0, 8, width, height - 8, fill="gray30" if dark else "gray72",
                              width=0)
         colour = VERDICT_COLOURS.get(verdict.label, NEUTRAL)[dark]
         bar.create_rectangle(0, 8, width * verdict.probability, height - 8, fill=colour, width=0)
