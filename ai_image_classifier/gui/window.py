@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageTk
 
 from .. import __version__
-from ..classifier import Classifier, ModelLoadError, Verdict
+from ..classifier import Classifier, Verdict
 from ..imaging import ImageDecodeError, open_rgb
 from .dialogs import Dialogs
 from .scan import ScanWindow
