@@ -9,7 +9,6 @@ canonical `.keras` file. A model `X.keras` / `X.tflite` may have `X.card.json` b
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .imaging import ImageDecodeError, ImageSource, load_model_input, to_model_input
+from .resources import resource_path
 
 MODEL_NAME = "ai_imageclassifier"
 DEFAULT_THRESHOLD = 0.5
@@ -30,8 +30,7 @@ class ModelLoadError(RuntimeError):
 
 def bundled_model_dir() -> Path:
     """`model/` of a source checkout, or of a PyInstaller bundle when frozen."""
-    root = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parent.parent))
-    return root / "model"
+    return resource_path("model")
 
 
 def card_path_for(model_path: Path) -> Path:

@@ -15,7 +15,6 @@ from . import __version__
 from .classifier import Classifier, ModelLoadError, Verdict
 from .datasets import iter_image_files, load_labelled
 from .enhance import EnhanceSettings, enhance
-from .evaluation import predict_items
 from .imaging import ImageDecodeError, load_rgb
 from .saving import SaveError, read_metadata, save_image
 
@@ -80,6 +79,8 @@ def cmd_enhance(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import predict_items  # scikit-learn: not needed by classify/enhance
+
     classifier = _load_classifier(args.model)
     try:
         items = load_labelled(args.data, args.split)

@@ -1,18 +1,75 @@
-"""The CustomTkinter desktop app; it calls the runtime and never re-implements it."""
+"""The CustomTkinter desktop app; it calls the runtime and never re-implements it.
+
+The same program answers without a screen, so a build can be checked anywhere:
+`AIImageClassifier --version` and `AIImageClassifier --classify IMG... [--json]` (the output of
+`aiic classify`); `--exit-when-ready` opens the window, waits for the model and closes it.
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
+import time
 from pathlib import Path
+
+from .. import __version__
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="AIImageClassifier", description=__doc__.splitlines()[0])
+    parser.add_argument("image", nargs="?", help="an image to open at start")
+    parser.add_argument("--version", action="version", version=f"AIImageClassifier {__version__}")
+    parser.add_argument("--classify", nargs="+", metavar="PATH",
+                        help="print verdicts for files or folders and exit (no window)")
+    parser.add_argument("--json", action="store_true", help="with --classify: JSON lines")
+    parser.add_argument("--model", help="a .keras or .tflite model instead of the bundled one")
+    parser.add_argument("--exit-when-ready", action="store_true",
+                        help="open the window, wait for the model (and the verdict on IMAGE), "
+                             "print what happened, then close: a self-check for builds")
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Open the window; an image path given on the command line is opened at once."""
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    if args.classify:
+        from ..cli import main as cli_main
+
+        options = ["--json"] if args.json else []
+        options += ["--model", args.model] if args.model else []
+        return cli_main(["classify", *args.classify, *options])
+
+    from .dialogs import ConsoleDialogs
     from .window import App
 
-    args = sys.argv[1:] if argv is None else argv
-    app = App()
-    if args:
-        app.after(0, app.open_path, Path(args[0]))
+    app = App(model_path=args.model)
+    if args.exit_when_ready:
+        app.dialogs = ConsoleDialogs(app)
+    app.wants_image = bool(args.image)
+    if args.image:
+        app.after(0, app.open_path, Path(args.image))
+    if args.exit_when_ready:
+        app.after(0, _close_when_ready, app)
     app.mainloop()
-    return 0
+    return 0 if not args.exit_when_ready or app.ready_ok else 1
+
+
+def _close_when_ready(app, started: float | None = None) -> None:
+    started = time.monotonic() if started is None else started
+    model_pending = app.classifier is None and app.model_error is None
+    verdict_pending = app.classifier is not None and (
+        app.current is None or app.current.verdict is None)
+    image_failed = bool(app.dialogs.errors)
+    if (model_pending or (app.wants_image and verdict_pending and not image_failed)) and \
+            time.monotonic() - started < 60:
+        app.after(20, _close_when_ready, app, started)
+        return
+    app.ready_ok = app.classifier is not None
+    print("window up; model " + ("ready" if app.ready_ok else f"failed: {app.model_error}"),
+          flush=True)
+    if app.current is not None and app.current.verdict is not None:
+        verdict = app.current.verdict
+        print(f"verdict: {verdict.text} (P(fake)={verdict.probability:.3f})", flush=True)
+    elif app.wants_image:
+        app.ready_ok = False
+        print("verdict: none", flush=True)
+    app.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from tkinter import filedialog, messagebox
 
 IMAGE_TYPES = [("Images", "*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff *.gif *.heic *.heif"),
@@ -37,3 +38,18 @@ class Dialogs:
 
     def error(self, title: str, message: str) -> None:
         messagebox.showerror(title, message, parent=self.parent)
+
+
+class ConsoleDialogs(Dialogs):
+    """For unattended runs (--exit-when-ready): errors go to stderr, questions are declined."""
+
+    def __init__(self, parent) -> None:
+        super().__init__(parent)
+        self.errors: list[str] = []
+
+    def confirm(self, title: str, message: str) -> bool:
+        return False
+
+    def error(self, title: str, message: str) -> None:
+        self.errors.append(message)
+        print(f"{title}: {message}", file=sys.stderr, flush=True)

@@ -18,6 +18,7 @@ from PIL import Image, ImageTk
 from .. import __version__
 from ..classifier import Classifier, Verdict
 from ..imaging import ImageDecodeError, open_rgb
+from ..resources import resource_path
 from .dialogs import Dialogs
 from .scan import ScanWindow
 from .settings import Settings
@@ -87,6 +88,8 @@ class App(ctk.CTk, DnDWrapper):
         self.scan_window: ScanWindow | None = None
         self._photo: ImageTk.PhotoImage | None = None
         self.drop_enabled = False
+        self.ready_ok = False  # set by the --exit-when-ready self-check
+        self._set_icon()
         self._build()
         self._enable_drop()
         self._bind_keys()
@@ -211,6 +214,12 @@ class App(ctk.CTk, DnDWrapper):
     def _update_quality_label(self) -> None:
         self.quality_label.configure(text=f"JPEG / WebP quality when saving: "
                                           f"{self.quality.get():.0f}")
+
+    def _set_icon(self) -> None:
+        icon = resource_path("assets", "icon.png")
+        if icon.is_file():
+            self._icon = ImageTk.PhotoImage(Image.open(icon))
+            self.iconphoto(True, self._icon)
 
     def _enable_drop(self) -> None:
         if TkinterDnD is None:
