@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint bench train
+.PHONY: setup run test bench train
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-train.txt requirements-dev.txt pyproject.toml
@@ -25,3 +25,11 @@ bench: setup  ## speed benchmarks; ratios against baselines measured in the same
 
 train: setup  ## retrain the bundled model from ../shared/data (about 3 minutes on 2 CPUs)
 	$(BIN)/python -m training.train
+
+DIST_VENV := build/dist-venv
+.PHONY: dist
+dist:  ## frozen one-folder app in dist/AIImageClassifier, built from a clean venv
+	rm -rf $(DIST_VENV) build/app dist/AIImageClassifier
+	$(PYTHON) -m venv $(DIST_VENV)
+	$(DIST_VENV)/bin/python -m pip install --quiet -r requirements.txt -r requirements-dist.txt
+	$(DIST_VENV)/bin/python -m PyInstaller --noconfirm --log-level WARN --workpath build/app app.spec
