@@ -16,12 +16,17 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .calibration import Calibration
 from .imaging import ImageDecodeError, ImageSource, load_model_input, to_model_input
 from .resources import resource_path
 
 MODEL_NAME = "ai_imageclassifier"
 DEFAULT_THRESHOLD = 0.5
-LABEL_TEXT = {"real": "REAL IMAGE", "fake": "IMAGE MIGHT BE AI-GENERATED OR EDITED"}
+LABEL_TEXT = {
+    "real": "REAL IMAGE",
+    "fake": "IMAGE MIGHT BE AI-GENERATED OR EDITED",
+    "uncertain": "UNCERTAIN: THE MODEL CANNOT TELL",
+}
 
 
 class ModelLoadError(RuntimeError):
@@ -39,9 +44,10 @@ def card_path_for(model_path: Path) -> Path:
 
 @dataclass(frozen=True)
 class Verdict:
-    label: str  # "real" or "fake"
-    probability: float  # P(fake), calibrated by the model's training
+    label: str  # "real", "fake" or "uncertain"
+    probability: float  # P(fake), calibrated on the validation split
     threshold: float
+    half_width: float = 0.0  # P within this of the threshold is "uncertain"
 
     @property
     def text(self) -> str:
@@ -50,8 +56,8 @@ class Verdict:
 
     @property
     def confidence(self) -> float:
-        """How sure the model is of the label it gave (0.5..1 for a 0.5 threshold)."""
-        return self.probability if self.label == "fake" else 1.0 - self.probability
+        """The calibrated probability of the more likely class."""
+        return max(self.probability, 1.0 - self.probability)
 
 
 class ModelBackend(Protocol):
@@ -137,6 +143,8 @@ class Classifier:
     threshold: float = DEFAULT_THRESHOLD
     card: dict[str, Any] | None = None
     source: Path | None = None  # the file it was loaded from, so another thread can reload it
+    calibration: Calibration = Calibration()
+    half_width: float = 0.0
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Classifier:
@@ -148,19 +156,24 @@ class Classifier:
         path = Path(path)
         backend = load_backend(path)
         card = read_card(path)
-        return cls(backend, float(card.get("threshold", DEFAULT_THRESHOLD)), card, path)
+        return cls(backend, float(card.get("threshold", DEFAULT_THRESHOLD)), card, path,
+                   Calibration.from_card(card), float(card.get("uncertain_half_width", 0.0)))
 
     @property
     def input_size(self) -> int:
         return self.backend.input_size
 
     def verdict(self, probability: float) -> Verdict:
-        label = "fake" if probability >= self.threshold else "real"
-        return Verdict(label, float(probability), self.threshold)
+        """The answer for a calibrated P(fake)."""
+        if abs(probability - self.threshold) < self.half_width:
+            label = "uncertain"
+        else:
+            label = "fake" if probability >= self.threshold else "real"
+        return Verdict(label, float(probability), self.threshold, self.half_width)
 
     def predict_batch(self, batch: np.ndarray) -> np.ndarray:
-        """P(fake) for model inputs already made by `to_model_input`."""
-        return self.backend.predict(batch)
+        """Calibrated P(fake) for model inputs already made by `to_model_input`."""
+        return self.calibration.apply(self.backend.predict(batch))
 
     def classify_image(self, image: np.ndarray) -> Verdict:
         """Verdict for a decoded RGB array (e.g. the picture the app already shows)."""

@@ -93,18 +93,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     with _progress(len(items), "evaluate") as bar:
         predictions = predict_items(classifier, items, on_each=bar.update)
     errors = predictions.errors
-    report = predictions.report(classifier.threshold)
-    report.update(threshold=classifier.threshold, errors=errors)
+    report = predictions.report(classifier.threshold, classifier.half_width)
+    report.update(threshold=classifier.threshold, uncertain_half_width=classifier.half_width,
+                  errors=errors)
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:
-        print(f"threshold {classifier.threshold:.3f}")
-        print(f"{'source':<16}{'n':>6}{'acc':>7}{'bal':>7}{'prec':>7}{'rec':>7}{'auc':>7}{'ece':>7}")
+        print(f"threshold {classifier.threshold:.3f}, uncertain within "
+              f"±{classifier.half_width:.3f}")
+        columns = {"accuracy": "acc", "balanced_accuracy": "bal", "precision": "prec",
+                   "recall": "rec", "auc": "auc", "ece": "ece", "uncertain_rate": "unsure",
+                   "accuracy_outside_band": "acc_out"}
+        print(f"{'source':<16}{'n':>6}" + "".join(f"{h:>8}" for h in columns.values()))
         rows = [*report["by_source"].items(), ("overall", report["overall"])]
         for name, m in rows:
-            cells = [m[key] for key in
-                     ("accuracy", "balanced_accuracy", "precision", "recall", "auc", "ece")]
-            text = "".join(f"{'-' if v is None else f'{v:.3f}':>7}" for v in cells)
+            text = "".join(f"{'-' if m[k] is None else f'{m[k]:.3f}':>8}" for k in columns)
             print(f"{name:<16}{m['n']:>6}{text}")
         for error in errors:
             print(f"ERROR {error['path']}: {error['error']}", file=sys.stderr)

@@ -39,11 +39,14 @@ def roc_threshold(y_true: np.ndarray, prob: np.ndarray) -> float:
     return float(np.clip(thresholds[finite][best], 0.0, 1.0))
 
 
-def binary_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: float) -> dict[str, Any]:
-    """n, accuracy, balanced accuracy, precision, recall, AUC, ECE, TPR, TNR, confusion matrix.
+def binary_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: float,
+                   half_width: float = 0.0) -> dict[str, Any]:
+    """n, accuracy, balanced accuracy, precision, recall, AUC, ECE, TPR, TNR, confusion matrix,
+    and for the uncertain band: the share of images inside it and the accuracy outside it.
 
-    A rate whose denominator is zero (e.g. recall on a set with no fakes) is None, as is the
-    AUC when one class is absent.
+    Every rate except the last two counts every image by its thresholded call. A rate whose
+    denominator is zero (e.g. recall on a set with no fakes) is None, as is the AUC when one
+    class is absent.
     """
     y_true = np.asarray(y_true, dtype=int)
     prob = np.asarray(prob, dtype=float)
@@ -54,6 +57,8 @@ def binary_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: float) -> di
         return num / den if den else None
 
     tpr, tnr = ratio(tp, tp + fn), ratio(tn, tn + fp)
+    answered = np.abs(prob - threshold) >= half_width
+    n_answered = int(answered.sum())
     both_classes = len(np.unique(y_true)) == 2
     return {
         "n": int(len(y_true)),
@@ -65,20 +70,21 @@ def binary_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: float) -> di
         "ece": expected_calibration_error(y_true, prob) if len(y_true) else None,
         "true_positive_rate": tpr,
         "true_negative_rate": tnr,
+        "uncertain_rate": ratio(len(y_true) - n_answered, len(y_true)),
+        "accuracy_outside_band": ratio(int((y_pred == y_true)[answered].sum()), n_answered),
         "confusion_matrix": {"tn": tn, "fp": fp, "fn": fn, "tp": tp},
     }
 
 
-def metrics_by_source(
-    y_true: np.ndarray, prob: np.ndarray, sources: list[str], threshold: float
-) -> dict[str, Any]:
+def metrics_by_source(y_true: np.ndarray, prob: np.ndarray, sources: list[str],
+                      threshold: float, half_width: float = 0.0) -> dict[str, Any]:
     """{"overall": metrics, "by_source": {source: metrics}}."""
     y_true, prob, source_array = np.asarray(y_true), np.asarray(prob), np.asarray(sources)
     return {
-        "overall": binary_metrics(y_true, prob, threshold),
+        "overall": binary_metrics(y_true, prob, threshold, half_width),
         "by_source": {
             source: binary_metrics(y_true[source_array == source], prob[source_array == source],
-                                   threshold)
+                                   threshold, half_width)
             for source in sorted(set(sources))
         },
     }
@@ -93,8 +99,9 @@ class Predictions:
     sources: list[str]
     errors: list[dict[str, str]] = field(default_factory=list)
 
-    def report(self, threshold: float) -> dict[str, Any]:
-        return metrics_by_source(self.targets, self.probabilities, self.sources, threshold)
+    def report(self, threshold: float, half_width: float = 0.0) -> dict[str, Any]:
+        return metrics_by_source(self.targets, self.probabilities, self.sources, threshold,
+                                 half_width)
 
 
 def predict_items(

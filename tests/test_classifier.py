@@ -23,7 +23,7 @@ def test_verdict_texts_are_the_seeds():
     assert Verdict("real", 0.2, 0.5).text == "REAL IMAGE"
     assert Verdict("fake", 0.8, 0.5).text == "IMAGE MIGHT BE AI-GENERATED OR EDITED"
     assert Verdict("real", 0.2, 0.5).confidence == pytest.approx(0.8)
-    assert set(LABEL_TEXT) == {"real", "fake"}
+    assert set(LABEL_TEXT) == {"real", "fake", "uncertain"}
 
 
 def test_missing_model_is_a_clear_error(tmp_path):
@@ -50,10 +50,17 @@ def test_threshold_comes_from_the_card(tiny_model):
     import json
 
     card = json.loads(tiny_model.with_suffix(".card.json").read_text())
+    from dataclasses import replace
+
+    from ai_image_classifier.calibration import Calibration
+
     classifier = Classifier.load(tiny_model.with_suffix(".tflite"))
     assert classifier.threshold == card["threshold"]
-    assert classifier.verdict(card["threshold"]).label == "fake"
-    assert classifier.verdict(np.nextafter(card["threshold"], 0)).label == "real"
+    assert classifier.half_width == card["uncertain_half_width"]
+    assert classifier.calibration == Calibration.from_card(card) != Calibration()
+    no_band = replace(classifier, half_width=0.0)
+    assert no_band.verdict(card["threshold"]).label == "fake"
+    assert no_band.verdict(np.nextafter(card["threshold"], 0)).label == "real"
 
 
 def test_model_without_card_uses_half(tiny_model, tmp_path):
@@ -97,5 +104,29 @@ def test_bundled_model_classifies(jpeg_file):
         pytest.fail("the bundled model is missing from model/")
     classifier = Classifier.load()
     verdict = classifier.classify_file(jpeg_file)
-    assert verdict.label in ("real", "fake") and 0.0 <= verdict.probability <= 1.0
+    assert verdict.label in ("real", "fake", "uncertain") and 0.0 <= verdict.probability <= 1.0
     assert classifier.threshold == classifier.card["threshold"]
+
+
+class FixedScores:
+    """A backend that returns the scores it is given, to test the verdict logic alone."""
+
+    input_size = 8
+
+    def __init__(self, scores):
+        self.scores = np.asarray(scores, dtype=float)
+
+    def predict(self, batch):
+        return self.scores[: len(batch)]
+
+
+def test_calibration_and_band_shape_the_verdict():
+    from ai_image_classifier.calibration import Calibration
+
+    classifier = Classifier(FixedScores([0.9, 0.55, 0.1]), threshold=0.5,
+                            calibration=Calibration(0.5, 0.0), half_width=0.05)
+    probabilities = classifier.predict_batch(np.zeros((3, 8, 8, 3), np.uint8))
+    assert probabilities[0] == pytest.approx(1 / (1 + np.exp(-0.5 * np.log(9))))
+    labels = [classifier.verdict(p).label for p in probabilities]
+    assert labels == ["fake", "uncertain", "real"]
+    assert Verdict("uncertain", 0.52, 0.5, 0.05).text == "UNCERTAIN: THE MODEL CANNOT TELL"

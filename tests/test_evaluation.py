@@ -63,3 +63,14 @@ def test_metrics_by_source_splits_rows():
     assert report["by_source"]["a"]["accuracy"] == 1.0
     assert report["by_source"]["b"]["accuracy"] == 0.0
     assert report["overall"]["n"] == 4 and report["overall"]["accuracy"] == 0.5
+
+
+def test_uncertain_band_metrics_by_hand():
+    y = np.array([1, 0, 1, 0])
+    p = np.array([0.95, 0.45, 0.52, 0.1])  # 0.45 (right) and 0.52 (right) fall in ±0.1
+    m = binary_metrics(y, p, threshold=0.5, half_width=0.1)
+    assert m["uncertain_rate"] == 0.5
+    assert m["accuracy_outside_band"] == 1.0
+    assert m["accuracy"] == 1.0  # every image still counts by its thresholded call
+    none_answered = binary_metrics(y, p, threshold=0.5, half_width=1.0)
+    assert none_answered["uncertain_rate"] == 1.0 and none_answered["accuracy_outside_band"] is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 from pathlib import Path
 from tkinter import ttk
 from typing import Any
@@ -15,6 +16,7 @@ from ..datasets import iter_image_files
 from .tasks import BackgroundTasks, CancelToken
 
 COLUMNS = ("file", "verdict", "probability")
+SHORT_LABEL = {"real": "real", "fake": "AI-generated or edited?", "uncertain": "uncertain"}
 
 
 class ScanWindow(ctk.CTkToplevel):
@@ -87,8 +89,7 @@ class ScanWindow(ctk.CTkToplevel):
             return
         for row in rows:
             self.rows.append(row)
-            verdict = ("ERROR: " + row["error"]) if "error" in row else (
-                "AI-generated or edited?" if row["label"] == "fake" else "real")
+            verdict = ("ERROR: " + row["error"]) if "error" in row else SHORT_LABEL[row["label"]]
             probability = "" if "error" in row else f"{row['probability']:.3f}"
             self.table.insert("", "end", values=(row["path"], verdict, probability))
         self.progress.set(fraction)
@@ -98,11 +99,11 @@ class ScanWindow(ctk.CTkToplevel):
         self.finished = True
         if not self.winfo_exists():
             return
-        fakes = sum(1 for row in self.rows if row.get("label") == "fake")
-        errors = sum(1 for row in self.rows if "error" in row)
+        count = Counter(row.get("label", "error") for row in self.rows)
         state = "Cancelled" if self.token.cancelled else "Done"
-        self.status.configure(text=f"{state}: {len(self.rows)} of {total}, {fakes} flagged, "
-                                   f"{errors} unreadable")
+        self.status.configure(text=f"{state}: {len(self.rows)} of {total}, {count['fake']} "
+                                   f"flagged, {count['uncertain']} uncertain, "
+                                   f"{count['error']} unreadable")
         self.cancel_button.configure(state="disabled")
         for button in (self.csv_button, self.json_button):
             button.configure(state="normal" if self.rows else "disabled")

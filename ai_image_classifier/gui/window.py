@@ -300,6 +300,8 @@ class App(ctk.CTk, DnDWrapper):
                  f"Input: {self.classifier.input_size}×{self.classifier.input_size} RGB",
                  f"Threshold: {self.classifier.threshold:.3f} "
                  f"({card.get('threshold_method', 'default')})",
+                 f"Uncertain band: ±{self.classifier.half_width:.3f} "
+                 f"({card.get('uncertain_band_method', 'none')})",
                  f"Trained: {card.get('created', '?')}",
                  f"Data: {', '.join(card.get('data', {}).get('sources', [])) or '?'}", "",
                  "Test split (images the model never trained on):"]
@@ -308,6 +310,9 @@ class App(ctk.CTk, DnDWrapper):
             if m:
                 auc = "–" if m.get("auc") is None else f"{m['auc']:.2f}"
                 lines.append(f"  {name}: accuracy {m['accuracy']:.1%}, AUC {auc}, n={m['n']}")
+                if m.get("accuracy_outside_band") is not None:
+                    lines.append(f"      uncertain {m['uncertain_rate']:.0%}; accuracy of the "
+                                 f"other answers {m['accuracy_outside_band']:.1%}")
         return "\n".join(lines)
 
     def ask_model(self, parent: Any = None) -> None:
@@ -422,10 +427,15 @@ class App(ctk.CTk, DnDWrapper):
             return
         self.verdict_label.configure(text=verdict.text,
                                      text_color=VERDICT_COLOURS.get(verdict.label, NEUTRAL))
+        if verdict.half_width > 0:
+            rule = (f"Below {verdict.threshold - verdict.half_width:.0%} it answers real, from "
+                    f"{verdict.threshold + verdict.half_width:.0%} AI/edited; between, it "
+                    "cannot tell (on images it never saw, answers outside that band were "
+                    "right as often as the model card says).")
+        else:
+            rule = f"From {verdict.threshold:.0%} it answers AI-generated or edited."
         self.verdict_detail.configure(text=(
-            f"P(AI-generated or edited) = {verdict.probability:.1%}; the model says "
-            f"{'fake' if verdict.label == 'fake' else 'real'} at or above "
-            f"{verdict.threshold:.0%}.\nConfidence in this answer: {verdict.confidence:.0%}. "
+            f"P(AI-generated or edited) = {verdict.probability:.1%}. {rule}\n"
             "The model is trained on face photos; other pictures get less reliable answers."))
         self._draw_probability()
 
@@ -441,6 +451,11 @@ class App(ctk.CTk, DnDWrapper):
         bar.create_rectangle(0, 8, width, height - 8, fill="gray30" if dark else "gray72",
                              width=0)
         colour = VERDICT_COLOURS.get(verdict.label, NEUTRAL)[dark]
+        if verdict.half_width > 0:  # the uncertain band, hatched behind the bar
+            low = max(0.0, verdict.threshold - verdict.half_width) * width
+            high = min(1.0, verdict.threshold + verdict.half_width) * width
+            bar.create_rectangle(low, 4, high, height - 4, fill="gray50", stipple="gray25",
+                                 width=0)
         bar.create_rectangle(0, 8, width * verdict.probability, height - 8, fill=colour, width=0)
         x = width * verdict.threshold
         bar.create_line(x, 0, x, height, fill="white" if dark else "black", width=2)
