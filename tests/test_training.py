@@ -59,11 +59,19 @@ def test_folder_split_is_seeded_70_20_10(tmp_path):
 
 def test_tiny_training_writes_model_card_and_export(tiny_model):
     out = tiny_model.parent
-    for suffix in (".tflite", ".card.json", ".history.png", ".roc.png", ".confusion.png"):
+    for suffix in (".tflite", ".card.json", ".history.png", ".roc.png", ".confusion.png",
+                   ".reliability.png"):
         assert (out / f"tiny{suffix}").stat().st_size > 0
     card = json.loads((out / "tiny.card.json").read_text())
     assert card["input_size"] == 32 and card["architecture"] == "seed_cnn"
     assert 0.0 <= card["threshold"] <= 1.0
+    assert 0.0 <= card["uncertain_half_width"] <= 1.0
+    assert set(card["calibration"]) == {"slope", "intercept"}
+    val = card["metrics"]["val"]["overall"]
+    if card["uncertain_half_width"] < 1.0:  # the band was sized to reach 0.90 outside it on val
+        assert val["accuracy_outside_band"] >= 0.90
+    else:
+        assert val["uncertain_rate"] == 1.0 and val["accuracy_outside_band"] is None
     assert card["data"]["split_counts"]["train"]["data"] == {"fake": 14, "real": 14}
     assert card["metrics"]["test"]["overall"]["n"] == 4
     assert card["litert_max_abs_diff"] <= 1e-5

@@ -71,11 +71,32 @@ def split_counts(splits: dict[str, list[LabelledImage]]) -> dict[str, dict[str, 
     return counts
 
 
-def make_dataset(data: ArraySplit, batch_size: int, shuffle: bool, seed: int):
+def degrade_like_sharing(image, target):
+    """Training-only damage that shared copies suffer: JPEG re-compression (q60–100, half the
+    time), a downscale-and-upscale (0.5–1×, a third of the time) and mild sensor noise, so that
+    a re-sent copy of a photo gets the verdict of the original."""
+    import tensorflow as tf
+
+    x = image / 255.0
+    x = tf.cond(tf.random.uniform(()) < 0.5,
+                lambda: tf.image.random_jpeg_quality(x, 60, 100), lambda: x)
+    size = tf.shape(x)[:2]
+    smaller = tf.cast(tf.cast(size, tf.float32) * tf.random.uniform((), 0.5, 1.0), tf.int32)
+    x = tf.cond(tf.random.uniform(()) < 0.33,
+                lambda: tf.image.resize(tf.image.resize(x, smaller), size), lambda: x)
+    x = x + tf.random.normal(tf.shape(x), stddev=tf.random.uniform((), 0.0, 0.02))
+    return tf.clip_by_value(x, 0.0, 1.0) * 255.0, target
+
+
+def make_dataset(data: ArraySplit, batch_size: int, shuffle: bool, seed: int,
+                 degrade: bool = False):
     """A cached, prefetched `tf.data` pipeline over in-memory arrays."""
     import tensorflow as tf
 
-    dataset = tf.data.Dataset.from_tensor_slices((data.images, data.targets)).cache()
+    dataset = tf.data.Dataset.from_tensor_slices(
+        (data.images.astype("float32"), data.targets)).cache()
     if shuffle:
         dataset = dataset.shuffle(len(data.targets), seed=seed, reshuffle_each_iteration=True)
+    if degrade:
+        dataset = dataset.map(degrade_like_sharing, num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)

@@ -70,6 +70,31 @@ def plot_confusion(predictions: Predictions, threshold: float, path: Path) -> Pa
     return path
 
 
+def plot_reliability(predictions: Predictions, path: Path, bins: int = 10) -> Path:
+    """Observed share of fakes against the predicted P(fake), per probability bin."""
+    edges = np.linspace(0, 1, bins + 1)
+    index = np.minimum((predictions.probabilities * bins).astype(int), bins - 1)
+    centres, observed, counts = [], [], []
+    for b in range(bins):
+        mask = index == b
+        if mask.any():
+            centres.append(predictions.probabilities[mask].mean())
+            observed.append(predictions.targets[mask].mean())
+            counts.append(int(mask.sum()))
+    figure, axis = plt.subplots(figsize=(5, 5))
+    axis.plot([0, 1], [0, 1], "k:", linewidth=0.8, label="perfect calibration")
+    axis.plot(centres, observed, "o-", label="test split")
+    for x, y, n in zip(centres, observed, counts, strict=True):
+        axis.annotate(str(n), (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    axis.set(xlabel="predicted P(fake)", ylabel="observed share of fakes",
+             title="reliability (numbers: images per bin)", xticks=edges[::2])
+    axis.legend(loc="upper left")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
 def rounded(value: Any, digits: int = 4) -> Any:
     """Round every float in a nested structure (for a readable card)."""
     if isinstance(value, float):

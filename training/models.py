@@ -40,6 +40,26 @@ def build_seed_model(
     return keras.Model(inputs, outputs, name="seed_cnn")
 
 
+def build_mobilenet_model(
+    input_size: int = 128, weights: str | None = None, dropout: float = 0.2,
+    seed: int | None = None
+) -> keras.Model:
+    """ImageNet MobileNetV2 (weights from a local file, e.g. ../shared/weights) with a sigmoid
+    head. The base starts frozen; it is always called with training=False so its batch-norm
+    statistics stay those of ImageNet while fine-tuning (the file's folded batch norm is exact
+    only in inference mode). Inputs are uint8-range RGB, scaled to [-1, 1] inside the model."""
+    inputs = keras.Input((input_size, input_size, 3), name="image")
+    x = layers.Rescaling(1.0 / 127.5, offset=-1.0, name="rescale")(inputs)
+    x = seed_augmentation(seed)(x)
+    base = keras.applications.MobileNetV2(include_top=False, input_shape=(input_size,) * 2 + (3,),
+                                          pooling="avg", weights=weights)
+    base.trainable = False
+    x = base(x, training=False)
+    x = layers.Dropout(dropout)(x)
+    outputs = layers.Dense(1, activation="sigmoid", name="p_fake")(x)
+    return keras.Model(inputs, outputs, name="mobilenet_v2")
+
+
 def compile_model(model: keras.Model, learning_rate: float) -> keras.Model:
     """Adam + binary cross-entropy with the seed's metrics."""
     model.compile(

@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,17 +27,20 @@ import PIL
 import tensorflow as tf
 
 import ai_image_classifier
+from ai_image_classifier.calibration import Calibration, uncertain_half_width
 from ai_image_classifier.classifier import MODEL_NAME, Classifier, LiteRTBackend
 from ai_image_classifier.evaluation import predict_items, roc_threshold
 
 from .callbacks import CustomEarlyStopping
 from .data import load_arrays, make_dataset, split_counts, split_items
-from .evaluate import plot_confusion, plot_history, plot_roc, rounded
+from .evaluate import plot_confusion, plot_history, plot_reliability, plot_roc, rounded
 from .export import export_tflite, parity
-from .models import build_seed_model, compile_model, unfreeze_all
+from .models import build_mobilenet_model, build_seed_model, compile_model, unfreeze_all
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data"
+DEFAULT_WEIGHTS = (PROJECT_ROOT.parent / "shared" / "weights"
+                   / "mobilenet_v2_1.0_224_from_tflite_bnrecal_no_top.weights.h5")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -45,6 +49,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="folder with manifest.csv, or with real/ and fake/ sub-folders")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "model")
     parser.add_argument("--name", default=MODEL_NAME, help="file name stem of the outputs")
+    parser.add_argument("--architecture", choices=("seed_cnn", "mobilenet_v2"),
+                        default="seed_cnn")
+    parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS,
+                        help="ImageNet weights for mobilenet_v2 (a Keras .weights.h5 file)")
+    parser.add_argument("--frozen-epochs", type=int, default=2,
+                        help="mobilenet_v2: epochs with the base frozen before fine-tuning")
+    parser.add_argument("--fine-tune-learning-rate", type=float, default=1e-4,
+                        help="mobilenet_v2: learning rate once every layer is trainable")
+    parser.add_argument("--degrade", action="store_true",
+                        help="also train on JPEG-recompressed, rescaled and noisy copies")
     parser.add_argument("--image-size", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -56,6 +70,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="stop once val accuracy reaches this (the seed's rule)")
     parser.add_argument("--fine-tune", type=Path, metavar="MODEL",
                         help="continue training this .keras model with every layer unfrozen")
+    parser.add_argument("--answer-accuracy", type=float, default=0.90,
+                        help="size the uncertain band so answers outside it reach this "
+                             "accuracy on val")
     parser.add_argument("--seed", type=int, default=42)
     return parser.parse_args(argv)
 
@@ -64,16 +81,17 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def fit(args: argparse.Namespace, model: keras.Model, train, val) -> dict[str, Any]:
+def fit(args: argparse.Namespace, model: keras.Model, train, val,
+        epochs: int | None = None) -> dict[str, Any]:
     """Fit with both stopping rules; returns the history and how training ended."""
     target_stop = CustomEarlyStopping(args.target_accuracy)
     patience_stop = keras.callbacks.EarlyStopping(
         monitor="val_loss", patience=args.patience, restore_best_weights=True)
     started = time.perf_counter()
     history = model.fit(
-        make_dataset(train, args.batch_size, shuffle=True, seed=args.seed),
+        make_dataset(train, args.batch_size, shuffle=True, seed=args.seed, degrade=args.degrade),
         validation_data=make_dataset(val, args.batch_size, shuffle=False, seed=args.seed),
-        epochs=args.epochs,
+        epochs=epochs or args.epochs,
         callbacks=[target_stop, patience_stop],
         shuffle=False,  # the tf.data pipeline already reshuffles each epoch
         verbose=2,
@@ -114,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.fine_tune:
         model = unfreeze_all(keras.saving.load_model(args.fine_tune, compile=False))
         image_size = int(model.input_shape[1])
+    elif args.architecture == "mobilenet_v2":
+        model = build_mobilenet_model(image_size, str(args.weights), seed=args.seed)
     else:
         model = build_seed_model(image_size, seed=args.seed)
     train = load_arrays(splits["train"], image_size)
@@ -121,9 +141,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"train {len(train.targets)}  val {len(val.targets)}  test {len(splits['test'])}"
           f"  at {image_size}px")
 
-    # 2. Fit.
+    # 2. Fit. A pretrained base is first frozen while the new head learns, then every layer
+    #    is fine-tuned at a lower learning rate.
     compile_model(model, learning_rate)
-    run = fit(args, model, train, val)
+    if args.architecture == "mobilenet_v2" and not args.fine_tune:
+        head = fit(args, model, train, val, epochs=args.frozen_epochs)
+        compile_model(unfreeze_all(model), args.fine_tune_learning_rate)
+        run = fit(args, model, train, val)
+        run["history"] = {key: head["history"][key] + run["history"][key]
+                          for key in run["history"]}
+        run["seconds"] += head["seconds"]
+        run["frozen_epochs"] = head["epochs_run"]
+    else:
+        run = fit(args, model, train, val)
 
     # 3. Save, export, and check that the export gives the same probabilities.
     keras_path = out_file(".keras")
@@ -133,16 +163,24 @@ def main(argv: list[str] | None = None) -> int:
     if max_diff > 1e-5:
         raise RuntimeError(f"LiteRT export disagrees with Keras by {max_diff:.2e}")
 
-    # 4. Threshold on val, metrics on val and test, through the app's own classification path.
-    exported = Classifier(LiteRTBackend(tflite_path))
-    val_predictions = predict_items(exported, splits["val"])
+    # 4. On val: calibration, threshold and uncertain band. Then metrics on val and test,
+    #    through the app's own classification path.
+    val_scores = predict_items(Classifier(LiteRTBackend(tflite_path)), splits["val"])
+    calibration = Calibration.fit(val_scores.targets, val_scores.probabilities)
+    val_predictions = replace(val_scores,
+                              probabilities=calibration.apply(val_scores.probabilities))
     threshold = roc_threshold(val_predictions.targets, val_predictions.probabilities)
-    metrics = {"val": val_predictions.report(threshold)}
+    half_width = uncertain_half_width(val_predictions.targets, val_predictions.probabilities,
+                                      threshold, args.answer_accuracy)
+    exported = Classifier(LiteRTBackend(tflite_path), threshold, calibration=calibration,
+                          half_width=half_width)
+    metrics = {"val": val_predictions.report(threshold, half_width)}
     if splits["test"]:
         test_predictions = predict_items(exported, splits["test"])
-        metrics["test"] = test_predictions.report(threshold)
+        metrics["test"] = test_predictions.report(threshold, half_width)
         plot_roc(test_predictions, threshold, out_file(".roc.png"))
         plot_confusion(test_predictions, threshold, out_file(".confusion.png"))
+        plot_reliability(test_predictions, out_file(".reliability.png"))
     plot_history(run["history"], out_file(".history.png"))
 
     # 5. The model card.
@@ -156,8 +194,13 @@ def main(argv: list[str] | None = None) -> int:
                  "ai_image_classifier.imaging.to_model_input",
         "parameters": int(model.count_params()),
         "output": "P(fake); label fake when P >= threshold",
+        "calibration": calibration.to_card(),
+        "calibration_method": "Platt scaling of the network's logit, fitted on val",
         "threshold": threshold,
         "threshold_method": "maximum of Youden's J (TPR - FPR) on the val ROC curve",
+        "uncertain_half_width": half_width,
+        "uncertain_band_method": f"smallest band around the threshold outside which val "
+                                 f"accuracy reaches {args.answer_accuracy}",
         "data": {
             "dir": os.path.relpath(args.data.resolve(), PROJECT_ROOT),
             "sources": sorted({i.source for i in splits["train"]}),
@@ -171,7 +214,13 @@ def main(argv: list[str] | None = None) -> int:
             "learning_rate": learning_rate,
             "patience": args.patience,
             "target_accuracy": args.target_accuracy,
-            "augmentation": "RandomFlip(horizontal), RandomRotation(0.1), RandomZoom(0.1)",
+            "augmentation": "RandomFlip(horizontal), RandomRotation(0.1), RandomZoom(0.1)"
+                            + ("; JPEG q60-100, 0.5-1x rescale, noise" if args.degrade else ""),
+            "architecture_args": {"architecture": args.architecture,
+                                  "frozen_epochs": args.frozen_epochs,
+                                  "fine_tune_learning_rate": args.fine_tune_learning_rate,
+                                  "weights": args.weights.name
+                                  if args.architecture == "mobilenet_v2" else None},
             **{k: v for k, v in run.items() if k != "history"},
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         },
@@ -187,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     card_path = out_file(".card.json")
     card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     summary = metrics.get("test", metrics["val"])
-    print(f"threshold {threshold:.3f}; "
+    print(f"threshold {threshold:.3f} ± {half_width:.3f} uncertain; "
           + "; ".join(f"{s}: acc {m['accuracy']:.3f}" for s, m in summary["by_source"].items())
           + f"; overall acc {summary['overall']['accuracy']:.3f}")
     print(f"wrote {keras_path}, {tflite_path.name}, {card_path.name}")
