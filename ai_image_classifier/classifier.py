@@ -17,7 +17,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from .calibration import Calibration
-from .imaging import ImageDecodeError, ImageSource, load_model_input, to_model_input
+from .imaging import (
+    ImageDecodeError,
+    ImageSource,
+    ModelInput,
+    load_model_input,
+    prepare_model_input,
+)
 from .resources import resource_path
 
 MODEL_NAME = "ai_imageclassifier"
@@ -48,6 +54,11 @@ class Verdict:
     probability: float  # P(fake), calibrated on the validation split
     threshold: float
     half_width: float = 0.0  # P within this of the threshold is "uncertain"
+    face: tuple[float, float, float, float] | None = None  # the crop judged; None = whole image
+
+    @property
+    def region(self) -> str:
+        return "face" if self.face else "whole image"
 
     @property
     def text(self) -> str:
@@ -163,47 +174,48 @@ class Classifier:
     def input_size(self) -> int:
         return self.backend.input_size
 
-    def verdict(self, probability: float) -> Verdict:
+    def verdict(self, probability: float, face: tuple[float, ...] | None = None) -> Verdict:
         """The answer for a calibrated P(fake)."""
         if abs(probability - self.threshold) < self.half_width:
             label = "uncertain"
         else:
             label = "fake" if probability >= self.threshold else "real"
-        return Verdict(label, float(probability), self.threshold, self.half_width)
+        return Verdict(label, float(probability), self.threshold, self.half_width, face)
 
     def predict_batch(self, batch: np.ndarray) -> np.ndarray:
-        """Calibrated P(fake) for model inputs already made by `to_model_input`."""
+        """Calibrated P(fake) for model inputs (`ModelInput.pixels`)."""
         return self.calibration.apply(self.backend.predict(batch))
+
+    def _judge(self, prepared: ModelInput) -> Verdict:
+        return self.verdict(float(self.predict_batch(prepared.pixels[None])[0]), prepared.face)
 
     def classify_image(self, image: np.ndarray) -> Verdict:
         """Verdict for a decoded RGB array (e.g. the picture the app already shows)."""
-        batch = to_model_input(image, self.input_size)[None]
-        return self.verdict(float(self.predict_batch(batch)[0]))
+        return self._judge(prepare_model_input(image, self.input_size))
 
     def classify_file(self, source: ImageSource) -> Verdict:
-        batch = load_model_input(source, self.input_size)[None]
-        return self.verdict(float(self.predict_batch(batch)[0]))
+        return self._judge(load_model_input(source, self.input_size))
 
     def classify_files(
         self, paths: Iterable[Path], batch_size: int = 32
     ) -> Iterator[tuple[Path, Verdict | ImageDecodeError]]:
         """Verdicts in input order; a file that cannot be decoded yields its error instead."""
-        pending: list[tuple[Path, np.ndarray]] = []
+        pending: list[tuple[Path, ModelInput]] = []
 
         def flush() -> Iterator[tuple[Path, Verdict]]:
-            probabilities = self.predict_batch(np.stack([array for _, array in pending]))
-            for (path, _), probability in zip(pending, probabilities, strict=True):
-                yield path, self.verdict(probability)
+            probabilities = self.predict_batch(np.stack([p.pixels for _, p in pending]))
+            for (path, prepared), probability in zip(pending, probabilities, strict=True):
+                yield path, self.verdict(probability, prepared.face)
             pending.clear()
 
         for path in paths:
             try:
-                array = load_model_input(path, self.input_size)
+                prepared = load_model_input(path, self.input_size)
             except ImageDecodeError as error:
                 yield from flush() if pending else ()
                 yield path, error
                 continue
-            pending.append((path, array))
+            pending.append((path, prepared))
             if len(pending) == batch_size:
                 yield from flush()
         if pending:

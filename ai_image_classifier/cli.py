@@ -44,9 +44,10 @@ def cmd_classify(args: argparse.Namespace) -> int:
             if isinstance(result, Verdict):
                 record = {"path": str(path), "label": result.label,
                           "probability": round(result.probability, 6),
-                          "threshold": round(result.threshold, 6)}
+                          "threshold": round(result.threshold, 6), "region": result.region}
                 line = (json.dumps(record, ensure_ascii=False) if args.json else
-                        f"{path}\t{result.text}\tP(fake)={result.probability:.3f}")
+                        f"{path}\t{result.text}\tP(fake)={result.probability:.3f}"
+                        f"\t({result.region})")
             else:
                 failed += 1
                 record = {"path": str(path), "error": str(result)}

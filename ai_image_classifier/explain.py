@@ -10,14 +10,17 @@ import cv2
 import numpy as np
 
 from .classifier import Classifier
-from .imaging import to_model_input
+from .faces import Region
+from .imaging import prepare_model_input
 
 
 def occlusion_map(classifier: Classifier, image: np.ndarray, patch_fraction: float = 0.25,
-                  stride_fraction: float = 0.125) -> np.ndarray:
-    """Sensitivity in 0..1 at model-input resolution (size×size)."""
+                  stride_fraction: float = 0.125) -> tuple[np.ndarray, Region | None]:
+    """Sensitivity in 0..1 at model-input resolution (size×size), and the face crop it covers
+    (None: the whole picture)."""
     size = classifier.input_size
-    base = to_model_input(image, size)
+    prepared = prepare_model_input(image, size)
+    base = prepared.pixels
     patch = max(2, round(size * patch_fraction))
     stride = max(1, round(size * stride_fraction))
     corners = [(y, x) for y in range(0, size - patch + 1, stride)
@@ -34,13 +37,22 @@ def occlusion_map(classifier: Classifier, image: np.ndarray, patch_fraction: flo
         count[y:y + patch, x:x + patch] += 1
     heat = total / np.maximum(count, 1)
     peak = heat.max()
-    return (heat / peak if peak > 0 else heat).astype(np.float32)
+    return (heat / peak if peak > 0 else heat).astype(np.float32), prepared.face
 
 
-def overlay_heatmap(image: np.ndarray, heat: np.ndarray, opacity: float = 0.45) -> np.ndarray:
-    """Blend a colour-mapped heat map (blue = little effect, red = much) over an RGB image."""
+def overlay_heatmap(image: np.ndarray, heat: np.ndarray, opacity: float = 0.45,
+                    region: Region | None = None) -> np.ndarray:
+    """Blend a colour-mapped heat map (blue = little effect, red = much) over an RGB image;
+    `region` places it on the face crop the model judged (outside it: no effect)."""
     height, width = image.shape[:2]
-    resized = cv2.resize(heat, (width, height), interpolation=cv2.INTER_CUBIC)
+    if region is None:
+        resized = cv2.resize(heat, (width, height), interpolation=cv2.INTER_CUBIC)
+    else:
+        left, top = round(region[0] * width), round(region[1] * height)
+        right, bottom = round(region[2] * width), round(region[3] * height)
+        resized = np.zeros((height, width), np.float32)
+        resized[top:bottom, left:right] = cv2.resize(heat, (right - left, bottom - top),
+                                                     interpolation=cv2.INTER_CUBIC)
     # Soften the patch grid: the map is only as sharp as the occluding patches.
     resized = cv2.GaussianBlur(resized, (0, 0), sigmaX=max(width, height) / 48)
     levels = np.clip(resized * 255, 0, 255).astype(np.uint8)

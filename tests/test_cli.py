@@ -37,7 +37,7 @@ def test_classify_folder_json(folder, tiny_model):
     good = [r for r in records if "error" not in r]
     assert all(r["label"] in ("real", "fake", "uncertain") and 0 <= r["probability"] <= 1
                for r in good)
-    assert all(set(r) == {"path", "label", "probability", "threshold"} for r in good)
+    assert all(set(r) == {"path", "label", "probability", "threshold", "region"} for r in good)
 
 
 def test_classify_one_file_text(folder, tiny_model):

@@ -66,7 +66,8 @@ class CentreModel:
 
 
 def test_occlusion_map_finds_what_the_model_uses():
-    heat = occlusion_map(Classifier(CentreModel()), np.full((64, 64, 3), 250, np.uint8))
+    heat, region = occlusion_map(Classifier(CentreModel()), np.full((64, 64, 3), 250, np.uint8))
+    assert region is None
     assert heat.shape == (32, 32) and heat.max() == pytest.approx(1.0)
     assert heat[12:20, 12:20].mean() > 0.5 and heat[0:4, 0:4].max() == 0.0
 

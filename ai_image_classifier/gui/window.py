@@ -434,9 +434,13 @@ class App(ctk.CTk, DnDWrapper):
                     "right as often as the model card says).")
         else:
             rule = f"From {verdict.threshold:.0%} it answers AI-generated or edited."
+        region = ("It judged the face it found (outlined in the Original view)."
+                  if verdict.face else "It judged the whole picture.")
         self.verdict_detail.configure(text=(
-            f"P(AI-generated or edited) = {verdict.probability:.1%}. {rule}\n"
+            f"P(AI-generated or edited) = {verdict.probability:.1%}. {rule}\n{region}\n"
             "The model is trained on face photos; other pictures get less reliable answers."))
+        if self.view_switch.get() == "Original":
+            self.show_view()
         self._draw_probability()
 
     def _draw_probability(self) -> None:
@@ -522,9 +526,16 @@ class App(ctk.CTk, DnDWrapper):
     def _draw_picture(self, picture: Image.Image) -> None:
         fitted = self._fit(picture)
         self._photo = ImageTk.PhotoImage(fitted)
-        self.canvas.create_image(self.canvas.winfo_width() // 2, self.canvas.winfo_height() // 2,
-                                 image=self._photo)
+        centre_x, centre_y = self.canvas.winfo_width() // 2, self.canvas.winfo_height() // 2
+        self.canvas.create_image(centre_x, centre_y, image=self._photo)
         self.displayed_size = fitted.size
+        verdict = self.current.verdict if self.current else None
+        if verdict and verdict.face and self.view_switch.get() == "Original":
+            left, top = centre_x - fitted.width / 2, centre_y - fitted.height / 2
+            x0, y0, x1, y1 = verdict.face
+            self.canvas.create_rectangle(left + x0 * fitted.width, top + y0 * fitted.height,
+                                         left + x1 * fitted.width, top + y1 * fitted.height,
+                                         outline="#ffd400", width=3, tags="face")
 
     def _compare_picture(self, opened: OpenedImage) -> Image.Image:
         after = opened.enhanced_preview
@@ -545,8 +556,9 @@ class App(ctk.CTk, DnDWrapper):
         def work() -> Image.Image:
             from ..explain import occlusion_map, overlay_heatmap
 
-            preview = np.asarray(opened.preview)
-            return Image.fromarray(overlay_heatmap(preview, occlusion_map(classifier, opened.rgb)))
+            heat, region = occlusion_map(classifier, opened.rgb)
+            return Image.fromarray(overlay_heatmap(np.asarray(opened.preview), heat,
+                                                   region=region))
 
         self.tasks.submit("model", work, lambda image: self._view_ready(opened, "heat", image),
                           lambda error: self._view_failed(opened, "heat", error))
