@@ -94,3 +94,24 @@ def test_fine_tuning_continues_a_model(tiny_model, tmp_path):
     card = json.loads((tmp_path / "ft" / "ft.card.json").read_text())
     assert card["training"]["learning_rate"] == 1e-5
     assert card["training"]["fine_tuned_from"] == str(tiny_model)
+
+
+def test_perturbations_damage_as_promised(rgb_image):
+    from PIL import Image
+
+    from training.robustness import half_size, jpeg_q70
+
+    image = Image.fromarray(rgb_image)
+    assert half_size(image).size == (32, 24)
+    recompressed = np.asarray(jpeg_q70(image), dtype=int)
+    assert recompressed.shape == rgb_image.shape
+    assert 0 < np.abs(recompressed - rgb_image).mean() < 10
+
+
+def test_robustness_report_in_the_card(tiny_model):
+    card = json.loads(tiny_model.with_suffix(".card.json").read_text())
+    report = card["robustness"]
+    assert set(report) >= {"as_is", "jpeg_q70", "downscale_0.5", "jpeg_q70_drop_points"}
+    drop = report["jpeg_q70_drop_points"]["overall"]
+    assert drop == pytest.approx(100 * (report["as_is"]["overall"]
+                                        - report["jpeg_q70"]["overall"]), abs=0.051)

@@ -18,6 +18,8 @@ import numpy as np
 from ai_image_classifier.datasets import LabelledImage, read_class_folders, read_manifest
 from ai_image_classifier.imaging import load_model_input
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data"
 SPLITS = ("train", "val", "test")
 FOLDER_SPLIT = (0.7, 0.2, 0.1)  # the seed's split for a folder of class sub-folders
 
@@ -52,7 +54,8 @@ def split_items(data_dir: Path, seed: int) -> dict[str, list[LabelledImage]]:
 def load_arrays(items: list[LabelledImage], image_size: int) -> ArraySplit:
     """Decode in threads (Pillow releases the GIL while decoding)."""
     with ThreadPoolExecutor() as pool:
-        images = list(pool.map(lambda item: load_model_input(item.path, image_size), items))
+        images = list(pool.map(lambda item: load_model_input(item.path, image_size).pixels,
+                               items))
     return ArraySplit(
         items,
         np.stack(images) if images else np.zeros((0, image_size, image_size, 3), np.uint8),

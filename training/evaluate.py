@@ -6,6 +6,10 @@ so the numbers in the model card are the ones `aiic evaluate` reproduces.
 
 from __future__ import annotations
 
+import argparse
+import json
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +20,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.metrics import ConfusionMatrixDisplay, roc_curve  # noqa: E402
 
-from ai_image_classifier.evaluation import Predictions  # noqa: E402
+from ai_image_classifier.calibration import Calibration, uncertain_half_width  # noqa: E402
+from ai_image_classifier.classifier import Classifier, LiteRTBackend, card_path_for  # noqa: E402
+from ai_image_classifier.datasets import LabelledImage  # noqa: E402
+from ai_image_classifier.evaluation import Predictions, predict_items, roc_threshold  # noqa: E402
 
 
 def plot_history(history: dict[str, list[float]], path: Path) -> Path:
@@ -104,3 +111,69 @@ def rounded(value: Any, digits: int = 4) -> Any:
     if isinstance(value, list):
         return [rounded(item, digits) for item in value]
     return value
+
+
+def assess(model_path: Path, splits: dict[str, list[LabelledImage]], answer_accuracy: float,
+           out_file: Callable[[str], Path]) -> dict[str, Any]:
+    """Everything the card says about how good the model is, fitted on val, measured on test.
+
+    Returns calibration, threshold and uncertain band (with how each was chosen), metrics on
+    val and test, and the robustness report; writes the ROC, confusion and reliability plots.
+    """
+    from .robustness import robustness_report
+
+    val_scores = predict_items(Classifier(LiteRTBackend(model_path)), splits["val"])
+    calibration = Calibration.fit(val_scores.targets, val_scores.probabilities)
+    val = replace(val_scores, probabilities=calibration.apply(val_scores.probabilities))
+    threshold = roc_threshold(val.targets, val.probabilities)
+    half_width = uncertain_half_width(val.targets, val.probabilities, threshold, answer_accuracy)
+    classifier = Classifier(LiteRTBackend(model_path), threshold, calibration=calibration,
+                            half_width=half_width)
+    result: dict[str, Any] = {
+        "calibration": calibration.to_card(),
+        "calibration_method": "Platt scaling of the network's logit, fitted on val",
+        "threshold": threshold,
+        "threshold_method": "maximum of Youden's J (TPR - FPR) on the val ROC curve",
+        "uncertain_half_width": half_width,
+        "uncertain_band_method": f"smallest band around the threshold outside which val "
+                                 f"accuracy reaches {answer_accuracy}",
+        "metrics": {"val": rounded(val.report(threshold, half_width))},
+        "robustness": None,
+    }
+    if splits["test"]:
+        test = predict_items(classifier, splits["test"])
+        result["metrics"]["test"] = rounded(test.report(threshold, half_width))
+        result["robustness"] = rounded(robustness_report(classifier, splits["test"], test))
+        plot_roc(test, threshold, out_file(".roc.png"))
+        plot_confusion(test, threshold, out_file(".confusion.png"))
+        plot_reliability(test, out_file(".reliability.png"))
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Re-assess an exported model and update its card: `python -m training.evaluate MODEL`."""
+    from .data import DEFAULT_DATA, split_items
+
+    parser = argparse.ArgumentParser(prog="python -m training.evaluate",
+                                     description=main.__doc__.splitlines()[0])
+    parser.add_argument("model", type=Path, help="the .tflite export (its .card.json is updated)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="default: ../shared/data beside the project")
+    parser.add_argument("--answer-accuracy", type=float, default=0.90)
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args(argv)
+    card_path = card_path_for(args.model)
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    stem = args.model.with_suffix("")
+    splits = split_items(args.data or DEFAULT_DATA, args.seed)
+    card.update(assess(args.model, splits, args.answer_accuracy,
+                       lambda suffix: Path(f"{stem}{suffix}")))
+    card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    overall = card["metrics"].get("test", card["metrics"]["val"])["overall"]
+    print(f"{card_path.name}: accuracy {overall['accuracy']:.3f}, "
+          f"uncertain {overall['uncertain_rate']:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -16,7 +16,6 @@ import json
 import os
 import platform
 import time
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,18 +26,14 @@ import PIL
 import tensorflow as tf
 
 import ai_image_classifier
-from ai_image_classifier.calibration import Calibration, uncertain_half_width
-from ai_image_classifier.classifier import MODEL_NAME, Classifier, LiteRTBackend
-from ai_image_classifier.evaluation import predict_items, roc_threshold
+from ai_image_classifier.classifier import MODEL_NAME
 
 from .callbacks import CustomEarlyStopping
-from .data import load_arrays, make_dataset, split_counts, split_items
-from .evaluate import plot_confusion, plot_history, plot_reliability, plot_roc, rounded
+from .data import DEFAULT_DATA, PROJECT_ROOT, load_arrays, make_dataset, split_counts, split_items
+from .evaluate import assess, plot_history
 from .export import export_tflite, parity
 from .models import build_mobilenet_model, build_seed_model, compile_model, unfreeze_all
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data"
 DEFAULT_WEIGHTS = (PROJECT_ROOT.parent / "shared" / "weights"
                    / "mobilenet_v2_1.0_224_from_tflite_bnrecal_no_top.weights.h5")
 
@@ -163,24 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     if max_diff > 1e-5:
         raise RuntimeError(f"LiteRT export disagrees with Keras by {max_diff:.2e}")
 
-    # 4. On val: calibration, threshold and uncertain band. Then metrics on val and test,
-    #    through the app's own classification path.
-    val_scores = predict_items(Classifier(LiteRTBackend(tflite_path)), splits["val"])
-    calibration = Calibration.fit(val_scores.targets, val_scores.probabilities)
-    val_predictions = replace(val_scores,
-                              probabilities=calibration.apply(val_scores.probabilities))
-    threshold = roc_threshold(val_predictions.targets, val_predictions.probabilities)
-    half_width = uncertain_half_width(val_predictions.targets, val_predictions.probabilities,
-                                      threshold, args.answer_accuracy)
-    exported = Classifier(LiteRTBackend(tflite_path), threshold, calibration=calibration,
-                          half_width=half_width)
-    metrics = {"val": val_predictions.report(threshold, half_width)}
-    if splits["test"]:
-        test_predictions = predict_items(exported, splits["test"])
-        metrics["test"] = test_predictions.report(threshold, half_width)
-        plot_roc(test_predictions, threshold, out_file(".roc.png"))
-        plot_confusion(test_predictions, threshold, out_file(".confusion.png"))
-        plot_reliability(test_predictions, out_file(".reliability.png"))
+    # 4. Calibration, threshold and uncertain band on val; metrics, plots and robustness on
+    #    test, all through the app's own classification path.
+    assessment = assess(tflite_path, splits, args.answer_accuracy, out_file)
     plot_history(run["history"], out_file(".history.png"))
 
     # 5. The model card.
@@ -191,16 +171,11 @@ def main(argv: list[str] | None = None) -> int:
         "architecture": model.name,
         "input_size": image_size,
         "input": "RGB, uint8 range 0..255 (scaled inside the model); resized by "
-                 "ai_image_classifier.imaging.to_model_input",
+                 "ai_image_classifier.imaging.prepare_model_input (face crop when a face is "
+                 "small in the picture)",
         "parameters": int(model.count_params()),
         "output": "P(fake); label fake when P >= threshold",
-        "calibration": calibration.to_card(),
-        "calibration_method": "Platt scaling of the network's logit, fitted on val",
-        "threshold": threshold,
-        "threshold_method": "maximum of Youden's J (TPR - FPR) on the val ROC curve",
-        "uncertain_half_width": half_width,
-        "uncertain_band_method": f"smallest band around the threshold outside which val "
-                                 f"accuracy reaches {args.answer_accuracy}",
+        **assessment,
         "data": {
             "dir": os.path.relpath(args.data.resolve(), PROJECT_ROOT),
             "sources": sorted({i.source for i in splits["train"]}),
@@ -224,7 +199,6 @@ def main(argv: list[str] | None = None) -> int:
             **{k: v for k, v in run.items() if k != "history"},
             "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         },
-        "metrics": rounded(metrics),
         "litert_max_abs_diff": max_diff,
         "libraries": {"tensorflow": tf.__version__, "keras": keras.__version__,
                       "numpy": np.__version__, "pillow": PIL.__version__,
@@ -235,8 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     card_path = out_file(".card.json")
     card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    summary = metrics.get("test", metrics["val"])
-    print(f"threshold {threshold:.3f} ± {half_width:.3f} uncertain; "
+    summary = assessment["metrics"].get("test", assessment["metrics"]["val"])
+    print(f"threshold {assessment['threshold']:.3f} ± "
+          f"{assessment['uncertain_half_width']:.3f} uncertain; "
           + "; ".join(f"{s}: acc {m['accuracy']:.3f}" for s, m in summary["by_source"].items())
           + f"; overall acc {summary['overall']['accuracy']:.3f}")
     print(f"wrote {keras_path}, {tflite_path.name}, {card_path.name}")
