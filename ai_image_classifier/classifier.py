@@ -44,6 +44,11 @@ def bundled_model_dir() -> Path:
     return resource_path("model")
 
 
+def bundled_model_names() -> list[str]:
+    """Models shipped in model/, by file stem (e.g. the default and "seed_cnn")."""
+    return sorted({p.name.split(".")[0] for p in bundled_model_dir().glob("*.card.json")})
+
+
 def card_path_for(model_path: Path) -> Path:
     return model_path.with_name(model_path.stem + ".card.json")
 
@@ -159,11 +164,12 @@ class Classifier:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Classifier:
-        """Load `path`, or the bundled model (its LiteRT export when present)."""
-        if path is None:
-            directory = bundled_model_dir()
-            fast = directory / f"{MODEL_NAME}.tflite"
-            path = fast if fast.is_file() else directory / f"{MODEL_NAME}.keras"
+        """Load a model file, a bundled model by name ("seed_cnn"), or by default the bundled
+        default model; a bundled model runs from its LiteRT export when present."""
+        name = MODEL_NAME if path is None else str(path)
+        if path is None or name in bundled_model_names():
+            fast = bundled_model_dir() / f"{name}.tflite"
+            path = fast if fast.is_file() else bundled_model_dir() / f"{name}.keras"
         path = Path(path)
         backend = load_backend(path)
         card = read_card(path)

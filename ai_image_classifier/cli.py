@@ -18,6 +18,9 @@ from .enhance import EnhanceSettings, enhance
 from .imaging import ImageDecodeError, load_rgb
 from .saving import SaveError, read_metadata, save_image
 
+MODEL_HELP = ("a .keras or .tflite file, or a bundled model's name (seed_cnn); "
+              "default: the bundled default model")
+
 
 def _progress(total: int, description: str):
     """A tqdm bar on stderr, shown only when there is more than one file and a terminal."""
@@ -135,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     classify = commands.add_parser("classify", help="real or fake, for files and folders")
     classify.add_argument("paths", nargs="+", help="image files or folders (searched recursively)")
     classify.add_argument("--json", action="store_true", help="one JSON object per line")
-    classify.add_argument("--model", help=".keras or .tflite model (default: the bundled one)")
+    classify.add_argument("--model", help=MODEL_HELP)
     classify.set_defaults(run=cmd_classify)
 
     enhance_cmd = commands.add_parser("enhance", help="denoise and upscale one image")
@@ -154,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="folder with manifest.csv, or with real/ and fake/ sub-folders")
     evaluate.add_argument("--split", default="test", help="manifest split (default: test)")
     evaluate.add_argument("--json", action="store_true")
-    evaluate.add_argument("--model")
+    evaluate.add_argument("--model", help=MODEL_HELP)
     evaluate.set_defaults(run=cmd_evaluate)
 
     train = commands.add_parser("train", help="train a model (see `aiic train --help`)",

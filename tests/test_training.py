@@ -115,3 +115,18 @@ def test_robustness_report_in_the_card(tiny_model):
     drop = report["jpeg_q70_drop_points"]["overall"]
     assert drop == pytest.approx(100 * (report["as_is"]["overall"]
                                         - report["jpeg_q70"]["overall"]), abs=0.051)
+
+
+def test_exclude_source_holds_a_source_out(tmp_path):
+    from ai_image_classifier.datasets import LabelledImage
+    from training.data import exclude_source
+
+    def item(source, split):
+        return LabelledImage(tmp_path / f"{source}{split}.jpg", "real", source, split)
+
+    splits = {split: [item(s, split) for s in ("a", "b")] for split in ("train", "val", "test")}
+    held_out = exclude_source(splits, "b")
+    assert {i.source for i in held_out["train"] + held_out["val"]} == {"a"}
+    assert {i.source for i in held_out["test"]} == {"b"}
+    with pytest.raises(ValueError):
+        exclude_source(splits, "c")

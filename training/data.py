@@ -51,6 +51,18 @@ def split_items(data_dir: Path, seed: int) -> dict[str, list[LabelledImage]]:
     return splits
 
 
+def exclude_source(splits: dict[str, list[LabelledImage]],
+                   source: str) -> dict[str, list[LabelledImage]]:
+    """Train and choose without `source`; test on its test split alone."""
+    if not any(item.source == source for item in splits["test"]):
+        raise ValueError(f"no test images from source {source!r}")
+    return {
+        "train": [i for i in splits["train"] if i.source != source],
+        "val": [i for i in splits["val"] if i.source != source],
+        "test": [i for i in splits["test"] if i.source == source],
+    }
+
+
 def load_arrays(items: list[LabelledImage], image_size: int) -> ArraySplit:
     """Decode in threads (Pillow releases the GIL while decoding)."""
     with ThreadPoolExecutor() as pool:

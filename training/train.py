@@ -29,7 +29,15 @@ import ai_image_classifier
 from ai_image_classifier.classifier import MODEL_NAME
 
 from .callbacks import CustomEarlyStopping
-from .data import DEFAULT_DATA, PROJECT_ROOT, load_arrays, make_dataset, split_counts, split_items
+from .data import (
+    DEFAULT_DATA,
+    PROJECT_ROOT,
+    exclude_source,
+    load_arrays,
+    make_dataset,
+    split_counts,
+    split_items,
+)
 from .evaluate import assess, plot_history
 from .export import export_tflite, parity
 from .models import build_mobilenet_model, build_seed_model, compile_model, unfreeze_all
@@ -68,6 +76,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--answer-accuracy", type=float, default=0.90,
                         help="size the uncertain band so answers outside it reach this "
                              "accuracy on val")
+    parser.add_argument("--exclude-source", metavar="SOURCE",
+                        help="leave this source out of train and val and test on it alone "
+                             "(a generalisation run)")
     parser.add_argument("--seed", type=int, default=42)
     return parser.parse_args(argv)
 
@@ -120,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # 1. Data, decoded by the runtime's own preprocessing.
     splits = split_items(args.data, args.seed)
+    if args.exclude_source:
+        splits = exclude_source(splits, args.exclude_source)
     if not splits["train"] or not splits["val"]:
         print(f"aiic train: {args.data} has no train or val images")
         return 2
@@ -183,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "training": {
             "fine_tuned_from": str(args.fine_tune) if args.fine_tune else None,
+            "excluded_source": args.exclude_source,
             "seed": args.seed,
             "epochs_max": args.epochs,
             "batch_size": args.batch_size,

@@ -1,0 +1,128 @@
+"""Write docs/model-report.md from the model cards and the leave-one-source-out runs.
+
+    python -m training.report                 # from existing cards
+    python -m training.report --run-loso      # first train one model per held-out source
+
+The leave-one-source-out runs train the seed recipe on two sources and test on the third:
+our estimate of how the model does on faces and generators it never saw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from .data import PROJECT_ROOT
+
+SOURCES = ("ciplab", "lfw_faceswap", "stylegan2_ffhq")
+LOSO_DIR = PROJECT_ROOT / "docs" / "loso"
+REPORT = PROJECT_ROOT / "docs" / "model-report.md"
+
+
+def fmt(value: float | None, percent: bool = False) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.1%}" if percent else f"{value:.3f}"
+
+
+def metrics_table(card: dict[str, Any], split: str = "test") -> list[str]:
+    metrics = card["metrics"][split]
+    rows = ["| source | n | accuracy | balanced acc. | AUC | ECE | uncertain | accuracy "
+            "outside band |", "|---|---|---|---|---|---|---|---|"]
+    for name, m in [*metrics["by_source"].items(), ("**overall**", metrics["overall"])]:
+        rows.append(f"| {name} | {m['n']} | {fmt(m['accuracy'])} | "
+                    f"{fmt(m['balanced_accuracy'])} | {fmt(m['auc'])} | {fmt(m['ece'])} | "
+                    f"{fmt(m['uncertain_rate'], True)} | {fmt(m['accuracy_outside_band'])} |")
+    return rows
+
+
+def robustness_table(card: dict[str, Any]) -> list[str]:
+    report = card.get("robustness") or {}
+    if not report:
+        return []
+    names = list(report["as_is"])
+    rows = ["| accuracy | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+    for key, label in (("as_is", "as is"), ("jpeg_q70", "JPEG q70"),
+                       ("downscale_0.5", "0.5× downscale")):
+        rows.append(f"| {label} | " + " | ".join(fmt(report[key][n]) for n in names) + " |")
+    for key, label in (("jpeg_q70_drop_points", "drop after JPEG q70 (points)"),
+                       ("downscale_0.5_drop_points", "drop after 0.5× (points)")):
+        rows.append(f"| {label} | " + " | ".join(f"{report[key][n]:+.1f}" for n in names)
+                    + " |")
+    return rows
+
+
+def model_section(title: str, card_path: Path) -> list[str]:
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    stem = card_path.name.removesuffix(".card.json")
+    link = f"../{card_path.relative_to(PROJECT_ROOT).parent}/{stem}"
+    training = card["training"]
+    return [
+        f"## {title}: `{card['architecture']}`, {card['input_size']} px", "",
+        f"{card['parameters']:,} parameters; trained {training['epochs_run']} epochs "
+        f"({training['seconds'] / 60:.0f} min on {training['machine']}), stopped by "
+        f"{training['stopped_by']}. Threshold {card['threshold']:.3f}, uncertain band "
+        f"±{card['uncertain_half_width']:.3f} ({card['uncertain_band_method']}); calibration "
+        f"slope {card['calibration']['slope']:.2f}, intercept "
+        f"{card['calibration']['intercept']:.2f}.", "",
+        "Test split (images never used for training or choosing):", "",
+        *metrics_table(card), "",
+        "Robustness on the test split (threshold unchanged):", "",
+        *robustness_table(card), "",
+        f"![ROC]({link}.roc.png) ![reliability]({link}.reliability.png) "
+        f"![confusion]({link}.confusion.png) ![training curves]({link}.history.png)", "",
+    ]
+
+
+def loso_section() -> list[str]:
+    rows = ["## Generalisation: leave one source out (seed recipe)", "",
+            "Each row trains on the other two sources (train and val splits) and tests on the "
+            "held-out source's test split. This estimates accuracy on collections and "
+            "generators the model has never seen.", "",
+            "| held-out source | n | accuracy | balanced acc. | AUC |", "|---|---|---|---|---|"]
+    for source in SOURCES:
+        card_path = LOSO_DIR / f"without_{source}.card.json"
+        if not card_path.is_file():
+            rows.append(f"| {source} | not run | | | |")
+            continue
+        m = json.loads(card_path.read_text())["metrics"]["test"]["overall"]
+        rows.append(f"| {source} | {m['n']} | {fmt(m['accuracy'])} | "
+                    f"{fmt(m['balanced_accuracy'])} | {fmt(m['auc'])} |")
+    return rows + [""]
+
+
+def run_loso() -> None:
+    from .train import main as train_main
+
+    for source in SOURCES:
+        train_main(["--out", str(LOSO_DIR), "--name", f"without_{source}",
+                    "--exclude-source", source])
+        for suffix in (".keras", ".tflite"):  # only the cards and plots are kept
+            (LOSO_DIR / f"without_{source}{suffix}").unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.report")
+    parser.add_argument("--run-loso", action="store_true")
+    args = parser.parse_args(argv)
+    if args.run_loso:
+        run_loso()
+    model_dir = PROJECT_ROOT / "model"
+    lines = ["# Model report", "",
+             "Generated by `python -m training.report` from the model cards; every number is "
+             "measured on images the model never trained on.", ""]
+    lines += model_section("Default model", model_dir / "ai_imageclassifier.card.json")
+    seed = model_dir / "seed_cnn.card.json"
+    if seed.is_file():
+        lines += model_section("Seed model", seed)
+    lines += loso_section()
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text("\n".join(lines), encoding="utf-8")
+    print(f"wrote {REPORT}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
