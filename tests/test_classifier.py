@@ -130,3 +130,12 @@ def test_calibration_and_band_shape_the_verdict():
     labels = [classifier.verdict(p).label for p in probabilities]
     assert labels == ["fake", "uncertain", "real"]
     assert Verdict("uncertain", 0.52, 0.5, 0.05).text == "UNCERTAIN: THE MODEL CANNOT TELL"
+
+
+def test_bundled_models_by_name():
+    from ai_image_classifier.classifier import bundled_model_names
+
+    assert {"ai_imageclassifier", "seed_cnn"} <= set(bundled_model_names())
+    seed = Classifier.load("seed_cnn")
+    assert seed.source.name == "seed_cnn.tflite" and seed.card["architecture"] == "seed_cnn"
+    assert Classifier.load().card["architecture"] == "mobilenet_v2"

@@ -105,9 +105,11 @@ def test_evaluate_folder_json(tmp_path, tiny_model):
     assert set(report["by_source"]) == {"eval"}
 
 
-def test_evaluate_reproduces_bundled_card(shared_data):
-    card = json.loads((ROOT / "model" / "ai_imageclassifier.card.json").read_text())
-    result = aiic("evaluate", "--data", str(shared_data), "--split", "test", "--json")
+@pytest.mark.parametrize("name", ["ai_imageclassifier", "seed_cnn"])
+def test_evaluate_reproduces_bundled_card(shared_data, name):
+    card = json.loads((ROOT / "model" / f"{name}.card.json").read_text())
+    result = aiic("evaluate", "--data", str(shared_data), "--split", "test", "--json",
+                  "--model", name)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     expected = card["metrics"]["test"]
@@ -115,5 +117,6 @@ def test_evaluate_reproduces_bundled_card(shared_data):
         got = report["overall"] if scope == "overall" else report["by_source"][scope]
         want = expected["overall"] if scope == "overall" else expected["by_source"][scope]
         assert got["n"] == want["n"]
-        for key in ("accuracy", "balanced_accuracy", "auc", "ece", "precision", "recall"):
+        for key in ("accuracy", "balanced_accuracy", "auc", "ece", "precision", "recall",
+                    "uncertain_rate", "accuracy_outside_band"):
             assert got[key] == pytest.approx(want[key], abs=1e-4), (scope, key)

@@ -116,7 +116,7 @@ def open_via_dialog(app, path: Path) -> None:
 
 def test_window_title_and_model_status(app):
     assert app.title() == "AI Image Classifier & Enhancer"
-    assert app.model_status.cget("text").startswith("Model: seed_cnn")
+    assert app.model_status.cget("text").startswith("Model: mobilenet_v2")
 
 
 def test_open_shows_the_same_verdict_as_the_cli(app, photo):
@@ -300,3 +300,13 @@ def test_folder_scan_and_export(app, tmp_path):
 def test_model_view_shows_the_card(app):
     text = app.model_card_text()
     assert "Threshold" in text and "Test split" in text and "ciplab" in text
+
+
+def test_switching_to_the_seed_model_reclassifies(app, photo):
+    open_via_dialog(app, photo)
+    app.load_model("seed_cnn")
+    wait_for(app, lambda: app.classifier.source.stem == "seed_cnn"
+             and app.current.verdict is not None)
+    assert app.model_status.cget("text").startswith("Model: seed_cnn")
+    expected = Classifier.load("seed_cnn").classify_file(photo)
+    assert app.current.verdict.probability == pytest.approx(expected.probability, abs=1e-6)

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image, ImageTk
 
 from .. import __version__
-from ..classifier import Classifier, Verdict
+from ..classifier import MODEL_NAME, Classifier, Verdict, bundled_model_names
 from ..imaging import ImageDecodeError, open_rgb
 from ..resources import resource_path
 from .dialogs import Dialogs
@@ -286,8 +286,16 @@ class App(ctk.CTk, DnDWrapper):
         box.pack(fill="both", expand=True, padx=10, pady=10)
         box.insert("end", self.model_card_text())
         box.configure(state="disabled")
-        ctk.CTkButton(window, text="Open model…", command=lambda: self.ask_model(window)).pack(
-            pady=(0, 10))
+        row = ctk.CTkFrame(window, fg_color="transparent")
+        row.pack(pady=(0, 10))
+        ctk.CTkLabel(row, text="Bundled model").pack(side="left", padx=4)
+        choice = ctk.CTkOptionMenu(row, values=bundled_model_names(),
+                                   command=lambda name: self._switch_model(name, window))
+        choice.set(self.classifier.source.stem if self.classifier and self.classifier.source
+                   else MODEL_NAME)
+        choice.pack(side="left", padx=4)
+        ctk.CTkButton(row, text="Open model file…",
+                      command=lambda: self.ask_model(window)).pack(side="left", padx=4)
         window.after(50, window.lift)
         self.model_window = window
 
@@ -314,6 +322,10 @@ class App(ctk.CTk, DnDWrapper):
                     lines.append(f"      uncertain {m['uncertain_rate']:.0%}; accuracy of the "
                                  f"other answers {m['accuracy_outside_band']:.1%}")
         return "\n".join(lines)
+
+    def _switch_model(self, name: str, parent: Any) -> None:
+        self.load_model(name)
+        parent.destroy()
 
     def ask_model(self, parent: Any = None) -> None:
         path = self.dialogs.open_model(self.settings.last_folder)
