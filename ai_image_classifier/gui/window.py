@@ -441,9 +441,8 @@ class App(ctk.CTk, DnDWrapper):
                                      text_color=VERDICT_COLOURS.get(verdict.label, NEUTRAL))
         if verdict.half_width > 0:
             rule = (f"Below {verdict.threshold - verdict.half_width:.0%} it answers real, from "
-                    f"{verdict.threshold + verdict.half_width:.0%} AI/edited; between, it "
-                    "cannot tell (on images it never saw, answers outside that band were "
-                    "right as often as the model card says).")
+                    f"{verdict.threshold + verdict.half_width:.0%} AI/edited, and between "
+                    "the two it says it cannot tell (Model… shows how often each is right).")
         else:
             rule = f"From {verdict.threshold:.0%} it answers AI-generated or edited."
         region = ("It judged the face it found (outlined in the Original view)."
