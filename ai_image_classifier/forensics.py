@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import ExifTags, Image
 
-from .imaging import ImageSource, _open
+from .imaging import ImageSource, open_header
 
 EXIF_FIELDS = ("Make", "Model", "LensModel", "Software", "DateTime", "DateTimeOriginal",
                "Artist", "ImageDescription")
@@ -65,7 +65,7 @@ def has_c2pa_manifest(data: bytes) -> bool:
 def inspect_file(source: ImageSource) -> FileReport:
     """Header-level facts and metadata; decodes no pixels."""
     data = _raw_bytes(source)
-    with _open(data) as image:
+    with open_header(data) as image:
         exif = image.getexif()
         merged = dict(exif) | dict(exif.get_ifd(ExifTags.IFD.Exif))
         named = {ExifTags.TAGS.get(tag, str(tag)): value for tag, value in merged.items()}

@@ -58,7 +58,7 @@ def _reason(exc: Exception) -> str:
     return f"the file is damaged or unreadable ({exc})"
 
 
-def _open(source: ImageSource) -> Image.Image:
+def open_header(source: ImageSource) -> Image.Image:
     """Open lazily (header only) with errors a person can act on."""
     name = _describe(source)
     if isinstance(source, (str, os.PathLike)):
@@ -132,7 +132,7 @@ def open_rgb(
     Raises `ImageDecodeError` (or `ImageTooLargeError`) with a readable message.
     """
     name = _describe(source)
-    image = _open(source)
+    image = open_header(source)
     try:
         width, height = image.size
         if width * height > max_pixels:

@@ -1,21 +1,24 @@
 """Write images without losing anything the user had.
 
-`save_image` writes to a temporary file in the target folder and renames it into place, so a
-crash or a full disk never leaves half a file, and it refuses to replace an existing file
-unless asked to.
+`atomic_write` writes to a temporary file in the target folder and renames it into place, so
+a crash or a full disk never leaves half a file; `save_image` uses it and refuses to replace
+an existing file unless asked to.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
 from PIL import ExifTags, Image
 
-from .imaging import ImageSource, _open
+from .imaging import ImageSource, open_header
 
 FORMAT_BY_SUFFIX = {
     ".png": "PNG",
@@ -42,7 +45,7 @@ class Metadata:
 
 def read_metadata(source: ImageSource) -> Metadata:
     """EXIF and ICC of `source`; orientation is reset because saved pixels are upright."""
-    with _open(source) as image:
+    with open_header(source) as image:
         exif = image.getexif()
         if ExifTags.Base.Orientation in exif:
             exif[ExifTags.Base.Orientation] = 1
@@ -73,16 +76,32 @@ def save_image(
             options["exif"] = metadata.exif
         if metadata.icc_profile:
             options["icc_profile"] = metadata.icc_profile
-    folder = target.parent if str(target.parent) else Path(".")
     try:
-        handle, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=folder)
-    except OSError as exc:
-        raise SaveError(f"cannot write in {folder}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(handle, "wb") as stream:
+        with atomic_write(target) as stream:
             Image.fromarray(image).save(stream, format=image_format, **options)
-        os.replace(temp_name, target)
+    except SaveError:
+        raise
     except OSError as exc:
-        Path(temp_name).unlink(missing_ok=True)
         raise SaveError(f"cannot save {target.name}: {exc.strerror or exc}") from exc
     return target
+
+
+@contextmanager
+def atomic_write(target: Path, mode: str = "wb", **open_args: Any) -> Iterator[IO[Any]]:
+    """Write into a temporary file beside `target`, moved into place only once complete.
+
+    A crash or a full disk leaves the old file (or none) and no half-written one; the
+    temporary file is removed on failure.
+    """
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix,
+                                             dir=target.parent)
+    except OSError as exc:
+        raise SaveError(f"cannot write in {target.parent}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(handle, mode, **open_args) as stream:
+            yield stream
+        os.replace(temp_name, target)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise

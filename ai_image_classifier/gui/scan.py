@@ -13,6 +13,7 @@ import customtkinter as ctk
 
 from ..classifier import Classifier, Verdict
 from ..datasets import iter_image_files
+from ..saving import atomic_write
 from .tasks import BackgroundTasks, CancelToken
 
 COLUMNS = ("file", "verdict", "probability")
@@ -134,8 +135,7 @@ class ScanWindow(ctk.CTkToplevel):
             self.status.configure(text=f"Exported {target.name}")
 
     def export(self, target: Path, kind: str) -> None:
-        temp = target.with_name(f".{target.name}.tmp")
-        with open(temp, "w", newline="", encoding="utf-8") as handle:
+        with atomic_write(target, "w", newline="", encoding="utf-8") as handle:
             if kind == "json":
                 json.dump({"folder": str(self.folder), "results": self.rows}, handle, indent=1,
                           ensure_ascii=False)
@@ -144,7 +144,6 @@ class ScanWindow(ctk.CTkToplevel):
                                                  "error"])
                 writer.writeheader()
                 writer.writerows(self.rows)
-        temp.replace(target)
 
     def close(self) -> None:
         self.cancel()

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from platformdirs import user_config_dir
 
+from ..saving import atomic_write
+
 APP_NAME = "AIImageClassifier"
 RECENT_LIMIT = 8
 
@@ -41,9 +43,8 @@ class Settings:
         path = settings_path()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            temp = path.with_suffix(".tmp")
-            temp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
-            os.replace(temp, path)
+            with atomic_write(path, "w", encoding="utf-8") as handle:
+                json.dump(asdict(self), handle, indent=2)
         except OSError:
             pass  # a read-only profile loses settings, not the session
 
