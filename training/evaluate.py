@@ -26,6 +26,14 @@ from ai_image_classifier.datasets import LabelledImage  # noqa: E402
 from ai_image_classifier.evaluation import Predictions, predict_items, roc_threshold  # noqa: E402
 
 
+def save_figure(figure: plt.Figure, path: Path) -> Path:
+    """Write a plot and free it (Matplotlib keeps every open figure alive)."""
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
 def plot_history(history: dict[str, list[float]], path: Path) -> Path:
     """Loss and accuracy per epoch, train against val."""
     figure, axes = plt.subplots(1, 2, figsize=(10, 4))
@@ -35,10 +43,7 @@ def plot_history(history: dict[str, list[float]], path: Path) -> Path:
             axis.plot(history[f"val_{metric}"], label="val")
         axis.set(title=metric, xlabel="epoch")
         axis.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)
 
 
 def plot_roc(predictions: Predictions, threshold: float, path: Path) -> Path:
@@ -59,10 +64,7 @@ def plot_roc(predictions: Predictions, threshold: float, path: Path) -> Path:
              ylabel="true positive rate (fake caught)",
              title=f"ROC (dots: threshold {threshold:.2f})")
     axis.legend(loc="lower right")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)
 
 
 def plot_confusion(predictions: Predictions, threshold: float, path: Path) -> Path:
@@ -71,10 +73,7 @@ def plot_confusion(predictions: Predictions, threshold: float, path: Path) -> Pa
         predictions.targets, (predictions.probabilities >= threshold).astype(int),
         labels=[0, 1], display_labels=["real", "fake"], ax=axis, colorbar=False)
     axis.set_title(f"test, threshold {threshold:.2f}")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)
 
 
 def plot_reliability(predictions: Predictions, path: Path, bins: int = 10) -> Path:
@@ -96,10 +95,7 @@ def plot_reliability(predictions: Predictions, path: Path, bins: int = 10) -> Pa
     axis.set(xlabel="predicted P(fake)", ylabel="observed share of fakes",
              title="reliability (numbers: images per bin)", xticks=edges[::2])
     axis.legend(loc="upper left")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)
 
 
 def rounded(value: Any, digits: int = 4) -> Any:

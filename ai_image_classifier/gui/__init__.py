@@ -41,35 +41,42 @@ def main(argv: list[str] | None = None) -> int:
     from .dialogs import ConsoleDialogs
     from .window import App
 
-    app = App(model_path=args.model)
-    if args.exit_when_ready:
-        app.dialogs = ConsoleDialogs(app)
-    app.wants_image = bool(args.image)
+    app = App(dialogs=ConsoleDialogs(None) if args.exit_when_ready else None,
+              model_path=args.model)
     if args.image:
         app.after(0, app.open_path, Path(args.image))
-    if args.exit_when_ready:
-        app.after(0, _close_when_ready, app)
+    check = SelfCheck(app, bool(args.image)) if args.exit_when_ready else None
     app.mainloop()
-    return 0 if not args.exit_when_ready or app.ready_ok else 1
+    return 0 if check is None or check.ok else 1
 
 
-def _close_when_ready(app, started: float | None = None) -> None:
-    started = time.monotonic() if started is None else started
-    model_pending = app.classifier is None and app.model_error is None
-    verdict_pending = app.classifier is not None and (
-        app.current is None or app.current.verdict is None)
-    image_failed = bool(app.dialogs.errors)
-    if (model_pending or (app.wants_image and verdict_pending and not image_failed)) and \
-            time.monotonic() - started < 60:
-        app.after(20, _close_when_ready, app, started)
-        return
-    app.ready_ok = app.classifier is not None
-    print("window up; model " + ("ready" if app.ready_ok else f"failed: {app.model_error}"),
-          flush=True)
-    if app.current is not None and app.current.verdict is not None:
-        verdict = app.current.verdict
-        print(f"verdict: {verdict.text} (P(fake)={verdict.probability:.3f})", flush=True)
-    elif app.wants_image:
-        app.ready_ok = False
-        print("verdict: none", flush=True)
-    app.close()
+class SelfCheck:
+    """--exit-when-ready: wait for the model (and the verdict on the image), report, close."""
+
+    TIMEOUT_S = 60
+
+    def __init__(self, app, wants_image: bool) -> None:
+        self.app, self.wants_image, self.ok = app, wants_image, False
+        self.deadline = time.monotonic() + self.TIMEOUT_S
+        app.after(0, self.poll)
+
+    def poll(self) -> None:
+        app = self.app
+        model_pending = app.classifier is None and app.model_error is None
+        verdict_pending = app.classifier is not None and (
+            app.current is None or app.current.verdict is None)
+        image_failed = bool(app.dialogs.errors)
+        waiting = model_pending or (self.wants_image and verdict_pending and not image_failed)
+        if waiting and time.monotonic() < self.deadline:
+            app.after(20, self.poll)
+            return
+        self.ok = app.classifier is not None
+        print("window up; model " + ("ready" if self.ok else f"failed: {app.model_error}"),
+              flush=True)
+        if app.current is not None and app.current.verdict is not None:
+            verdict = app.current.verdict
+            print(f"verdict: {verdict.text} (P(fake)={verdict.probability:.3f})", flush=True)
+        elif self.wants_image:
+            self.ok = False
+            print("verdict: none", flush=True)
+        app.close()

@@ -7,6 +7,7 @@ The window only arranges widgets and calls the runtime (`classifier`, `enhance`,
 from __future__ import annotations
 
 import tkinter as tk
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,11 +64,14 @@ def make_preview(image: Image.Image | np.ndarray) -> Image.Image:
 def human_size(size: int | None) -> str:
     if size is None:
         return "?"
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return ""
+    if size < 1024:
+        return f"{size} bytes"
+    value = size / 1024
+    for unit in ("KB", "MB"):
+        if value < 1024:
+            return f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
 
 
 class App(ctk.CTk, DnDWrapper):
@@ -88,7 +92,6 @@ class App(ctk.CTk, DnDWrapper):
         self.scan_window: ScanWindow | None = None
         self._photo: ImageTk.PhotoImage | None = None
         self.drop_enabled = False
-        self.ready_ok = False  # set by the --exit-when-ready self-check
         self._set_icon()
         self._build()
         self._enable_drop()
@@ -519,7 +522,9 @@ class App(ctk.CTk, DnDWrapper):
             if picture is None:
                 self._compute_ela(opened)
         self.view_note.configure(text=note)
-        if picture is None:
+        if picture is None and view == "Heatmap" and self.classifier is None:
+            self._draw_text("The heat map needs the model, which is not loaded.")
+        elif picture is None:
             self._draw_text("Working…" if view in ("Heatmap", "ELA") else note)
         else:
             self._draw_picture(picture)
@@ -559,9 +564,8 @@ class App(ctk.CTk, DnDWrapper):
         return combined
 
     def _compute_heatmap(self, opened: OpenedImage) -> None:
-        if self.classifier is None or "heat" in opened.pending:
+        if self.classifier is None:
             return
-        opened.pending.add("heat")
         classifier = self.classifier
 
         def work() -> Image.Image:
@@ -571,32 +575,35 @@ class App(ctk.CTk, DnDWrapper):
             return Image.fromarray(overlay_heatmap(np.asarray(opened.preview), heat,
                                                    region=region))
 
-        self.tasks.submit("model", work, lambda image: self._view_ready(opened, "heat", image),
-                          lambda error: self._view_failed(opened, "heat", error))
+        self._compute_view(opened, "heat", "model", work)
 
     def _compute_ela(self, opened: OpenedImage) -> None:
-        if "ela" in opened.pending:
-            return
-        opened.pending.add("ela")
-
         def work() -> Image.Image:
             from ..forensics import error_level_analysis
 
             return Image.fromarray(error_level_analysis(np.asarray(opened.preview)))
 
-        self.tasks.submit("work", work, lambda image: self._view_ready(opened, "ela", image),
-                          lambda error: self._view_failed(opened, "ela", error))
+        self._compute_view(opened, "ela", "work", work)
 
-    def _view_ready(self, opened: OpenedImage, kind: str, image: Image.Image) -> None:
-        opened.pending.discard(kind)
-        setattr(opened, f"{kind}_preview", image)
-        if opened is self.current:
-            self.show_view()
+    def _compute_view(self, opened: OpenedImage, kind: str, lane: str,
+                      work: Callable[[], Image.Image]) -> None:
+        """Run `work` once per picture and view kind; show its result if still on screen."""
+        if kind in opened.pending:
+            return
+        opened.pending.add(kind)
 
-    def _view_failed(self, opened: OpenedImage, kind: str, error: BaseException) -> None:
-        opened.pending.discard(kind)
-        if opened is self.current:
-            self.view_note.configure(text=f"Could not compute this view: {error}")
+        def done(image: Image.Image) -> None:
+            opened.pending.discard(kind)
+            setattr(opened, f"{kind}_preview", image)
+            if opened is self.current:
+                self.show_view()
+
+        def failed(error: BaseException) -> None:
+            opened.pending.discard(kind)
+            if opened is self.current:
+                self.view_note.configure(text=f"Could not compute this view: {error}")
+
+        self.tasks.submit(lane, work, done, failed)
 
     # ---------- enhancement ----------
     def enhance_settings(self):
