@@ -187,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
                  "ai_image_classifier.imaging.prepare_model_input (face crop when a face is "
                  "small in the picture)",
         "parameters": int(model.count_params()),
-        "output": "P(fake); label fake when P >= threshold",
+        "output": "P(fake), calibrated; fake from threshold + uncertain_half_width, real below "
+                  "threshold - uncertain_half_width, uncertain between",
         **assessment,
         "data": {
             "dir": os.path.relpath(args.data.resolve(), PROJECT_ROOT),
