@@ -67,6 +67,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = write_face_folder(root / "data", per_class=20)
     out = root / "model"
     code = train_main(["--data", str(data), "--out", str(out), "--name", "tiny",
-                       "--epochs", "3", "--batch-size", "8", "--patience", "3"])
+                       "--epochs", "3", "--batch-size", "8", "--patience", "3",
+                       "--balance-sources", "--flip-average"])
     assert code == 0
     return out / "tiny.keras"

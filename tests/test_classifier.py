@@ -139,3 +139,44 @@ def test_bundled_models_by_name():
     seed = Classifier.load("seed_cnn")
     assert seed.source.name == "seed_cnn.tflite" and seed.card["architecture"] == "seed_cnn"
     assert Classifier.load().card["architecture"] == "mobilenet_v2"
+
+
+class LeftHalfBrightness:
+    """A backend whose score depends on which way the face looks, so mirroring changes it."""
+
+    input_size = 8
+
+    def predict(self, batch):
+        return batch[:, :, :4].mean(axis=(1, 2, 3)) / 255.0 * 0.98 + 0.01
+
+
+def test_flip_averaging_is_the_mean_logit_of_both_views():
+    from ai_image_classifier.calibration import logit
+    from ai_image_classifier.classifier import FlipAveragedBackend
+
+    image = np.zeros((1, 8, 8, 3), np.uint8)
+    image[:, :, :4] = 200  # bright left half: the mirror image has a dark left half
+    plain = LeftHalfBrightness()
+    left, right = plain.predict(image)[0], plain.predict(image[:, :, ::-1])[0]
+    averaged = FlipAveragedBackend(plain).predict(np.concatenate([image, image]))
+    expected = 1 / (1 + np.exp(-(logit(left) + logit(right)) / 2))
+    assert left > 0.7 and right < 0.05
+    np.testing.assert_allclose(averaged, [expected, expected], rtol=1e-9)
+    symmetric = np.full((1, 8, 8, 3), 90, np.uint8)
+    np.testing.assert_allclose(FlipAveragedBackend(plain).predict(symmetric),
+                               plain.predict(symmetric), rtol=1e-9)
+
+
+def test_card_turns_flip_averaging_on(tiny_model, tmp_path):
+    import json
+
+    from ai_image_classifier.classifier import FLIP_AVERAGE, FlipAveragedBackend
+
+    model = shutil.copy(tiny_model.with_suffix(".tflite"), tmp_path / "m.tflite")
+    card = json.loads(tiny_model.with_suffix(".card.json").read_text())
+    assert card["test_time_augmentation"] == FLIP_AVERAGE  # trained with --flip-average
+    (tmp_path / "m.card.json").write_text(json.dumps(card))
+    assert isinstance(Classifier.load(model).backend, FlipAveragedBackend)
+    card["test_time_augmentation"] = None
+    (tmp_path / "m.card.json").write_text(json.dumps(card))
+    assert not isinstance(Classifier.load(model).backend, FlipAveragedBackend)

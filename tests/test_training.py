@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -75,6 +76,7 @@ def test_tiny_training_writes_model_card_and_export(tiny_model):
     assert card["data"]["split_counts"]["train"]["data"] == {"fake": 14, "real": 14}
     assert card["metrics"]["test"]["overall"]["n"] == 4
     assert card["litert_max_abs_diff"] <= 1e-5
+    assert card["training"]["balance_sources"] is True
     model = keras.saving.load_model(tiny_model, compile=False, safe_mode=True)
     assert model.input_shape == (None, 32, 32, 3)
 
@@ -130,3 +132,17 @@ def test_exclude_source_holds_a_source_out(tmp_path):
     assert {i.source for i in held_out["test"]} == {"b"}
     with pytest.raises(ValueError):
         exclude_source(splits, "c")
+
+
+def test_balanced_weights_give_each_source_and_class_equal_weight():
+    from ai_image_classifier.datasets import LabelledImage
+    from training.data import balanced_weights
+
+    counts = {("a", "real"): 6, ("a", "fake"): 2, ("b", "real"): 3, ("b", "fake"): 1}
+    items = [LabelledImage(Path(f"{s}{label}{i}.jpg"), label, s, "train")
+             for (s, label), n in counts.items() for i in range(n)]
+    weights = balanced_weights(items)
+    # 12 images in 4 groups: each group's weights sum to 3, so one image weighs 3 / its count.
+    expected = [3 / n for n in counts.values() for _ in range(n)]
+    np.testing.assert_allclose(weights, expected)
+    assert weights.mean() == pytest.approx(1.0)

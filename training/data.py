@@ -86,7 +86,17 @@ def split_counts(splits: dict[str, list[LabelledImage]]) -> dict[str, dict[str, 
     return counts
 
 
-def degrade_like_sharing(image, target):
+def balanced_weights(items: list[LabelledImage]) -> np.ndarray:
+    """Per-image loss weights that give every (source, label) group the same total weight,
+    mean 1. Without them the largest source (5,000 LFW swaps) sets the decision rule and the
+    140 StyleGAN2 fakes barely count; with them each source and class matters equally."""
+    groups = Counter((item.source, item.label) for item in items)
+    per_group = len(items) / len(groups)
+    return np.array([per_group / groups[(item.source, item.label)] for item in items],
+                    dtype=np.float32)
+
+
+def degrade_like_sharing(image, target, *weight):
     """Training-only damage that shared copies suffer: JPEG re-compression (q60–100, half the
     time), a downscale-and-upscale (0.5–1×, a third of the time) and mild sensor noise, so that
     a re-sent copy of a photo gets the verdict of the original."""
@@ -100,16 +110,19 @@ def degrade_like_sharing(image, target):
     x = tf.cond(tf.random.uniform(()) < 0.33,
                 lambda: tf.image.resize(tf.image.resize(x, smaller), size), lambda: x)
     x = x + tf.random.normal(tf.shape(x), stddev=tf.random.uniform((), 0.0, 0.02))
-    return tf.clip_by_value(x, 0.0, 1.0) * 255.0, target
+    return (tf.clip_by_value(x, 0.0, 1.0) * 255.0, target, *weight)
 
 
 def make_dataset(data: ArraySplit, batch_size: int, shuffle: bool, seed: int,
-                 degrade: bool = False):
-    """A cached, prefetched `tf.data` pipeline over in-memory arrays."""
+                 degrade: bool = False, weights: np.ndarray | None = None):
+    """A cached, prefetched `tf.data` pipeline over in-memory arrays; with `weights` its
+    elements are (image, target, sample weight), which Keras applies to the loss."""
     import tensorflow as tf
 
-    dataset = tf.data.Dataset.from_tensor_slices(
-        (data.images.astype("float32"), data.targets)).cache()
+    tensors = (data.images.astype("float32"), data.targets)
+    if weights is not None:
+        tensors += (weights,)
+    dataset = tf.data.Dataset.from_tensor_slices(tensors).cache()
     if shuffle:
         dataset = dataset.shuffle(len(data.targets), seed=seed, reshuffle_each_iteration=True)
     if degrade:

@@ -21,7 +21,12 @@ import numpy as np  # noqa: E402
 from sklearn.metrics import ConfusionMatrixDisplay, roc_curve  # noqa: E402
 
 from ai_image_classifier.calibration import Calibration, uncertain_half_width  # noqa: E402
-from ai_image_classifier.classifier import Classifier, LiteRTBackend, card_path_for  # noqa: E402
+from ai_image_classifier.classifier import (  # noqa: E402
+    FLIP_AVERAGE,
+    Classifier,
+    card_path_for,
+    load_backend,
+)
 from ai_image_classifier.datasets import LabelledImage  # noqa: E402
 from ai_image_classifier.evaluation import Predictions, predict_items, roc_threshold  # noqa: E402
 
@@ -110,22 +115,24 @@ def rounded(value: Any, digits: int = 4) -> Any:
 
 
 def assess(model_path: Path, splits: dict[str, list[LabelledImage]], answer_accuracy: float,
-           out_file: Callable[[str], Path]) -> dict[str, Any]:
+           out_file: Callable[[str], Path], flip_average: bool = False) -> dict[str, Any]:
     """Everything the card says about how good the model is, fitted on val, measured on test.
+    With `flip_average` every score is the flip-averaged one, as the app will then compute it.
 
     Returns calibration, threshold and uncertain band (with how each was chosen), metrics on
     val and test, and the robustness report; writes the ROC, confusion and reliability plots.
     """
     from .robustness import robustness_report
 
-    val_scores = predict_items(Classifier(LiteRTBackend(model_path)), splits["val"])
+    val_scores = predict_items(Classifier(load_backend(model_path, flip_average)), splits["val"])
     calibration = Calibration.fit(val_scores.targets, val_scores.probabilities)
     val = replace(val_scores, probabilities=calibration.apply(val_scores.probabilities))
     threshold = roc_threshold(val.targets, val.probabilities)
     half_width = uncertain_half_width(val.targets, val.probabilities, threshold, answer_accuracy)
-    classifier = Classifier(LiteRTBackend(model_path), threshold, calibration=calibration,
-                            half_width=half_width)
+    classifier = Classifier(load_backend(model_path, flip_average), threshold,
+                            calibration=calibration, half_width=half_width)
     result: dict[str, Any] = {
+        "test_time_augmentation": FLIP_AVERAGE if flip_average else None,
         "calibration": calibration.to_card(),
         "calibration_method": "Platt scaling of the network's logit, fitted on val",
         "threshold": threshold,
@@ -156,14 +163,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=None,
                         help="default: ../shared/data beside the project")
     parser.add_argument("--answer-accuracy", type=float, default=0.90)
+    parser.add_argument("--flip-average", action=argparse.BooleanOptionalAction, default=None,
+                        help="score the mean of the image and its mirror image (default: as "
+                             "the card says)")
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
     card_path = card_path_for(args.model)
     card = json.loads(card_path.read_text(encoding="utf-8"))
     stem = args.model.with_suffix("")
     splits = split_items(args.data or DEFAULT_DATA, args.seed)
+    flip_average = (card.get("test_time_augmentation") == FLIP_AVERAGE
+                    if args.flip_average is None else args.flip_average)
     card.update(assess(args.model, splits, args.answer_accuracy,
-                       lambda suffix: Path(f"{stem}{suffix}")))
+                       lambda suffix: Path(f"{stem}{suffix}"), flip_average))
     card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     overall = card["metrics"].get("test", card["metrics"]["val"])["overall"]
     print(f"{card_path.name}: accuracy {overall['accuracy']:.3f}, "

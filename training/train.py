@@ -32,6 +32,8 @@ from .callbacks import CustomEarlyStopping
 from .data import (
     DEFAULT_DATA,
     PROJECT_ROOT,
+    ArraySplit,
+    balanced_weights,
     exclude_source,
     load_arrays,
     make_dataset,
@@ -62,6 +64,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="mobilenet_v2: learning rate once every layer is trainable")
     parser.add_argument("--degrade", action="store_true",
                         help="also train on JPEG-recompressed, rescaled and noisy copies")
+    parser.add_argument("--balance-sources", action="store_true",
+                        help="weight the loss so every source and class counts equally, in "
+                             "training and in the val loss that early stopping watches")
+    parser.add_argument("--flip-average", action="store_true",
+                        help="the app scores the mean of the image and its mirror image; "
+                             "calibration, threshold and metrics are fitted to that score")
     parser.add_argument("--image-size", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -93,10 +101,16 @@ def fit(args: argparse.Namespace, model: keras.Model, train, val,
     target_stop = CustomEarlyStopping(args.target_accuracy)
     patience_stop = keras.callbacks.EarlyStopping(
         monitor="val_loss", patience=args.patience, restore_best_weights=True)
+
+    def weights(split: ArraySplit) -> np.ndarray | None:
+        return balanced_weights(split.items) if args.balance_sources else None
+
     started = time.perf_counter()
     history = model.fit(
-        make_dataset(train, args.batch_size, shuffle=True, seed=args.seed, degrade=args.degrade),
-        validation_data=make_dataset(val, args.batch_size, shuffle=False, seed=args.seed),
+        make_dataset(train, args.batch_size, shuffle=True, seed=args.seed, degrade=args.degrade,
+                     weights=weights(train)),
+        validation_data=make_dataset(val, args.batch_size, shuffle=False, seed=args.seed,
+                                     weights=weights(val)),
         epochs=epochs or args.epochs,
         callbacks=[target_stop, patience_stop],
         shuffle=False,  # the tf.data pipeline already reshuffles each epoch
@@ -173,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # 4. Calibration, threshold and uncertain band on val; metrics, plots and robustness on
     #    test, all through the app's own classification path.
-    assessment = assess(tflite_path, splits, args.answer_accuracy, out_file)
+    assessment = assess(tflite_path, splits, args.answer_accuracy, out_file, args.flip_average)
     plot_history(run["history"], out_file(".history.png"))
 
     # 5. The model card.
@@ -204,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             "learning_rate": learning_rate,
             "patience": args.patience,
             "target_accuracy": args.target_accuracy,
+            "balance_sources": args.balance_sources,
             "augmentation": "RandomFlip(horizontal), RandomRotation(0.1), RandomZoom(0.1)"
                             + ("; JPEG q60-100, 0.5-1x rescale, noise" if args.degrade else ""),
             "architecture_args": {"architecture": args.architecture,
