@@ -23,16 +23,14 @@ test: setup  ## the whole test suite (GUI tests need Xvfb; .ci/run installs it)
 bench: setup  ## speed benchmarks; ratios against baselines measured in the same run
 	$(BIN)/python bench/bench_runtime.py
 
-DEFAULT_RECIPE := --architecture mobilenet_v2 --image-size 128 --frozen-epochs 2 --epochs 12 \
-	--patience 3 --degrade
 train: setup  ## retrain the default model from ../shared/data (about 30 minutes on 2 CPUs)
-	$(BIN)/python -m training.train $(DEFAULT_RECIPE)
+	$(BIN)/python -m training.train --recipe default
 
 train-seed: setup  ## retrain the seed model (about 4 minutes)
-	$(BIN)/python -m training.train --name seed_cnn
+	$(BIN)/python -m training.train --recipe seed --name seed_cnn
 
 report: setup  ## leave-one-source-out runs (about 12 minutes), then docs/model-report.md
-	$(BIN)/python -m training.report --run-loso
+	$(BIN)/python -m training.report --run-loso seed default
 
 DIST_VENV := build/dist-venv
 .PHONY: dist

@@ -3,7 +3,8 @@
     .venv/bin/python bench/bench_runtime.py [--repeat 5]
 
 1. process start → first verdict: LiteRT export vs the Keras model (TensorFlow import);
-2. one 12 MP JPEG → verdict: JPEG draft decoding vs a full decode;
+2. one 12 MP JPEG → verdict: JPEG draft decoding vs a full decode; with a flip-averaging
+   model also two views vs one;
 3. folder scan throughput: batches of 32 vs one image at a time;
 4. training throughput of the seed network (images/s, one epoch after a warm-up epoch).
 Prints a Markdown table.
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +28,11 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ai_image_classifier.classifier import Classifier, bundled_model_dir  # noqa: E402
+from ai_image_classifier.classifier import (  # noqa: E402
+    Classifier,
+    FlipAveragedBackend,
+    bundled_model_dir,
+)
 from ai_image_classifier.imaging import load_rgb  # noqa: E402
 
 FIRST_VERDICT = (
@@ -89,6 +95,12 @@ def main() -> None:
         lines.append(row("12 MP JPEG → verdict incl. face search, warm",
                          f"{draft * 1000:.0f} ms draft decode",
                          f"{full * 1000:.0f} ms full decode", full / draft))
+        if isinstance(classifier.backend, FlipAveragedBackend):
+            one_view = replace(classifier, backend=classifier.backend.backend)
+            single = median_seconds(lambda: one_view.classify_file(big), args.repeat)
+            lines.append(row("the same, flip-averaged (the card's setting) vs one view",
+                             f"{draft * 1000:.0f} ms two views", f"{single * 1000:.0f} ms one "
+                             "view", single / draft))
 
         folder = temp_dir / "folder"
         folder.mkdir()

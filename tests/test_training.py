@@ -146,3 +146,13 @@ def test_balanced_weights_give_each_source_and_class_equal_weight():
     expected = [3 / n for n in counts.values() for _ in range(n)]
     np.testing.assert_allclose(weights, expected)
     assert weights.mean() == pytest.approx(1.0)
+
+
+def test_recipes_set_options_that_later_options_override():
+    from training.train import parse_args
+
+    default = parse_args(["--recipe", "default", "--epochs", "3"])
+    assert (default.architecture, default.image_size, default.epochs) == ("mobilenet_v2", 128, 3)
+    assert default.recipe == "default" and default.degrade
+    seed = parse_args(["--recipe", "seed"])
+    assert (seed.architecture, seed.image_size, seed.degrade) == ("seed_cnn", 32, False)

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import platform
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,8 +49,22 @@ DEFAULT_WEIGHTS = (PROJECT_ROOT.parent / "shared" / "weights"
                    / "mobilenet_v2_1.0_224_from_tflite_bnrecal_no_top.weights.h5")
 
 
+# Named recipes: the options that make each shipped model, so `make train` and the
+# leave-one-source-out runs cannot drift apart. Options given after a recipe override it.
+RECIPES: dict[str, list[str]] = {
+    "seed": ["--architecture", "seed_cnn", "--image-size", "32"],
+    "default": ["--architecture", "mobilenet_v2", "--image-size", "128", "--frozen-epochs", "2",
+                "--epochs", "12", "--patience", "3", "--degrade"],
+}
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="aiic train", description=__doc__.splitlines()[0])
+    recipe_parser = argparse.ArgumentParser(add_help=False)
+    recipe_parser.add_argument("--recipe", choices=sorted(RECIPES))
+    argv = sys.argv[1:] if argv is None else argv
+    known, _ = recipe_parser.parse_known_args(argv)
+    parser = argparse.ArgumentParser(prog="aiic train", description=__doc__.splitlines()[0],
+                                     parents=[recipe_parser])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
                         help="folder with manifest.csv, or with real/ and fake/ sub-folders")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "model")
@@ -88,7 +103,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="leave this source out of train and val and test on it alone "
                              "(a generalisation run)")
     parser.add_argument("--seed", type=int, default=42)
-    return parser.parse_args(argv)
+    return parser.parse_args([*RECIPES.get(known.recipe, []), *argv])
 
 
 def sha256_of(path: Path) -> str:
@@ -210,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             "split_counts": split_counts(splits),
         },
         "training": {
+            "recipe": args.recipe,
             "fine_tuned_from": str(args.fine_tune) if args.fine_tune else None,
             "excluded_source": args.exclude_source,
             "seed": args.seed,
