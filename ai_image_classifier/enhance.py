@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
+
+from .opencv import import_cv2
+
+cv2 = import_cv2()
 
 Progress = Callable[[float], object]
 ShouldStop = Callable[[], bool]

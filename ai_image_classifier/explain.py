@@ -6,12 +6,14 @@ the verdict depends on it. This says where the model looked, not what is fake.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from .classifier import Classifier
 from .faces import Region
 from .imaging import prepare_model_input
+from .opencv import import_cv2
+
+cv2 = import_cv2()
 
 
 def occlusion_map(classifier: Classifier, image: np.ndarray, patch_fraction: float = 0.25,

@@ -12,6 +12,8 @@ import threading
 import numpy as np
 from PIL import Image
 
+from .opencv import import_cv2
+
 DETECT_SIDE = 640  # faces are searched on a copy at most this large
 CROP_SCALE = 1.8  # the square crop's side, relative to the detected face box
 CROP_IF_UNDER = 0.5  # crop only when the square covers under half the picture
@@ -22,8 +24,7 @@ _local = threading.local()  # a cascade object must not be shared between thread
 
 def _detector():
     if not hasattr(_local, "cascade"):
-        import cv2
-
+        cv2 = import_cv2()
         _local.cascade = cv2.CascadeClassifier(
             cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
     return _local.cascade
