@@ -52,9 +52,9 @@ DEFAULT_WEIGHTS = (PROJECT_ROOT.parent / "shared" / "weights"
 # Named recipes: the options that make each shipped model, so `make train` and the
 # leave-one-source-out runs cannot drift apart. Options given after a recipe override it.
 RECIPES: dict[str, list[str]] = {
-    "seed": ["--architecture", "seed_cnn", "--image-size", "32"],
+    "seed": ["--architecture", "seed_cnn", "--image-size", "32", "--flip-average"],
     "default": ["--architecture", "mobilenet_v2", "--image-size", "128", "--frozen-epochs", "2",
-                "--epochs", "12", "--patience", "3", "--degrade"],
+                "--epochs", "12", "--patience", "3", "--degrade", "--flip-average"],
 }
 
 
