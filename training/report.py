@@ -67,7 +67,9 @@ def model_section(title: str, card_path: Path) -> list[str]:
         f"{training['stopped_by']}. Threshold {card['threshold']:.3f}, uncertain band "
         f"±{card['uncertain_half_width']:.3f} ({card['uncertain_band_method']}); calibration "
         f"slope {card['calibration']['slope']:.2f}, intercept "
-        f"{card['calibration']['intercept']:.2f}.", "",
+        f"{card['calibration']['intercept']:.2f}."
+        + (f" Test-time augmentation: {card['test_time_augmentation']}."
+           if card.get("test_time_augmentation") else ""), "",
         "Test split (images never used for training or choosing):", "",
         *metrics_table(card), "",
         "Robustness on the test split (threshold unchanged):", "",
