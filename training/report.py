@@ -19,6 +19,7 @@ from .train import RECIPES
 
 SOURCES = ("ciplab", "lfw_faceswap", "stylegan2_ffhq")
 LOSO_DIR = PROJECT_ROOT / "docs" / "loso"
+EXPLORE_DIR = PROJECT_ROOT / "docs" / "explore"  # cards of variants that were not shipped
 REPORT = PROJECT_ROOT / "docs" / "model-report.md"
 
 
@@ -79,6 +80,41 @@ def model_section(title: str, card_path: Path) -> list[str]:
     ]
 
 
+def variant_name(card: dict[str, Any]) -> str:
+    training = card["training"]
+    return ", ".join([f"{card['architecture']} {card['input_size']} px",
+                      *(["sources balanced"] if training.get("balance_sources") else []),
+                      "flip-averaged" if card.get("test_time_augmentation") else "one view"])
+
+
+def variants_section(shipped: list[Path]) -> list[str]:
+    """Val accuracy of every variant tried: the numbers the default was chosen by."""
+    cards = {path: json.loads(path.read_text(encoding="utf-8"))
+             for path in [*shipped, *sorted(EXPLORE_DIR.glob("*.card.json"))]}
+    columns = [*SOURCES, "overall"]
+
+    def val_accuracy(card: dict[str, Any], column: str) -> float:
+        val = card["metrics"]["val"]
+        return (val["overall"] if column == "overall" else val["by_source"][column])["accuracy"]
+
+    best = {c: max(val_accuracy(card, c) for card in cards.values()) for c in columns}
+    rows = ["## Variants tried, compared on val", "",
+            "The default is chosen on the val split (test numbers played no part); the best "
+            "value of each column is in bold. Cards of the variants not shipped are in "
+            "`docs/explore/`.", "",
+            "| variant | card | " + " | ".join(columns) + " | AUC | epochs | minutes |",
+            "|---" * (len(columns) + 5) + "|"]
+    for path, card in cards.items():
+        cells = [f"**{fmt(val_accuracy(card, c))}**" if val_accuracy(card, c) == best[c]
+                 else fmt(val_accuracy(card, c)) for c in columns]
+        rows.append(f"| {variant_name(card)} | `{path.relative_to(PROJECT_ROOT)}` | "
+                    + " | ".join(cells)
+                    + f" | {fmt(card['metrics']['val']['overall']['auc'])} | "
+                    f"{card['training']['epochs_run']} | "
+                    f"{card['training']['seconds'] / 60:.0f} |")
+    return rows + [""]
+
+
 def loso_card(recipe: str, source: str) -> Path:
     return LOSO_DIR / f"{recipe}_without_{source}.card.json"
 
@@ -128,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     seed = model_dir / "seed_cnn.card.json"
     if seed.is_file():
         lines += model_section("Seed model", seed)
+    lines += variants_section([model_dir / "ai_imageclassifier.card.json",
+                               *([seed] if seed.is_file() else [])])
     lines += loso_section()
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text("\n".join(lines), encoding="utf-8")
