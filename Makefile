@@ -29,7 +29,7 @@ train: setup  ## retrain the default model from ../shared/data (about 30 minutes
 train-seed: setup  ## retrain the seed model (about 4 minutes)
 	$(BIN)/python -m training.train --recipe seed --name seed_cnn
 
-report: setup  ## leave-one-source-out runs (about 12 minutes), then docs/model-report.md
+report: setup  ## leave-one-source-out runs of both recipes (about 75 minutes), then docs/model-report.md
 	$(BIN)/python -m training.report --run-loso seed default
 
 DIST_VENV := build/dist-venv
