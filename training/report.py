@@ -16,6 +16,7 @@ from typing import Any
 
 from .data import PROJECT_ROOT
 from .train import RECIPES
+from .train import main as train_main
 
 SOURCES = ("ciplab", "lfw_faceswap", "stylegan2_ffhq")
 LOSO_DIR = PROJECT_ROOT / "docs" / "loso"
@@ -139,8 +140,6 @@ def loso_section() -> list[str]:
 
 
 def run_loso(recipe: str) -> None:
-    from .train import main as train_main
-
     for source in SOURCES:
         name = loso_card(recipe, source).name.removesuffix(".card.json")
         train_main(["--recipe", recipe, "--out", str(LOSO_DIR), "--name", name,
