@@ -23,14 +23,17 @@ def logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
 @dataclass(frozen=True)
 class Calibration:
     slope: float = 1.0
     intercept: float = 0.0
 
     def apply(self, scores: np.ndarray) -> np.ndarray:
-        z = self.slope * logit(scores) + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        return sigmoid(self.slope * logit(scores) + self.intercept)
 
     @classmethod
     def fit(cls, targets: np.ndarray, scores: np.ndarray) -> Calibration:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .calibration import Calibration, logit
+from .calibration import Calibration, logit, sigmoid
 from .imaging import (
     ImageDecodeError,
     ImageSource,
@@ -147,8 +147,7 @@ class FlipAveragedBackend:
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
         both = logit(self.backend.predict(np.concatenate([batch, batch[:, :, ::-1]])))
-        mean = (both[:len(batch)] + both[len(batch):]) / 2
-        return 1.0 / (1.0 + np.exp(-mean))
+        return sigmoid((both[:len(batch)] + both[len(batch):]) / 2)
 
 
 def load_backend(path: Path, flip_average: bool = False) -> ModelBackend:

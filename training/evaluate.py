@@ -124,13 +124,13 @@ def assess(model_path: Path, splits: dict[str, list[LabelledImage]], answer_accu
     """
     from .robustness import robustness_report
 
-    val_scores = predict_items(Classifier(load_backend(model_path, flip_average)), splits["val"])
+    backend = load_backend(model_path, flip_average)
+    val_scores = predict_items(Classifier(backend), splits["val"])
     calibration = Calibration.fit(val_scores.targets, val_scores.probabilities)
     val = replace(val_scores, probabilities=calibration.apply(val_scores.probabilities))
     threshold = roc_threshold(val.targets, val.probabilities)
     half_width = uncertain_half_width(val.targets, val.probabilities, threshold, answer_accuracy)
-    classifier = Classifier(load_backend(model_path, flip_average), threshold,
-                            calibration=calibration, half_width=half_width)
+    classifier = Classifier(backend, threshold, calibration=calibration, half_width=half_width)
     result: dict[str, Any] = {
         "test_time_augmentation": FLIP_AVERAGE if flip_average else None,
         "calibration": calibration.to_card(),
