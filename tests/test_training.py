@@ -13,7 +13,7 @@ keras = pytest.importorskip("keras", reason="training needs requirements-train.t
 from ai_image_classifier.classifier import KerasBackend, LiteRTBackend  # noqa: E402
 from training.callbacks import CustomEarlyStopping  # noqa: E402
 from training.data import split_items  # noqa: E402
-from training.models import build_seed_model  # noqa: E402
+from training.models import build_residual_model, build_seed_model  # noqa: E402
 from training.train import main as train_main  # noqa: E402
 
 from .conftest import write_face_folder  # noqa: E402
@@ -79,6 +79,20 @@ def test_tiny_training_writes_model_card_and_export(tiny_model):
     assert card["training"]["balance_sources"] is True
     model = keras.saving.load_model(tiny_model, compile=False, safe_mode=True)
     assert model.input_shape == (None, 32, 32, 3)
+
+
+def test_residual_model_has_separable_residual_blocks_and_exports(tmp_path):
+    model = build_residual_model(32, widths=(8, 16))
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds.count("Add") == 2 and kinds.count("SeparableConv2D") == 5
+    assert model.output_shape == (None, 1)
+    data = write_face_folder(tmp_path / "data", per_class=10)
+    code = train_main(["--data", str(data), "--out", str(tmp_path / "out"), "--name", "res",
+                       "--architecture", "residual_cnn", "--image-size", "32",
+                       "--epochs", "1", "--batch-size", "8"])
+    assert code == 0  # training refuses to finish when the LiteRT export disagrees with Keras
+    card = json.loads((tmp_path / "out" / "res.card.json").read_text())
+    assert card["architecture"] == "residual_cnn" and card["litert_max_abs_diff"] <= 1e-5
 
 
 def test_keras_and_litert_agree(tiny_model):

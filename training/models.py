@@ -60,6 +60,38 @@ def build_mobilenet_model(
     return keras.Model(inputs, outputs, name="mobilenet_v2")
 
 
+def build_residual_model(
+    input_size: int = 128, widths: tuple[int, ...] = (48, 96, 192), dropout: float = 0.3,
+    seed: int | None = None
+) -> keras.Model:
+    """A small network trained from scratch: residual blocks of depthwise-separable
+    convolutions (keras-io's mini-Xception). Unlike an ImageNet base it has no features tuned
+    to recognise objects, so it may keep more of the pixel-level traces edits leave. Inputs
+    are uint8-range RGB, scaled to [0, 1] inside the model."""
+    inputs = keras.Input((input_size, input_size, 3), name="image")
+    x = layers.Rescaling(1.0 / 255, name="rescale")(inputs)
+    x = seed_augmentation(seed)(x)
+    x = layers.Conv2D(32, 3, strides=2, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    previous = x
+    for filters in widths:
+        for _ in range(2):
+            x = layers.Activation("relu")(x)
+            x = layers.SeparableConv2D(filters, 3, padding="same", use_bias=False)(x)
+            x = layers.BatchNormalization()(x)
+        x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+        shortcut = layers.Conv2D(filters, 1, strides=2, padding="same")(previous)
+        x = previous = layers.add([x, shortcut])
+    x = layers.SeparableConv2D(widths[-1] * 3 // 2, 3, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dropout(dropout)(x)
+    outputs = layers.Dense(1, activation="sigmoid", name="p_fake")(x)
+    return keras.Model(inputs, outputs, name="residual_cnn")
+
+
 def compile_model(model: keras.Model, learning_rate: float) -> keras.Model:
     """Adam + binary cross-entropy with the seed's metrics."""
     model.compile(

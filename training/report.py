@@ -83,7 +83,11 @@ def model_section(title: str, card_path: Path) -> list[str]:
 
 def variant_name(card: dict[str, Any]) -> str:
     training = card["training"]
+    arguments = training["architecture_args"]
+    fine_tune_rate = f"{arguments['fine_tune_learning_rate']:.0e}".replace("e-0", "e-")
     return ", ".join([f"{card['architecture']} {card['input_size']} px",
+                      *([f"fine-tuned at lr {fine_tune_rate}"]
+                        if arguments["architecture"] == "mobilenet_v2" else []),
                       *(["sources balanced"] if training.get("balance_sources") else []),
                       "flip-averaged" if card.get("test_time_augmentation") else "one view"])
 

@@ -43,7 +43,13 @@ from .data import (
 )
 from .evaluate import assess, plot_history
 from .export import export_tflite, parity
-from .models import build_mobilenet_model, build_seed_model, compile_model, unfreeze_all
+from .models import (
+    build_mobilenet_model,
+    build_residual_model,
+    build_seed_model,
+    compile_model,
+    unfreeze_all,
+)
 
 DEFAULT_WEIGHTS = (PROJECT_ROOT.parent / "shared" / "weights"
                    / "mobilenet_v2_1.0_224_from_tflite_bnrecal_no_top.weights.h5")
@@ -69,7 +75,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="folder with manifest.csv, or with real/ and fake/ sub-folders")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "model")
     parser.add_argument("--name", default=MODEL_NAME, help="file name stem of the outputs")
-    parser.add_argument("--architecture", choices=("seed_cnn", "mobilenet_v2"),
+    parser.add_argument("--architecture", choices=("seed_cnn", "mobilenet_v2", "residual_cnn"),
                         default="seed_cnn")
     parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS,
                         help="ImageNet weights for mobilenet_v2 (a Keras .weights.h5 file)")
@@ -171,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         image_size = int(model.input_shape[1])
     elif args.architecture == "mobilenet_v2":
         model = build_mobilenet_model(image_size, str(args.weights), seed=args.seed)
+    elif args.architecture == "residual_cnn":
+        model = build_residual_model(image_size, seed=args.seed)
     else:
         model = build_seed_model(image_size, seed=args.seed)
     train = load_arrays(splits["train"], image_size)
