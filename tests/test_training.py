@@ -170,3 +170,30 @@ def test_recipes_set_options_that_later_options_override():
     assert default.recipe == "default" and default.degrade
     seed = parse_args(["--recipe", "seed"])
     assert (seed.architecture, seed.image_size, seed.degrade) == ("seed_cnn", 32, False)
+
+
+def test_goals_table_marks_what_is_met():
+    from training.report import goals_section
+
+    def source(accuracy: float, auc: float) -> dict[str, float]:
+        return {"accuracy": accuracy, "auc": auc}
+
+    card = {
+        "metrics": {"test": {"overall": {"ece": 0.06},
+                             "by_source": {"ciplab": source(0.80, 0.87),
+                                           "lfw_faceswap": source(0.979, 0.99),
+                                           "stylegan2_ffhq": source(0.99, 0.99)}}},
+        "robustness": {"jpeg_q70_drop_points": {"ciplab": 3.0, "lfw_faceswap": -1.0},
+                       "downscale_0.5_drop_points": {"ciplab": 0.0, "lfw_faceswap": 3.1}},
+        "files": {"tflite": {"bytes": 31 * 2**20}},
+        "training": {"seconds": 3600},
+    }
+    met = {row.split(" | ")[0].lstrip("| "): row.endswith("| yes |")
+           for row in goals_section(card) if row.startswith("| ") and "---" not in row}
+    assert met == {"goal": False,  # the header row
+                   "ciplab accuracy": True, "ciplab AUC": False,
+                   "lfw_faceswap accuracy": False, "stylegan2_ffhq accuracy": True,
+                   "largest drop on a split after JPEG q70 (points)": True,
+                   "largest drop on a split after 0.5× downscale (points)": False,
+                   "ECE (calibration error)": False, "runtime export (MiB)": False,
+                   "training time on this CPU (minutes)": True}
