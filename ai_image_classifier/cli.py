@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .batch import BatchItem, BatchResult, enhance_batch, plan_folder
 from .classifier import Classifier, ModelLoadError, Verdict
 from .datasets import iter_image_files, load_labelled
-from .enhance import EnhanceSettings, enhance
-from .imaging import ImageDecodeError, load_rgb
-from .saving import SaveError, read_metadata, save_image
+from .enhance import DENOISE_MODES, METHODS, SCALES, EnhanceSettings
+from .superres import UpscalerLoadError
 
 MODEL_HELP = ("a .keras or .tflite file, or a bundled model's name (seed_cnn); "
               "default: the bundled default model")
@@ -60,26 +60,74 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 1 if failed or not paths else 0
 
 
-def cmd_enhance(args: argparse.Namespace) -> int:
-    source, target = Path(args.input), Path(args.output)
-    if target.exists() and target.resolve() == source.resolve():
-        print("aiic: the output must not be the input file", file=sys.stderr)
-        return 2
-    if target.exists() and not args.overwrite:
-        print(f"aiic: {target} exists; pass --overwrite to replace it", file=sys.stderr)
-        return 1
-    settings = EnhanceSettings(denoise=not args.no_denoise, strength=args.strength,
-                               color_strength=args.strength, scale=args.scale)
+def denoise_arg(text: str) -> str | float:
+    """auto, off, seed, or an NL-means strength."""
+    if text in DENOISE_MODES:
+        return text
     try:
-        image = load_rgb(source)
-        result = enhance(image, settings)
-        save_image(result, target, overwrite=args.overwrite, quality=args.quality,
-                   metadata=read_metadata(source))
-    except (ImageDecodeError, SaveError, FileExistsError, ValueError) as error:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"use auto, off, seed or a strength from 0 to 100, not {text!r}") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError("a denoise strength is between 0 and 100")
+    return value
+
+
+def _enhance_items(args: argparse.Namespace) -> list[BatchItem] | str:
+    """What to write where, or why the request cannot be done."""
+    source, target = Path(args.input), Path(args.output)
+    if source.is_dir():
+        if target.exists() and not target.is_dir():
+            return f"{target} is a file; a folder's results go into a folder"
+        suffix = None if args.format == "same" else "." + args.format
+        return plan_folder(source, target, suffix)
+    if not source.exists():
+        return f"{source}: file not found"
+    if target.is_dir():
+        return f"{target} is a folder; give the output file's name"
+    if target.exists() and target.resolve() == source.resolve():
+        return "the output must not be the input file"
+    return [BatchItem(source, target)]
+
+
+def cmd_enhance(args: argparse.Namespace) -> int:
+    try:
+        settings = EnhanceSettings(method=args.method, scale=args.scale, denoise=args.denoise)
+    except ValueError as error:
         print(f"aiic: {error}", file=sys.stderr)
+        return 2
+    items = _enhance_items(args)
+    if isinstance(items, str):
+        print(f"aiic: {items}", file=sys.stderr)
+        return 2
+    if not items:
+        print(f"aiic: no images in {args.input}", file=sys.stderr)
         return 1
-    print(f"{target}\t{result.shape[1]}×{result.shape[0]}")
-    return 0
+    counts = {"done": 0, "skipped": 0, "error": 0}
+    try:
+        with _progress(len(items), "enhance") as bar:
+            def report(result: BatchResult) -> None:
+                counts[result.status] += 1
+                bar.update()
+                message = ("exists; pass --overwrite to replace it"
+                           if result.status == "skipped" else result.message)
+                bar.write(f"{result.item.target}\t{result.status}\t{message}",
+                          file=sys.stdout if result.status == "done" else sys.stderr)
+
+            enhance_batch(items, settings, overwrite=args.overwrite, quality=args.quality,
+                          on_each=report)
+    except UpscalerLoadError as error:
+        print(f"aiic: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"aiic: cancelled after {sum(counts.values())} of {len(items)} files; "
+              "the files already written are kept", file=sys.stderr)
+        return 130
+    if len(items) > 1:
+        print(f"aiic: {counts['done']} enhanced, {counts['skipped']} skipped, "
+              f"{counts['error']} failed", file=sys.stderr)
+    return 1 if counts["error"] or (len(items) == 1 and counts["skipped"]) else 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -141,15 +189,26 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--model", help=MODEL_HELP)
     classify.set_defaults(run=cmd_classify)
 
-    enhance_cmd = commands.add_parser("enhance", help="denoise and upscale one image")
-    enhance_cmd.add_argument("input")
+    enhance_cmd = commands.add_parser(
+        "enhance", help="denoise and upscale an image, or every image in a folder")
+    enhance_cmd.add_argument("input", help="an image file, or a folder (searched recursively)")
     enhance_cmd.add_argument("-o", "--output", required=True,
-                             help="output file; its suffix picks the format")
-    enhance_cmd.add_argument("--no-denoise", action="store_true")
-    enhance_cmd.add_argument("--strength", type=float, default=10.0, help="denoise strength h")
-    enhance_cmd.add_argument("--scale", type=float, default=2.0, help="upscale factor (1 = none)")
+                             help="output file (its suffix picks the format), or for a folder "
+                                  "the output folder, which keeps the folder's structure")
+    enhance_cmd.add_argument("--method", choices=list(METHODS), default="learned",
+                             help="; ".join(METHODS.values()) + " (default: learned)")
+    enhance_cmd.add_argument("--scale", type=int, choices=SCALES, default=2,
+                             help="enlargement (default 2)")
+    enhance_cmd.add_argument("--denoise", type=denoise_arg, default="auto",
+                             metavar="auto|off|seed|N",
+                             help="; ".join(DENOISE_MODES.values())
+                                  + "; N: that NL-means strength (default: auto)")
+    enhance_cmd.add_argument("--format", choices=["same", "png", "jpg", "webp", "tif", "bmp"],
+                             default="same",
+                             help="folders: the outputs' type (default: the input's own)")
     enhance_cmd.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality")
-    enhance_cmd.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    enhance_cmd.add_argument("--overwrite", action="store_true",
+                             help="replace outputs that exist (default: skip them)")
     enhance_cmd.set_defaults(run=cmd_enhance)
 
     evaluate = commands.add_parser("evaluate", help="metrics on a labelled folder")

@@ -85,6 +85,33 @@ def test_enhance_never_writes_over_input(tmp_path):
     assert result.returncode == 2 and source.read_bytes() == before
 
 
+def test_enhance_folder_keeps_structure_and_goes_on_after_errors(tmp_path):
+    source = tmp_path / "photos"
+    (source / "trip").mkdir(parents=True)
+    Image.fromarray(np.full((20, 30, 3), 90, np.uint8)).save(source / "trip" / "a.jpg")
+    Image.fromarray(np.full((10, 10, 3), 90, np.uint8)).save(source / "b.png")
+    (source / "c.png").write_text("broken")
+    out = tmp_path / "out"
+    result = aiic("enhance", str(source), "-o", str(out), "--method", "lanczos", "--scale", "4",
+                  "--denoise", "off")
+    assert result.returncode == 1, result.stderr
+    assert Image.open(out / "trip" / "a.jpg").size == (120, 80)
+    assert Image.open(out / "b.png").size == (40, 40)
+    assert "2 enhanced, 0 skipped, 1 failed" in result.stderr
+    assert "Traceback" not in result.stderr
+    again = aiic("enhance", str(source), "-o", str(out), "--method", "bicubic")
+    assert "0 enhanced, 2 skipped, 1 failed" in again.stderr
+
+
+@pytest.mark.parametrize("options", [["--denoise", "lots"], ["--scale", "3"],
+                                     ["--method", "magic"]])
+def test_enhance_refuses_bad_options(tmp_path, options):
+    source = tmp_path / "in.png"
+    Image.new("RGB", (10, 10)).save(source)
+    result = aiic("enhance", str(source), "-o", str(tmp_path / "o.png"), *options)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
 def test_enhance_bad_input(tmp_path):
     source = tmp_path / "in.png"
     source.write_text("nope")

@@ -1,4 +1,5 @@
-"""Enhancement follows the seed's OpenCV calls; saving is atomic and never overwrites silently."""
+"""Enhancement keeps the seed's OpenCV calls as presets; saving is atomic and never overwrites
+silently. The learned upscaler has its own tests in test_superres.py."""
 
 from __future__ import annotations
 
@@ -14,10 +15,14 @@ from ai_image_classifier.enhance import (
     EnhanceSettings,
     denoise_image,
     denoise_in_tiles,
+    denoise_strength,
     enhance,
-    super_resolution,
+    estimate_noise,
+    resize,
 )
 from ai_image_classifier.saving import SaveError, read_metadata, save_image
+
+from .conftest import gradient
 
 
 def noisy(seed: int = 0) -> np.ndarray:
@@ -37,22 +42,54 @@ def test_denoise_is_the_seed_call():
     assert np.array_equal(denoise_image(image), expected)
 
 
-def test_super_resolution_doubles_size_bicubic():
+def test_bicubic_doubles_size_like_the_seed():
     image = noisy()
-    out = super_resolution(image)
+    out = resize(image, 2)
     assert out.shape == (80, 100, 3)
     assert np.array_equal(out, cv2.resize(image, (100, 80), interpolation=cv2.INTER_CUBIC))
+    lanczos = resize(image, 2, "lanczos")
+    assert np.array_equal(lanczos, cv2.resize(image, (100, 80),
+                                              interpolation=cv2.INTER_LANCZOS4))
 
 
-def test_enhance_denoises_then_upscales():
+def test_seed_preset_is_the_seed_pipeline():
     image = noisy()
-    assert np.array_equal(enhance(image), super_resolution(denoise_image(image)))
-    assert np.array_equal(enhance(image, EnhanceSettings(denoise=False, scale=1)), image)
+    seed = EnhanceSettings(method="bicubic", denoise="seed")
+    assert np.array_equal(enhance(image, seed), resize(denoise_image(image), 2))
+    off = EnhanceSettings(method="bicubic", scale=1, denoise="off")
+    assert np.array_equal(enhance(image, off), image)
 
 
-def test_super_resolution_rejects_bad_scale():
+@pytest.mark.parametrize("sigma", [3.0, 8.0, 15.0])
+def test_noise_estimate_finds_the_sigma_of_added_noise(sigma):
+    smooth = cv2.resize(gradient(), (400, 300), interpolation=cv2.INTER_CUBIC).astype(float)
+    noise = np.random.default_rng(0).normal(0, sigma, smooth.shape[:2])[..., None]
+    image = np.clip(smooth + noise + 0.5, 0, 255).astype(np.uint8)  # same noise in R, G, B
+    assert estimate_noise(image) == pytest.approx(sigma, rel=0.1)
+
+
+def test_auto_denoise_leaves_clean_pictures_alone_and_cleans_noisy_ones():
+    clean = cv2.resize(gradient(), (200, 150), interpolation=cv2.INTER_CUBIC)
+    assert estimate_noise(clean) < 1.0
+    assert denoise_strength(clean, "auto") == 0
+    assert np.array_equal(enhance(clean, EnhanceSettings(method="bicubic")), resize(clean, 2))
+    assert denoise_strength(noisy(), "auto") > 0
+    assert denoise_strength(noisy(), "seed") == 10
+    assert denoise_strength(noisy(), 4.5) == 4.5
+    assert denoise_strength(noisy(), "off") == 0
+    assert estimate_noise(np.zeros((1, 1, 3), np.uint8)) == 0
+
+
+@pytest.mark.parametrize("bad", [dict(method="magic"), dict(method="learned", scale=3),
+                                 dict(scale=0), dict(denoise="lots"), dict(denoise=-1)])
+def test_settings_refuse_what_cannot_be_done(bad):
     with pytest.raises(ValueError):
-        super_resolution(noisy(), 0)
+        EnhanceSettings(**bad)
+
+
+def test_resize_rejects_bad_scale():
+    with pytest.raises(ValueError):
+        resize(noisy(), 0)
 
 
 def test_save_refuses_to_overwrite(tmp_path, rgb_image):
@@ -107,14 +144,15 @@ def test_metadata_is_kept_and_orientation_reset(tmp_path, rgb_image):
 def test_tiles_give_the_whole_image_result():
     rng = np.random.default_rng(1)
     image = rng.integers(0, 256, (300, 170, 3), dtype=np.uint8)
-    tiled = denoise_in_tiles(image, EnhanceSettings(), tile=64)
+    tiled = denoise_in_tiles(image, tile=64)
     assert np.array_equal(tiled, denoise_image(image))
 
 
 def test_enhance_reports_progress_and_cancels():
     seen: list[float] = []
-    enhance(noisy(), progress=seen.append)
+    enhance(noisy(), EnhanceSettings(method="bicubic", denoise="seed"), progress=seen.append)
     assert seen[-1] == 1.0 and seen == sorted(seen)
     calls = iter([False, True])
     with pytest.raises(Cancelled):
-        enhance(np.zeros((600, 50, 3), np.uint8), should_stop=lambda: next(calls, True))
+        enhance(np.zeros((2100, 50, 3), np.uint8), EnhanceSettings(denoise="seed"),
+                should_stop=lambda: next(calls, True))

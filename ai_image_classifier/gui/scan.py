@@ -11,8 +11,10 @@ from typing import Any
 
 import customtkinter as ctk
 
+from ..batch import BatchResult, enhance_batch, plan_folder
 from ..classifier import Classifier, Verdict
 from ..datasets import iter_image_files
+from ..enhance import Cancelled
 from ..saving import atomic_write
 from .tasks import BackgroundTasks, CancelToken
 
@@ -22,14 +24,18 @@ SHORT_LABEL = {"real": "real", "fake": "AI-generated or edited?", "uncertain": "
 
 class ScanWindow(ctk.CTkToplevel):
     def __init__(self, parent: Any, folder: Path, tasks: BackgroundTasks, dialogs: Any,
-                 model_path: Path | None) -> None:
+                 model_path: Path | None, enhance_choices: Any) -> None:
+        """`enhance_choices.settings()` gives the Enhance tab's current settings."""
         super().__init__(parent)
         self.title(f"Scan — {folder}")
         self.geometry("760x520")
         self.folder, self.tasks, self.dialogs = folder, tasks, dialogs
+        self.enhance_choices = enhance_choices
         self.rows: list[dict[str, Any]] = []
         self.token = CancelToken()
         self.finished = False
+        self.batch_token: CancelToken | None = None
+        self.batch_results: list[BatchResult] = []
 
         self.table = ttk.Treeview(self, columns=COLUMNS, show="headings")
         for column, width in zip(COLUMNS, (420, 200, 100), strict=True):
@@ -51,6 +57,9 @@ class ScanWindow(ctk.CTkToplevel):
         self.csv_button = ctk.CTkButton(bar, text="Export CSV…", width=110, state="disabled",
                                         command=lambda: self.ask_export("csv"))
         self.csv_button.pack(side="right", padx=4)
+        self.enhance_all_button = ctk.CTkButton(bar, text="Enhance all…", width=110,
+                                                state="disabled", command=self.ask_enhance_all)
+        self.enhance_all_button.pack(side="right", padx=4)
         self.protocol("WM_DELETE_WINDOW", self.close)
         self.after(50, self.lift)
         self._start(model_path)
@@ -106,7 +115,7 @@ class ScanWindow(ctk.CTkToplevel):
                                    f"flagged, {count['uncertain']} uncertain, "
                                    f"{count['error']} unreadable")
         self.cancel_button.configure(state="disabled")
-        for button in (self.csv_button, self.json_button):
+        for button in (self.csv_button, self.json_button, self.enhance_all_button):
             button.configure(state="normal" if self.rows else "disabled")
 
     def _failed(self, error: BaseException) -> None:
@@ -117,6 +126,67 @@ class ScanWindow(ctk.CTkToplevel):
 
     def cancel(self) -> None:
         self.token.cancel()
+        if self.batch_token is not None:
+            self.batch_token.cancel()
+
+    # ---------- enhance every scanned image ----------
+    def ask_enhance_all(self) -> None:
+        chosen = self.dialogs.open_folder(str(self.folder))
+        if chosen:
+            self.enhance_all(Path(chosen))
+
+    def enhance_all(self, out_dir: Path) -> None:
+        """Enhance every readable scanned image into `out_dir`, keeping sub-folders; outputs
+        that exist are skipped, never replaced."""
+        try:
+            settings = self.enhance_choices.settings()
+        except ValueError as error:
+            self.status.configure(text=str(error))
+            return
+        sources = [self.folder / row["path"] for row in self.rows if "error" not in row]
+        items = plan_folder(self.folder, out_dir, sources=sources)
+        if not items:
+            self.status.configure(text="Nothing to enhance: the output folder holds them all.")
+            return
+        token = self.batch_token = CancelToken()
+        self.batch_results = []
+        self.enhance_all_button.configure(state="disabled")
+        self.cancel_button.configure(state="normal")
+        self.progress.set(0)
+        self.status.configure(text=f"Enhancing 0 of {len(items)}…")
+
+        def each(result: BatchResult) -> None:
+            self.tasks.call_soon(self._enhanced_one, token, result, len(items))
+
+        def work() -> list[BatchResult]:
+            return enhance_batch(items, settings, should_stop=lambda: token.cancelled,
+                                 on_each=each)
+
+        self.tasks.submit("batch", work, lambda _: self._batch_done(token, out_dir, len(items)),
+                          lambda error: self._batch_done(token, out_dir, len(items), error))
+
+    def _enhanced_one(self, token: CancelToken, result: BatchResult, total: int) -> None:
+        if token is not self.batch_token or not self.winfo_exists():
+            return
+        self.batch_results.append(result)
+        self.progress.set(len(self.batch_results) / total)
+        self.status.configure(text=f"Enhancing {len(self.batch_results)} of {total}…")
+
+    def _batch_done(self, token: CancelToken, out_dir: Path, total: int,
+                    error: BaseException | None = None) -> None:
+        if token is not self.batch_token or not self.winfo_exists():
+            return
+        self.batch_token = None
+        self.enhance_all_button.configure(state="normal")
+        self.cancel_button.configure(state="disabled")
+        count = Counter(result.status for result in self.batch_results)
+        if error is not None and not isinstance(error, Cancelled):
+            self.status.configure(text=f"Enhancing stopped: {error}")
+            return
+        state = "Cancelled" if token.cancelled else "Enhanced"
+        self.status.configure(text=f"{state}: {count['done']} of {total} written to "
+                                   f"{out_dir.name}, {count['skipped']} skipped (already "
+                                   f"there), {count['error']} failed")
 
     def ask_export(self, kind: str) -> None:
         types = [("CSV", "*.csv")] if kind == "csv" else [("JSON", "*.json")]

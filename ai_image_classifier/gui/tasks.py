@@ -31,7 +31,8 @@ class CancelToken:
 
 
 class BackgroundTasks:
-    def __init__(self, widget: Any, lanes: tuple[str, ...] = ("model", "work", "scan")) -> None:
+    def __init__(self, widget: Any,
+                 lanes: tuple[str, ...] = ("model", "work", "scan", "batch")) -> None:
         self._widget = widget
         self._lanes = {lane: ThreadPoolExecutor(1, thread_name_prefix=lane) for lane in lanes}
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()

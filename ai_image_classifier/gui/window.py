@@ -21,6 +21,7 @@ from ..classifier import MODEL_NAME, Classifier, Verdict, bundled_model_names
 from ..imaging import ImageDecodeError, open_rgb
 from ..resources import resource_path
 from .dialogs import Dialogs
+from .enhance_panel import EnhancePanel
 from .scan import ScanWindow
 from .settings import Settings
 from .tasks import BackgroundTasks, CancelToken
@@ -168,55 +169,18 @@ class App(ctk.CTk, DnDWrapper):
         self.model_status.pack(fill="x", padx=12, pady=(16, 4), side="bottom")
 
     def _build_enhance_tab(self, tab: ctk.CTkFrame) -> None:
-        self.denoise_on = ctk.CTkCheckBox(tab, text="Denoise (non-local means)")
-        self.denoise_on.select()
-        self.denoise_on.pack(anchor="w", padx=12, pady=(14, 4))
-        self.strength_label = ctk.CTkLabel(tab, text="")
-        self.strength_label.pack(anchor="w", padx=12)
-        self.strength = ctk.CTkSlider(tab, from_=1, to=30, number_of_steps=29,
-                                      command=lambda _: self._update_strength_label())
-        self.strength.set(10)
-        self.strength.pack(fill="x", padx=12, pady=(0, 10))
-        self._update_strength_label()
-        ctk.CTkLabel(tab, text="Scale").pack(anchor="w", padx=12)
-        self.scale_switch = ctk.CTkSegmentedButton(tab, values=["1×", "2×"])
-        self.scale_switch.set("2×")
-        self.scale_switch.pack(anchor="w", padx=12, pady=(0, 10))
-        ctk.CTkLabel(tab, text="Upscaling method").pack(anchor="w", padx=12)
-        self.method_menu = ctk.CTkOptionMenu(tab, values=["Bicubic"])
-        self.method_menu.pack(anchor="w", padx=12, pady=(0, 10))
-        self.quality_label = ctk.CTkLabel(tab, text="")
-        self.quality_label.pack(anchor="w", padx=12)
-        self.quality = ctk.CTkSlider(tab, from_=50, to=100, number_of_steps=50,
-                                     command=lambda _: self._update_quality_label())
-        self.quality.set(self.settings.jpeg_quality)
-        self.quality.pack(fill="x", padx=12, pady=(0, 12))
-        self._update_quality_label()
-        buttons = ctk.CTkFrame(tab, fg_color="transparent")
-        buttons.pack(fill="x", padx=12, pady=4)
-        self.enhance_button = ctk.CTkButton(buttons, text="Enhance", command=self.start_enhance,
-                                            state="disabled")
-        self.enhance_button.pack(side="left", expand=True, fill="x", padx=(0, 4))
-        self.cancel_button = ctk.CTkButton(buttons, text="Cancel (Esc)", state="disabled",
-                                           command=self.cancel_enhance, fg_color="gray50")
-        self.cancel_button.pack(side="left", expand=True, fill="x", padx=(4, 0))
-        self.enhance_progress = ctk.CTkProgressBar(tab)
-        self.enhance_progress.set(0)
-        self.enhance_progress.pack(fill="x", padx=12, pady=10)
-        self.enhance_status = ctk.CTkLabel(tab, text="", wraplength=330, justify="left")
-        self.enhance_status.pack(fill="x", padx=12)
+        self.enhance_panel = EnhancePanel(tab, self.settings.jpeg_quality, self.start_enhance,
+                                          self.cancel_enhance)
+        self.enhance_panel.pack(fill="both", expand=True)
+        self.enhance_button = self.enhance_panel.enhance_button
+        self.cancel_button = self.enhance_panel.cancel_button
+        self.enhance_progress = self.enhance_panel.progress
+        self.enhance_status = self.enhance_panel.status
 
     def _build_metadata_tab(self, tab: ctk.CTkFrame) -> None:
         self.metadata_box = ctk.CTkTextbox(tab, wrap="word")
         self.metadata_box.pack(fill="both", expand=True, padx=6, pady=6)
         self.metadata_box.configure(state="disabled")
-
-    def _update_strength_label(self) -> None:
-        self.strength_label.configure(text=f"Denoise strength: {self.strength.get():.0f}")
-
-    def _update_quality_label(self) -> None:
-        self.quality_label.configure(text=f"JPEG / WebP quality when saving: "
-                                          f"{self.quality.get():.0f}")
 
     def _set_icon(self) -> None:
         icon = resource_path("assets", "icon.png")
@@ -606,19 +570,15 @@ class App(ctk.CTk, DnDWrapper):
         self.tasks.submit(lane, work, done, failed)
 
     # ---------- enhancement ----------
-    def enhance_settings(self):
-        from ..enhance import EnhanceSettings
-
-        strength = float(self.strength.get())
-        return EnhanceSettings(denoise=bool(self.denoise_on.get()), strength=strength,
-                               color_strength=strength,
-                               scale=2.0 if self.scale_switch.get() == "2×" else 1.0)
-
     def start_enhance(self) -> None:
         opened = self.current
         if opened is None or self.enhance_token is not None:
             return
-        settings = self.enhance_settings()
+        try:
+            settings = self.enhance_panel.settings()
+        except ValueError as error:
+            self.enhance_panel.status.configure(text=str(error))
+            return
         token = self.enhance_token = CancelToken()
         self.enhance_button.configure(state="disabled")
         self.cancel_button.configure(state="normal")
@@ -629,8 +589,10 @@ class App(ctk.CTk, DnDWrapper):
             self.tasks.call_soon(self._enhance_progress, token, fraction)
 
         def work() -> tuple[np.ndarray, Image.Image]:
+            from ..batch import check_output_size
             from ..enhance import enhance
 
+            check_output_size(opened.rgb, settings)
             result = enhance(opened.rgb, settings, progress, lambda: token.cancelled)
             return result, make_preview(result)
 
@@ -694,7 +656,7 @@ class App(ctk.CTk, DnDWrapper):
         self.save_to(opened, target, overwrite=target.exists())
 
     def save_to(self, opened: OpenedImage, target: Path, overwrite: bool) -> None:
-        quality = int(self.quality.get())
+        quality = self.enhance_panel.jpeg_quality
         self.settings.jpeg_quality = quality
         self.set_status(f"Saving {target.name}…")
 
@@ -725,7 +687,8 @@ class App(ctk.CTk, DnDWrapper):
         if self.scan_window is not None:
             self.scan_window.cancel()
         model_path = self.classifier.source if self.classifier else None
-        self.scan_window = ScanWindow(self, folder, self.tasks, self.dialogs, model_path)
+        self.scan_window = ScanWindow(self, folder, self.tasks, self.dialogs, model_path,
+                                      self.enhance_panel)
 
     def set_theme(self, theme: str) -> None:
         ctk.set_appearance_mode(theme)

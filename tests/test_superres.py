@@ -1,0 +1,108 @@
+"""The learned 2× upscaler: sizes, tiling, LiteRT against Keras, and golden PSNR."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ai_image_classifier.enhance import Cancelled, EnhanceSettings, enhance, resize
+from ai_image_classifier.image_quality import crop_to_multiple, matlab_like_downscale, psnr
+from ai_image_classifier.superres import (
+    LearnedUpscaler,
+    UpscalerLoadError,
+    bundled_upscaler_path,
+    to_ycrcb,
+)
+
+from .conftest import ROOT
+
+SR_EVAL = ROOT.parent / "shared" / "sr-eval"
+GOLDEN = {"Set5": "bird", "Set14": "zebra"}  # two pictures whose PSNR the card records
+
+needs_model = pytest.mark.skipif(not bundled_upscaler_path().is_file(),
+                                 reason="the bundled upscaler is not in model/upscaler/")
+
+
+def random_rgb(height: int, width: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+
+
+@needs_model
+@pytest.mark.parametrize("shape", [(37, 53), (1, 1), (1, 40), (30, 2)])
+def test_output_is_twice_the_size(shape):
+    out = LearnedUpscaler().upscale(random_rgb(*shape))
+    assert out.shape == (2 * shape[0], 2 * shape[1], 3) and out.dtype == np.uint8
+
+
+@needs_model
+def test_tiles_give_the_whole_image_result():
+    upscaler = LearnedUpscaler()
+    luma = to_ycrcb(random_rgb(150, 170, seed=1))[:, :, 0]
+    whole = upscaler.upscale_luma(luma, tile=1000)
+    tiled = upscaler.upscale_luma(luma, tile=40)
+    assert np.abs(whole - tiled).max() <= 1e-5
+    rgb = random_rgb(90, 70, seed=2)
+    small_tiles = LearnedUpscaler(tile=32).upscale(rgb)
+    assert np.abs(small_tiles.astype(int) - upscaler.upscale(rgb).astype(int)).max() <= 1
+
+
+@needs_model
+def test_litert_export_matches_keras():
+    keras = pytest.importorskip("keras")
+    import training.superres  # noqa: F401 - registers the PixelShuffle layer
+
+    model = keras.saving.load_model(bundled_upscaler_path().with_suffix(".keras"))
+    luma = to_ycrcb(random_rgb(48, 64, seed=3))[:, :, 0]
+    expected = np.asarray(model(luma[None, :, :, None]))[0, :, :, 0]
+    actual = LearnedUpscaler()._run(luma)
+    assert np.abs(expected - actual).max() <= 1e-5
+
+
+def test_untrained_network_is_bicubic():
+    pytest.importorskip("keras")
+    from training.superres import bicubic_2x, build_upscaler
+
+    luma = to_ycrcb(random_rgb(40, 50, seed=4))[:, :, 0]
+    out = np.asarray(build_upscaler()(luma[None, :, :, None]))[0, :, :, 0]
+    reference = bicubic_2x(luma)
+    assert np.abs(out - reference)[6:-6, 6:-6].max() <= 1e-5  # borders pad differently
+
+
+@needs_model
+def test_learned_4x_runs_twice_and_cancels_between_tiles():
+    image = random_rgb(20, 30, seed=5)
+    out = enhance(image, EnhanceSettings(method="learned", scale=4, denoise="off"))
+    assert out.shape == (80, 120, 3)
+    calls = iter([False, False, True])
+    with pytest.raises(Cancelled):
+        enhance(random_rgb(900, 900), EnhanceSettings(denoise="off"),
+                should_stop=lambda: next(calls, True))
+
+
+def test_missing_or_damaged_model_is_a_clear_error(tmp_path):
+    with pytest.raises(UpscalerLoadError, match="not found"):
+        LearnedUpscaler(tmp_path / "none.tflite")
+    broken = tmp_path / "broken.tflite"
+    broken.write_bytes(b"not a model")
+    with pytest.raises(UpscalerLoadError, match="not a usable"):
+        LearnedUpscaler(broken)
+
+
+@needs_model
+@pytest.mark.skipif(not SR_EVAL.is_dir(), reason="../shared/sr-eval is not present")
+@pytest.mark.parametrize("collection", sorted(GOLDEN))
+def test_golden_psnr_matches_the_card_and_beats_bicubic(collection):
+    from PIL import Image
+
+    name = GOLDEN[collection]
+    card = json.loads(Path(bundled_upscaler_path().with_suffix(".card.json")).read_text())
+    golden = card["evaluation"][collection]["clean_model_psnr_by_image"][name]
+    hr = crop_to_multiple(np.asarray(Image.open(SR_EVAL / collection / f"{name}.png")
+                                     .convert("RGB")), 2)
+    lr = matlab_like_downscale(hr, 2)
+    learned = psnr(hr, LearnedUpscaler().upscale(lr), border=2)
+    assert learned == pytest.approx(golden, abs=0.01)
+    assert learned > psnr(hr, resize(lr, 2), border=2) + 0.5
