@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test bench train train-seed report
+.PHONY: setup run test bench bench-enhance train train-seed train-upscaler report
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-train.txt requirements-dev.txt pyproject.toml
@@ -23,11 +23,17 @@ test: setup  ## the whole test suite (GUI tests need Xvfb; .ci/run installs it)
 bench: setup  ## speed benchmarks; ratios against baselines measured in the same run
 	$(BIN)/python bench/bench_runtime.py
 
+bench-enhance: setup  ## enhancement quality (Set5/Set14) and speed against bicubic and the seed's pipeline
+	$(BIN)/python bench/bench_enhance.py
+
 train: setup  ## retrain the default model from ../shared/data (about 30 minutes on 2 CPUs)
 	$(BIN)/python -m training.train --recipe default
 
 train-seed: setup  ## retrain the seed model (about 4 minutes)
 	$(BIN)/python -m training.train --recipe seed --name seed_cnn
+
+train-upscaler: setup  ## retrain the learned 2x upscaler into runs/upscaler (about 20 minutes)
+	$(BIN)/python -m training.superres
 
 report: setup  ## leave-one-source-out runs of both recipes (about 75 minutes), then docs/model-report.md
 	$(BIN)/python -m training.report --run-loso seed default

@@ -13,6 +13,7 @@ while memory stays bounded by the tile size.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,9 +47,12 @@ def to_ycrcb(rgb: np.ndarray) -> np.ndarray:
 
 
 def from_ycrcb(ycrcb: np.ndarray) -> np.ndarray:
-    """float Y, Cr, Cb in 0..1 → uint8 RGB, rounded and clipped."""
+    """float Y, Cr, Cb in 0..1 → uint8 RGB, rounded and clipped (in place: it runs per tile)."""
     rgb = cv2.cvtColor(np.ascontiguousarray(ycrcb, dtype=np.float32), cv2.COLOR_YCrCb2RGB)
-    return np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    rgb *= 255.0
+    rgb += 0.5
+    np.clip(rgb, 0, 255, out=rgb)
+    return rgb.astype(np.uint8)
 
 
 def tile_corners(height: int, width: int, tile: int) -> list[tuple[int, int, int, int]]:
@@ -64,13 +68,15 @@ class LearnedUpscaler:
 
     def __init__(self, path: Path | None = None, num_threads: int | None = None,
                  tile: int = DEFAULT_TILE) -> None:
+        """`num_threads` defaults to every core: LiteRT alone would use one."""
         path = Path(path) if path else bundled_upscaler_path()
         if not path.is_file():
             raise UpscalerLoadError(f"upscaling model not found: {path}")
         try:
             from ai_edge_litert.interpreter import Interpreter
 
-            self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+            self._interpreter = Interpreter(model_path=str(path),
+                                            num_threads=num_threads or os.cpu_count() or 1)
         except (ImportError, ValueError, RuntimeError) as exc:
             raise UpscalerLoadError(f"{path.name}: not a usable LiteRT model ({exc})") from exc
         self._input = self._interpreter.get_input_details()[0]["index"]

@@ -54,6 +54,14 @@ def test_classify_json_matches_aiic(program, picture):
 
 
 @pytest.mark.parametrize("program", programs())
+def test_enhance_uses_the_bundled_upscaler(program, picture, tmp_path):
+    target = tmp_path / "улучшено.png"
+    result = run(program, "--enhance", str(picture), str(target))
+    assert result.returncode == 0, result.stderr
+    assert Image.open(target).size == (128, 96)
+
+
+@pytest.mark.parametrize("program", programs())
 def test_window_starts_classifies_and_closes(program, picture, tmp_path):
     if shutil.which("xvfb-run") is None:
         pytest.skip("needs xvfb-run (apt-get install xvfb xauth; .ci/run does)")

@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from ai_image_classifier.classifier import Classifier
+from ai_image_classifier.enhance import EnhanceSettings
 
 from .conftest import write_face_folder
 
@@ -295,6 +296,41 @@ def test_folder_scan_and_export(app, tmp_path):
     with open(csv_path, newline="") as handle:
         assert len(list(csv.DictReader(handle))) == 11
     assert len(json.loads(json_path.read_text())["results"]) == 11
+
+
+def test_scan_enhance_all_writes_the_folder_and_skips_what_exists(app, tmp_path):
+    folder = write_face_folder(tmp_path / "faces", per_class=2)
+    (folder / "real" / "broken.png").write_bytes(b"nope")
+    app.enhance_panel.choose(method="bicubic", scale=2, denoise="off")
+    app.dialogs.open_answer = str(folder)
+    app.ask_scan_folder()
+    scan = app.scan_window
+    wait_for(app, lambda: scan.finished)
+    assert scan.enhance_all_button.cget("state") == "normal"
+    out = tmp_path / "enhanced"
+    (out / "fake").mkdir(parents=True)
+    (out / "fake" / "fake_0.jpg").write_bytes(b"keep")
+    scan.enhance_all(out)
+    wait_for(app, lambda: scan.batch_token is None)
+    assert "Enhanced: 3 of 4" in scan.status.cget("text")
+    assert "1 skipped" in scan.status.cget("text")
+    assert Image.open(out / "real" / "real_1.jpg").size == (80, 80)
+    assert (out / "fake" / "fake_0.jpg").read_bytes() == b"keep"
+
+
+def test_enhance_panel_offers_every_method_scale_and_denoise(app, photo):
+    panel = app.enhance_panel
+    assert panel.settings() == EnhanceSettings()  # the defaults: learned 2×, auto denoise
+    assert "Auto" in panel.denoise_help.cget("text")
+    assert panel.strength.cget("state") == "disabled"
+    panel.choose(method="lanczos", scale=4, denoise=7.0)
+    assert panel.settings() == EnhanceSettings(method="lanczos", scale=4, denoise=7.0)
+    assert panel.strength.cget("state") == "normal"
+    assert "Lanczos" in panel.method_help.cget("text")
+    open_via_dialog(app, photo)
+    app.start_enhance()
+    wait_for(app, lambda: app.current.enhanced is not None)
+    assert app.current.enhanced.shape == (480, 640, 3)
 
 
 def test_model_view_shows_the_card(app):

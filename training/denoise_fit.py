@@ -53,7 +53,7 @@ def fit(estimates: np.ndarray, scores: np.ndarray) -> tuple[float, float, float]
     strengths = np.array(STRENGTHS, dtype=float)
     best = (0.0, 0.0, -np.inf)
     rows = np.arange(len(estimates))
-    for threshold in np.arange(0.0, 6.01, 0.25):
+    for threshold in np.arange(0.0, 9.01, 0.25):
         for factor in np.arange(0.3, 2.01, 0.05):
             wanted = np.where(estimates < threshold, 0.0, factor * estimates)
             column = np.abs(wanted[:, None] - strengths[None, :]).argmin(axis=1)

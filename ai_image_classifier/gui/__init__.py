@@ -1,8 +1,9 @@
 """The CustomTkinter desktop app; it calls the runtime and never re-implements it.
 
 The same program answers without a screen, so a build can be checked anywhere:
-`AIImageClassifier --version` and `AIImageClassifier --classify IMG... [--json]` (the output of
-`aiic classify`); `--exit-when-ready` opens the window, waits for the model and closes it.
+`AIImageClassifier --version`, `AIImageClassifier --classify IMG... [--json]` (the output of
+`aiic classify`) and `--enhance IN OUT` (`aiic enhance` with its defaults);
+`--exit-when-ready` opens the window, waits for the model and closes it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--classify", nargs="+", metavar="PATH",
                         help="print verdicts for files or folders and exit (no window)")
     parser.add_argument("--json", action="store_true", help="with --classify: JSON lines")
+    parser.add_argument("--enhance", nargs=2, metavar=("IN", "OUT"),
+                        help="enhance IN into OUT with the default settings and exit (no "
+                             "window)")
     parser.add_argument("--model", help="a .keras or .tflite model instead of the bundled one")
     parser.add_argument("--exit-when-ready", action="store_true",
                         help="open the window, wait for the model (and the verdict on IMAGE), "
@@ -37,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
         options = ["--json"] if args.json else []
         options += ["--model", args.model] if args.model else []
         return cli_main(["classify", *args.classify, *options])
+    if args.enhance:
+        from ..cli import main as cli_main
+
+        return cli_main(["enhance", args.enhance[0], "-o", args.enhance[1]])
 
     from .dialogs import ConsoleDialogs
     from .window import App

@@ -1,0 +1,166 @@
+"""Enhancement quality and speed, every method beside bicubic and the seed's pipeline, measured
+in the same run.
+
+    .venv/bin/python bench/bench_enhance.py [--sr-eval ../shared/sr-eval] [--skip-speed]
+
+1. PSNR / SSIM (2×, Y channel, 2-pixel border, MATLAB-like bicubic low-resolution input) on
+   Set5 and Set14, clean and damaged (σ 10 noise, then JPEG q70, on the low-resolution image);
+2. 12 MP photo → 2× PNG end to end (`aiic enhance` with default settings) against the seed's
+   own calls (imread, NL-means 10/10/7/21, INTER_CUBIC, imwrite), each in a fresh process
+   with its peak memory;
+3. milliseconds per input megapixel of each upscaling method at 12 MP.
+Prints Markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ai_image_classifier.enhance import EnhanceSettings, enhance  # noqa: E402
+from ai_image_classifier.image_quality import (  # noqa: E402
+    crop_to_multiple,
+    matlab_like_downscale,
+    noisy_jpeg,
+    psnr,
+    ssim,
+)
+
+PIPELINES = {
+    "bicubic": EnhanceSettings(method="bicubic", denoise="off"),
+    "seed: NL-means h 10 + bicubic": EnhanceSettings(method="bicubic", denoise="seed"),
+    "Lanczos": EnhanceSettings(method="lanczos", denoise="off"),
+    "learned, no denoising": EnhanceSettings(method="learned", denoise="off"),
+    "**default**: learned, auto denoise": EnhanceSettings(),
+}
+
+TIMED = """
+import resource, sys, time
+started = time.perf_counter()
+{body}
+seconds = time.perf_counter() - started
+print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+SEED_CALLS = """
+import cv2
+image = cv2.imread({source!r})
+image = cv2.fastNlMeansDenoisingColored(image, None, 10, 10, 7, 21)
+image = cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+cv2.imwrite({target!r}, image)
+"""
+OURS = """
+from ai_image_classifier.cli import main
+assert main(["enhance", {source!r}, "-o", {target!r}, "--overwrite"]) == 0
+"""
+
+
+def quality_table(sr_eval: Path) -> list[str]:
+    lines = ["| method | input | " + " | ".join(f"{name} PSNR / SSIM" for name in
+                                                ("Set5", "Set14")) + " |",
+             "|---|---|---|---|"]
+    sets = {name: [np.asarray(Image.open(p).convert("RGB"))
+                   for p in sorted((sr_eval / name).glob("*.png"))] for name in ("Set5", "Set14")}
+    for damage in ("clean", "σ 10 + JPEG q70"):
+        for label, settings in PIPELINES.items():
+            cells = []
+            for images in sets.values():
+                scores = []
+                for index, image in enumerate(images):
+                    hr = crop_to_multiple(image, 2)
+                    lr = matlab_like_downscale(hr, 2)
+                    if damage != "clean":
+                        lr = noisy_jpeg(lr, 10, 70, seed=index)
+                    out = enhance(lr, settings)
+                    scores.append((psnr(hr, out, 2), ssim(hr, out, 2)))
+                mean_psnr, mean_ssim = np.mean(scores, axis=0)
+                cells.append(f"{mean_psnr:.2f} / {mean_ssim:.4f}")
+            lines.append(f"| {label} | {damage} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def photo(path: Path, width: int, height: int, noise: float, seed: int = 0) -> Path:
+    """A photo-like JPEG: smooth shapes and gradients, with sensor-like noise of `noise`."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = np.stack([x / width * 200, y / height * 200, (x + y) / (width + height) * 255], -1)
+    base += 40 * np.sin(x / 37)[..., None] * np.cos(y / 53)[..., None]
+    base += rng.normal(0, noise, base.shape).astype(np.float32)
+    Image.fromarray(np.clip(base, 0, 255).astype(np.uint8)).save(path, quality=92)
+    return path
+
+
+def timed_child(code: str) -> tuple[float, float]:
+    """(seconds, peak MiB) of `code` run in a fresh interpreter."""
+    done = subprocess.run([sys.executable, "-c", TIMED.format(body=code)], cwd=ROOT,
+                          check=True, capture_output=True, text=True)
+    seconds, peak = done.stdout.split()[-2:]
+    return float(seconds), float(peak)
+
+
+def end_to_end_table(temp: Path, repeat: int) -> list[str]:
+    lines = ["| 12 MP photo → 2× PNG | ours: `aiic enhance` (default) | seed's own calls | "
+             "ours ÷ seed | our peak memory |", "|---|---|---|---|---|"]
+    for label, noise in (("clean (σ 1)", 1.0), ("noisy (σ 12)", 12.0)):
+        source = photo(temp / f"photo-{noise:g}.jpg", 4000, 3000, noise)
+        ours, seed = [], []
+        for _ in range(repeat):
+            ours.append(timed_child(OURS.format(source=str(source),
+                                                target=str(temp / "ours.png"))))
+            seed.append(timed_child(SEED_CALLS.format(source=str(source),
+                                                      target=str(temp / "seed.png"))))
+        ours_s = statistics.median(s for s, _ in ours)
+        seed_s = statistics.median(s for s, _ in seed)
+        peak = max(m for _, m in ours)
+        lines.append(f"| {label} | {ours_s:.1f} s | {seed_s:.1f} s | {ours_s / seed_s:.2f} | "
+                     f"{peak / 1024:.2f} GiB |")
+    return lines
+
+
+def speed_table(temp: Path) -> list[str]:
+    image = np.asarray(Image.open(photo(temp / "speed.jpg", 4000, 3000, 1.0)).convert("RGB"))
+    megapixels = image.shape[0] * image.shape[1] / 1e6
+    lines = ["| method (2×, no denoising) | ms per input megapixel at 12 MP | ÷ bicubic |",
+             "|---|---|---|"]
+    timings = {}
+    for method in ("bicubic", "lanczos", "learned"):
+        settings = EnhanceSettings(method=method, denoise="off")
+        enhance(image[:256, :256], settings)  # load the model, warm caches
+        started = time.perf_counter()
+        enhance(image, settings)
+        timings[method] = 1000 * (time.perf_counter() - started) / megapixels
+    for method, ms in timings.items():
+        lines.append(f"| {method} | {ms:.0f} | {ms / timings['bicubic']:.1f} |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sr-eval", type=Path, default=ROOT.parent / "shared" / "sr-eval")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--skip-speed", action="store_true")
+    args = parser.parse_args()
+    tables = []
+    if args.sr_eval.is_dir():
+        tables.append(quality_table(args.sr_eval))
+    else:
+        print(f"({args.sr_eval} not found: quality table skipped)")
+    if not args.skip_speed:
+        with tempfile.TemporaryDirectory() as temp:
+            tables.append(end_to_end_table(Path(temp), args.repeat))
+            tables.append(speed_table(Path(temp)))
+    print("\n\n".join("\n".join(table) for table in tables))
+
+
+if __name__ == "__main__":
+    main()
