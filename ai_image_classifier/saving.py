@@ -8,7 +8,9 @@ an existing file unless asked to.
 from __future__ import annotations
 
 import os
+import struct
 import tempfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +21,9 @@ import numpy as np
 from PIL import ExifTags, Image
 
 from .imaging import ImageSource, open_header
+from .opencv import import_cv2
+
+cv2 = import_cv2()
 
 FORMAT_BY_SUFFIX = {
     ".png": "PNG",
@@ -78,12 +83,40 @@ def save_image(
             options["icc_profile"] = metadata.icc_profile
     try:
         with atomic_write(target) as stream:
-            Image.fromarray(image).save(stream, format=image_format, **options)
+            if image_format == "PNG":
+                stream.write(encode_png(image, options.get("exif"), options.get("icc_profile")))
+            else:
+                Image.fromarray(image).save(stream, format=image_format, **options)
     except SaveError:
         raise
     except OSError as exc:
         raise SaveError(f"cannot save {target.name}: {exc.strerror or exc}") from exc
     return target
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+
+def encode_png(image: np.ndarray, exif: bytes | None = None,
+               icc_profile: bytes | None = None) -> bytes:
+    """PNG bytes of an RGB array, with EXIF (eXIf) and ICC (iCCP) chunks after the header.
+
+    OpenCV's encoder writes a 48-megapixel result many times faster than Pillow's default
+    (the README's benchmark has the numbers) at a similar size; the chunks keep the metadata.
+    """
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise SaveError("the PNG encoder failed")
+    data = encoded.tobytes()
+    chunks = b""
+    if icc_profile:
+        chunks += _png_chunk(b"iCCP", b"ICC Profile\0\0" + zlib.compress(icc_profile))
+    if exif:
+        chunks += _png_chunk(b"eXIf", exif.removeprefix(b"Exif\0\0"))
+    header_end = 8 + 8 + 13 + 4  # signature, then IHDR: length, type, 13 bytes, CRC
+    return data[:header_end] + chunks + data[header_end:]
 
 
 @contextmanager

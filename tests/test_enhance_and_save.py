@@ -156,3 +156,20 @@ def test_enhance_reports_progress_and_cancels():
     with pytest.raises(Cancelled):
         enhance(np.zeros((2100, 50, 3), np.uint8), EnhanceSettings(denoise="seed"),
                 should_stop=lambda: next(calls, True))
+
+
+def test_png_keeps_exif_and_icc_and_the_exact_pixels(tmp_path, rgb_image):
+    from PIL import ImageCms
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    source = tmp_path / "src.jpg"
+    exif = Image.new("RGB", (1, 1)).getexif()
+    exif[0x0112] = 8
+    exif[0x010F] = "PhoneMaker"  # Make
+    Image.fromarray(rgb_image).save(source, exif=exif, icc_profile=icc)
+    target = save_image(rgb_image, tmp_path / "out.png", metadata=read_metadata(source))
+    with Image.open(target) as saved:
+        saved.load()
+        assert np.array_equal(np.asarray(saved.convert("RGB")), rgb_image)
+        assert saved.info["icc_profile"] == icc
+        assert saved.getexif()[0x010F] == "PhoneMaker" and saved.getexif()[0x0112] == 1
