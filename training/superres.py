@@ -21,6 +21,7 @@ import json
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -148,20 +149,27 @@ def downscale_2x(rgb: np.ndarray, kernel: str) -> np.ndarray:
 DOWNSCALES = ("area", "pillow_bicubic", "opencv_cubic")
 
 
-def damage(lr: np.ndarray, rng: random.Random) -> np.ndarray:
-    """Noise σ 0–10 half the time, then JPEG q60–95 half the time (a camera's order)."""
-    if rng.random() < 0.5:
+@dataclass(frozen=True)
+class DamageMix:
+    """How often a training patch gets noise (σ 0–10), then JPEG (q60–95): a camera's order."""
+
+    noise: float = 0.5
+    jpeg: float = 0.5
+
+
+def damage(lr: np.ndarray, rng: random.Random, mix: DamageMix) -> np.ndarray:
+    if rng.random() < mix.noise:
         noise = np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(0, 10), lr.shape)
         lr = np.clip(lr + noise + 0.5, 0, 255).astype(np.uint8)
-    if rng.random() < 0.5:
+    if rng.random() < mix.jpeg:
         buffer = io.BytesIO()
         Image.fromarray(lr).save(buffer, format="JPEG", quality=rng.randint(60, 95))
         lr = np.asarray(Image.open(buffer).convert("RGB"))
     return lr
 
 
-def make_patches(photos: list[np.ndarray], count: int, patch: int, seed: int
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def make_patches(photos: list[np.ndarray], count: int, patch: int, seed: int,
+                 mix: DamageMix = DamageMix()) -> tuple[np.ndarray, np.ndarray]:
     """`count` (low-resolution luma, high-resolution luma) pairs of `patch`² high-res pixels,
     each flipped/rotated, downscaled with a random filter and damaged at random."""
     rng = random.Random(seed)
@@ -173,7 +181,7 @@ def make_patches(photos: list[np.ndarray], count: int, patch: int, seed: int
         left = rng.randint(0, photo.shape[1] - patch)
         hr = np.rot90(photo[top : top + patch, left : left + patch], rng.randrange(4))
         hr = np.ascontiguousarray(hr[:, ::-1] if rng.random() < 0.5 else hr)
-        lr = damage(downscale_2x(hr, rng.choice(DOWNSCALES)), rng)
+        lr = damage(downscale_2x(hr, rng.choice(DOWNSCALES)), rng, mix)
         low[index, :, :, 0] = to_ycrcb(lr)[:, :, 0]
         high[index, :, :, 0] = to_ycrcb(hr)[:, :, 0]
     return low, high
@@ -243,6 +251,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--noise-probability", type=float, default=DamageMix.noise,
+                        help="share of training patches given noise")
+    parser.add_argument("--jpeg-probability", type=float, default=DamageMix.jpeg,
+                        help="share of training patches given a JPEG round trip")
     parser.add_argument("--max-photos", type=int, default=0,
                         help="use at most this many training photographs (0: all)")
     parser.add_argument("--val-photos", type=int, default=100)
@@ -266,16 +278,17 @@ def train(args: argparse.Namespace) -> dict:
     photos = [p for p in load_photographs(train_paths) if min(p.shape[:2]) >= args.patch]
     val_photos = validation_photographs(args)
 
+    mix = DamageMix(args.noise_probability, args.jpeg_probability)
     model = build_upscaler(args.features, args.shrink, args.mapping)
     steps = args.epochs * (args.patches // args.batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(args.learning_rate, steps, alpha=0.01)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="mean_absolute_error")
     val_low, val_high = make_patches(list(val_photos.values()), 2000, args.patch,
-                                     seed=args.seed + 10_000)
+                                     args.seed + 10_000, mix)
     started = time.perf_counter()
     history: list[dict[str, float]] = []
     for epoch in range(args.epochs):
-        low, high = make_patches(photos, args.patches, args.patch, seed=args.seed + epoch)
+        low, high = make_patches(photos, args.patches, args.patch, args.seed + epoch, mix)
         result = model.fit(low, high, batch_size=args.batch_size, epochs=1, verbose=0,
                            validation_data=(val_low, val_high))
         history.append({key: float(value[-1]) for key, value in result.history.items()})
@@ -304,8 +317,8 @@ def train(args: argparse.Namespace) -> dict:
                      "batch_size": args.batch_size, "learning_rate": args.learning_rate,
                      "loss": "mean absolute error", "seconds": round(train_seconds),
                      "downscales": list(DOWNSCALES),
-                     "damage": "Gaussian noise sigma U(0,10) with p=0.5, then JPEG q U(60,95) "
-                               "with p=0.5", "seed": args.seed},
+                     "damage": f"Gaussian noise sigma U(0,10) with p={mix.noise}, then JPEG "
+                               f"q U(60,95) with p={mix.jpeg}", "seed": args.seed},
         "file_bytes": tflite.stat().st_size,
         "history": history,
     }
