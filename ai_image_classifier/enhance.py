@@ -38,7 +38,7 @@ TEMPLATE_WINDOW, SEARCH_WINDOW = 7, 21
 DENOISE_TILE = 1024  # smaller tiles keep NL-means on one thread; progress comes per tile
 # Auto strength: none below AUTO_MIN_NOISE, else h = AUTO_STRENGTH_PER_SIGMA × estimated σ,
 # fitted on validation photographs by `python -m training.denoise_fit`.
-AUTO_MIN_NOISE = 6.0
+AUTO_MIN_NOISE = 5.23
 AUTO_STRENGTH_PER_SIGMA = 0.8
 
 
