@@ -122,13 +122,14 @@ def macs_per_pixel(model: keras.Model) -> int:
 
 # --- data -----------------------------------------------------------------------------------
 
-def photograph_paths(data_dirs: list[Path], split: str) -> list[Path]:
-    """Real photographs of `split` from every data folder's manifest."""
+def photograph_paths(data_dirs: list[Path], split: str,
+                     exclude: frozenset[str] = NOT_PHOTOGRAPHS) -> list[Path]:
+    """Real photographs of `split` from every data folder's manifest, but `exclude`'s sources."""
     paths = []
     for folder in data_dirs:
         paths += [item.path for item in read_manifest(folder)
                   if item.split == split and item.label == "real"
-                  and item.source not in NOT_PHOTOGRAPHS]
+                  and item.source not in exclude]
     return paths
 
 
@@ -255,6 +256,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="share of training patches given noise")
     parser.add_argument("--jpeg-probability", type=float, default=DamageMix.jpeg,
                         help="share of training patches given a JPEG round trip")
+    parser.add_argument("--exclude-sources", nargs="*", default=[], metavar="SOURCE",
+                        help="leave these sources' photographs out of training as well (e.g. "
+                             "soft, heavily compressed ones)")
     parser.add_argument("--max-photos", type=int, default=0,
                         help="use at most this many training photographs (0: all)")
     parser.add_argument("--val-photos", type=int, default=100)
@@ -271,7 +275,8 @@ def train(args: argparse.Namespace) -> dict:
     if stem.with_suffix(".keras").exists() and not args.overwrite:
         raise SystemExit(f"{stem}.keras exists; pass --overwrite to replace it")
     rng = random.Random(args.seed)
-    train_paths = photograph_paths(args.data, "train")
+    excluded = NOT_PHOTOGRAPHS | frozenset(args.exclude_sources)
+    train_paths = photograph_paths(args.data, "train", excluded)
     rng.shuffle(train_paths)
     if args.max_photos:
         train_paths = train_paths[: args.max_photos]
@@ -312,7 +317,7 @@ def train(args: argparse.Namespace) -> dict:
                          "macs_per_low_res_pixel": macs_per_pixel(model)},
         "margin": margin,
         "training": {"data": [str(d.name) for d in args.data], "photographs": len(photos),
-                     "excluded_sources": sorted(NOT_PHOTOGRAPHS), "patch": args.patch,
+                     "excluded_sources": sorted(excluded), "patch": args.patch,
                      "patches_per_epoch": args.patches, "epochs": args.epochs,
                      "batch_size": args.batch_size, "learning_rate": args.learning_rate,
                      "loss": "mean absolute error", "seconds": round(train_seconds),
