@@ -13,6 +13,7 @@ while memory stays bounded by the tile size.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +26,7 @@ from .resources import resource_path
 cv2 = import_cv2()
 
 UPSCALER_NAME = "upscaler_x2"
-DEFAULT_TILE = 384  # low-resolution pixels a side: about 0.15 s a tile on 2 cores
+DEFAULT_TILE = 384  # low-resolution pixels a side at most: about 0.1 s a tile on 2 cores
 DEFAULT_MARGIN = 8  # must cover the receptive field's radius; the card may say more
 
 
@@ -56,9 +57,16 @@ def from_ycrcb(ycrcb: np.ndarray) -> np.ndarray:
 
 
 def tile_corners(height: int, width: int, tile: int) -> list[tuple[int, int, int, int]]:
-    """(top, left, bottom, right) of the tiles that cover a height × width picture."""
-    return [(top, left, min(top + tile, height), min(left + tile, width))
-            for top in range(0, height, tile) for left in range(0, width, tile)]
+    """(top, left, bottom, right) of equal tiles that cover a height × width picture.
+
+    Each side is split into the fewest tiles of at most `tile`, all the same size, the last one
+    overlapping its neighbour by a few pixels: one tile shape means LiteRT allocates its tensors
+    once, which otherwise cost a sixth of the time.
+    """
+    tile_h, tile_w = (math.ceil(side / math.ceil(side / tile)) for side in (height, width))
+    tops = sorted({min(top, height - tile_h) for top in range(0, height, tile_h)})
+    lefts = sorted({min(left, width - tile_w) for left in range(0, width, tile_w)})
+    return [(top, left, top + tile_h, left + tile_w) for top in tops for left in lefts]
 
 
 class LearnedUpscaler:
