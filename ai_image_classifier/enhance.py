@@ -35,7 +35,10 @@ DENOISE_MODES = {
 }
 SEED_DENOISE = 10.0  # the seed's fastNlMeansDenoisingColored(…, 10, 10, 7, 21)
 TEMPLATE_WINDOW, SEARCH_WINDOW = 7, 21
-DENOISE_TILE = 1024  # smaller tiles keep NL-means on one thread; progress comes per tile
+# NL-means tiles (height, width): 1024 px wide keeps both cores busy (1024×256 strips take
+# about as long as the whole frame, 256 px squares twice as long), 256 px high lets Cancel land
+# within about a quarter of a second.
+DENOISE_TILE = (256, 1024)
 # Auto strength: none below AUTO_MIN_NOISE, else h = AUTO_STRENGTH_PER_SIGMA × estimated σ,
 # fitted on validation photographs by `python -m training.denoise_fit`.
 AUTO_MIN_NOISE = 5.23
@@ -104,7 +107,7 @@ def denoise_image(image: np.ndarray, strength: float = SEED_DENOISE,
 
 def denoise_in_tiles(image: np.ndarray, strength: float = SEED_DENOISE,
                      progress: Progress | None = None, should_stop: ShouldStop | None = None,
-                     tile: int = DENOISE_TILE) -> np.ndarray:
+                     tile: tuple[int, int] = DENOISE_TILE) -> np.ndarray:
     """`denoise_image` tile by tile, so a caller can show progress and cancel between tiles.
 
     Each output pixel of NL-means depends only on pixels within (search + template) / 2 of
@@ -113,11 +116,13 @@ def denoise_in_tiles(image: np.ndarray, strength: float = SEED_DENOISE,
     margin = SEARCH_WINDOW // 2 + TEMPLATE_WINDOW // 2
     height, width = image.shape[:2]
     output = np.empty_like(image)
-    corners = [(top, left) for top in range(0, height, tile) for left in range(0, width, tile)]
+    tile_h, tile_w = tile
+    corners = [(top, left) for top in range(0, height, tile_h)
+               for left in range(0, width, tile_w)]
     for done, (top, left) in enumerate(corners, start=1):
         if should_stop and should_stop():
             raise Cancelled
-        bottom, right = min(top + tile, height), min(left + tile, width)
+        bottom, right = min(top + tile_h, height), min(left + tile_w, width)
         y0, x0 = max(0, top - margin), max(0, left - margin)
         y1, x1 = min(height, bottom + margin), min(width, right + margin)
         piece = denoise_image(image[y0:y1, x0:x1], strength)

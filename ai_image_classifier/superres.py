@@ -13,7 +13,6 @@ while memory stays bounded by the tile size.
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +25,7 @@ from .resources import resource_path
 cv2 = import_cv2()
 
 UPSCALER_NAME = "upscaler_x2"
-DEFAULT_TILE = 384  # low-resolution pixels a side at most: about 0.1 s a tile on 2 cores
+DEFAULT_TILE = 384  # low-resolution pixels a side: about 0.1 s a tile on 2 cores
 DEFAULT_MARGIN = 8  # must cover the receptive field's radius; the card may say more
 
 
@@ -57,16 +56,24 @@ def from_ycrcb(ycrcb: np.ndarray) -> np.ndarray:
 
 
 def tile_corners(height: int, width: int, tile: int) -> list[tuple[int, int, int, int]]:
-    """(top, left, bottom, right) of equal tiles that cover a height × width picture.
+    """(top, left, bottom, right) of the tiles that cover a height × width picture."""
+    return [(top, left, min(top + tile, height), min(left + tile, width))
+            for top in range(0, height, tile) for left in range(0, width, tile)]
 
-    Each side is split into the fewest tiles of at most `tile`, all the same size, the last one
-    overlapping its neighbour by a few pixels: one tile shape means LiteRT allocates its tensors
-    once, which otherwise cost a sixth of the time.
+
+def padded_window(image: np.ndarray, top: int, left: int, size: int, margin: int) -> np.ndarray:
+    """`size`² pixels from (top − margin, left − margin), mirrored where they leave the picture.
+
+    Within `margin` of the picture this equals mirroring the whole picture first, so tiles give
+    the whole-picture result; farther out the padding only fills the fixed tile shape.
     """
-    tile_h, tile_w = (math.ceil(side / math.ceil(side / tile)) for side in (height, width))
-    tops = sorted({min(top, height - tile_h) for top in range(0, height, tile_h)})
-    lefts = sorted({min(left, width - tile_w) for left in range(0, width, tile_w)})
-    return [(top, left, top + tile_h, left + tile_w) for top in tops for left in lefts]
+    height, width = image.shape[:2]
+    y0, x0 = max(0, top - margin), max(0, left - margin)
+    y1, x1 = min(height, top - margin + size), min(width, left - margin + size)
+    before_y, before_x = y0 - (top - margin), x0 - (left - margin)
+    pad = [(before_y, size - before_y - (y1 - y0)), (before_x, size - before_x - (x1 - x0))]
+    pad += [(0, 0)] * (image.ndim - 2)
+    return np.pad(image[y0:y1, x0:x1], pad, mode="symmetric")
 
 
 class LearnedUpscaler:
@@ -116,33 +123,33 @@ class LearnedUpscaler:
         """Float luma (0..1) → twice the size, unclipped; tiled and whole agree."""
         tile, m = tile or self.tile, self.margin
         height, width = luma.shape
-        padded = np.pad(luma, m, mode="symmetric")
         output = np.empty((2 * height, 2 * width), np.float32)
         for top, left, bottom, right in tile_corners(height, width, tile):
-            piece = self._run(padded[top : bottom + 2 * m, left : right + 2 * m])
-            output[2 * top : 2 * bottom, 2 * left : 2 * right] = piece[2 * m : -2 * m,
-                                                                       2 * m : -2 * m]
+            piece = self._run(padded_window(luma, top, left, tile + 2 * m, m))
+            output[2 * top : 2 * bottom, 2 * left : 2 * right] = piece[
+                2 * m : 2 * (m + bottom - top), 2 * m : 2 * (m + right - left)]
         return output
 
     def upscale(self, rgb: np.ndarray, progress: Callable[[float], object] | None = None,
                 should_stop: Callable[[], bool] | None = None) -> np.ndarray:
         """uint8 RGB → uint8 RGB at twice the size, converting colour tile by tile.
 
-        Converting per tile keeps only a tile's floats in memory, never the whole frame's.
+        Converting per tile keeps only a tile's floats in memory, never the whole frame's; every
+        tile has one shape, so LiteRT allocates its tensors once (that call holds the GIL and
+        would stall the window).
         """
         m = self.margin
         height, width = rgb.shape[:2]
-        padded = np.pad(rgb, ((m, m), (m, m), (0, 0)), mode="symmetric")
         output = np.empty((2 * height, 2 * width, 3), np.uint8)
         corners = tile_corners(height, width, self.tile)
         for done, (top, left, bottom, right) in enumerate(corners, start=1):
             if should_stop and should_stop():
                 raise UpscaleCancelled
-            ycrcb = to_ycrcb(padded[top : bottom + 2 * m, left : right + 2 * m])
+            ycrcb = to_ycrcb(padded_window(rgb, top, left, self.tile + 2 * m, m))
             large = cv2.resize(ycrcb, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
             large[:, :, 0] = self._run(ycrcb[:, :, 0])
             output[2 * top : 2 * bottom, 2 * left : 2 * right] = from_ycrcb(
-                large[2 * m : -2 * m, 2 * m : -2 * m])
+                large[2 * m : 2 * (m + bottom - top), 2 * m : 2 * (m + right - left)])
             if progress:
                 progress(done / len(corners))
         return output
