@@ -15,7 +15,7 @@ from . import __version__
 from .batch import BatchItem, BatchResult, enhance_batch, plan_folder
 from .classifier import Classifier, ModelLoadError, Verdict
 from .datasets import iter_image_files, load_labelled
-from .enhance import DENOISE_MODES, METHODS, SCALES, EnhanceSettings
+from .enhance_settings import DENOISE_MODES, METHODS, SCALES, EnhanceSettings
 from .superres import UpscalerLoadError
 
 MODEL_HELP = ("a .keras or .tflite file, or a bundled model's name (seed_cnn); "

@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
+from .enhance_settings import EnhanceSettings
 from .opencv import import_cv2
 from .superres import LearnedUpscaler, UpscaleCancelled
 
@@ -23,17 +23,6 @@ cv2 = import_cv2()
 Progress = Callable[[float], object]
 ShouldStop = Callable[[], bool]
 
-METHODS = {
-    "learned": "Learned: our own network, sharpest (4× runs it twice)",
-    "lanczos": "Lanczos: classic interpolation, sharper than bicubic",
-    "bicubic": "Bicubic: classic smooth interpolation (the original app's)",
-}
-SCALES = (1, 2, 4)
-DENOISE_MODES = {
-    "auto": "Auto: measure the noise and remove only that (clean pictures are left alone)",
-    "off": "Off: never denoise",
-    "seed": "Seed: the original app's fixed strength (10), even on clean pictures",
-}
 SEED_DENOISE = 10.0  # the seed's fastNlMeansDenoisingColored(…, 10, 10, 7, 21)
 TEMPLATE_WINDOW, SEARCH_WINDOW = 7, 21
 # NL-means tiles (height, width): 1024 px wide keeps both cores busy (1024×256 strips take
@@ -49,27 +38,6 @@ NOISE_SAMPLES = 250_000
 
 class Cancelled(Exception):
     """The caller asked to stop; nothing was produced."""
-
-
-@dataclass(frozen=True)
-class EnhanceSettings:
-    method: str = "learned"
-    scale: float = 2
-    denoise: str | float = "auto"  # "auto", "off", "seed", or an NL-means strength h
-
-    def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(f"unknown method {self.method!r} (use one of {', '.join(METHODS)})")
-        if self.method == "learned" and self.scale not in SCALES:
-            raise ValueError("the learned method enlarges 1×, 2× or 4×")
-        if not self.scale > 0:
-            raise ValueError("scale must be positive")
-        if isinstance(self.denoise, str):
-            if self.denoise not in DENOISE_MODES:
-                raise ValueError(f"denoise must be auto, off, seed or a strength, "
-                                 f"not {self.denoise!r}")
-        elif not 0 <= self.denoise <= 100:
-            raise ValueError("denoise strength must be between 0 and 100")
 
 
 def estimate_noise(image: np.ndarray) -> float:

@@ -23,8 +23,6 @@ from PIL import ExifTags, Image
 from .imaging import ImageSource, open_header
 from .opencv import import_cv2
 
-cv2 = import_cv2()
-
 FORMAT_BY_SUFFIX = {
     ".png": "PNG",
     ".jpg": "JPEG",
@@ -106,6 +104,7 @@ def encode_png(image: np.ndarray, exif: bytes | None = None,
     OpenCV's encoder writes a 48-megapixel result many times faster than Pillow's default
     (the README's benchmark has the numbers) at a similar size; the chunks keep the metadata.
     """
+    cv2 = import_cv2()  # imported when first needed: the window starts without OpenCV
     ok, encoded = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
     if not ok:
         raise SaveError("the PNG encoder failed")

@@ -99,6 +99,7 @@ class LearnedUpscaler:
         self._shape: tuple[int, int] | None = None
         self.tile = tile
         self.margin = max(DEFAULT_MARGIN, int(self.card(path).get("margin", 0)))
+        self._run(np.zeros((tile + 2 * self.margin,) * 2, np.float32))  # allocate once, now
 
     @staticmethod
     def card(path: Path) -> dict:

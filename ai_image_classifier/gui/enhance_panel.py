@@ -8,7 +8,7 @@ from typing import Any
 
 import customtkinter as ctk
 
-from ..enhance import DENOISE_MODES, METHODS, SCALES, EnhanceSettings
+from ..enhance_settings import DENOISE_MODES, METHODS, SCALES, EnhanceSettings
 
 METHOD_LABELS = {"learned": "Learned (AI upscaler)", "lanczos": "Lanczos", "bicubic": "Bicubic"}
 DENOISE_LABELS = {"auto": "Auto", "off": "Off", "seed": "Seed (h = 10)", "custom": "Custom"}

@@ -7,16 +7,17 @@ import json
 from collections import Counter
 from pathlib import Path
 from tkinter import ttk
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import customtkinter as ctk
 
-from ..batch import BatchResult, enhance_batch, plan_folder
 from ..classifier import Classifier, Verdict
 from ..datasets import iter_image_files
-from ..enhance import Cancelled
 from ..saving import atomic_write
 from .tasks import BackgroundTasks, CancelToken
+
+if TYPE_CHECKING:
+    from ..batch import BatchResult
 
 COLUMNS = ("file", "verdict", "probability")
 SHORT_LABEL = {"real": "real", "fake": "AI-generated or edited?", "uncertain": "uncertain"}
@@ -138,6 +139,8 @@ class ScanWindow(ctk.CTkToplevel):
     def enhance_all(self, out_dir: Path) -> None:
         """Enhance every readable scanned image into `out_dir`, keeping sub-folders; outputs
         that exist are skipped, never replaced."""
+        from ..batch import enhance_batch, plan_folder  # OpenCV: only once it is needed
+
         try:
             settings = self.enhance_choices.settings()
         except ValueError as error:
@@ -179,6 +182,8 @@ class ScanWindow(ctk.CTkToplevel):
         self.batch_token = None
         self.enhance_all_button.configure(state="normal")
         self.cancel_button.configure(state="disabled")
+        from ..enhance import Cancelled
+
         count = Counter(result.status for result in self.batch_results)
         if error is not None and not isinstance(error, Cancelled):
             self.status.configure(text=f"Enhancing stopped: {error}")

@@ -219,6 +219,7 @@ class App(ctk.CTk, DnDWrapper):
         def done(classifier: Classifier) -> None:
             self.classifier, self.model_error = classifier, None
             self._describe_model()
+            self._preload_upscaler()
             target = self.waiting_for_model or self.current
             self.waiting_for_model = None
             if target is not None:
@@ -234,6 +235,18 @@ class App(ctk.CTk, DnDWrapper):
                 self.dialogs.error("Cannot load model", str(error))
 
         self.tasks.submit("model", lambda: Classifier.load(path), done, failed)
+
+    def _preload_upscaler(self) -> None:
+        """Load the upscaler in the enhancement lane once the window is up and the classifier
+        loaded: its first tensor allocation holds the GIL for a moment, better spent then than
+        during an Enhance. Loading again is free; a missing model is reported when an
+        enhancement needs it."""
+        def load() -> None:
+            from ..enhance import learned_upscaler
+
+            learned_upscaler()
+
+        self.tasks.submit("work", load, lambda _: None, lambda _: None)
 
     def _describe_model(self) -> None:
         assert self.classifier is not None

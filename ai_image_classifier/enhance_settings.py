@@ -1,0 +1,42 @@
+"""What an enhancement should do: method, scale and denoising, with a line explaining each.
+
+Kept apart from `enhance` (which needs OpenCV and the upscaler) so the window can build its
+Enhance panel without importing either at start-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+METHODS = {
+    "learned": "Learned: our own network, sharpest (4× runs it twice)",
+    "lanczos": "Lanczos: classic interpolation, sharper than bicubic",
+    "bicubic": "Bicubic: classic smooth interpolation (the original app's)",
+}
+SCALES = (1, 2, 4)
+DENOISE_MODES = {
+    "auto": "Auto: measure the noise and remove only that (clean pictures are left alone)",
+    "off": "Off: never denoise",
+    "seed": "Seed: the original app's fixed strength (10), even on clean pictures",
+}
+
+
+@dataclass(frozen=True)
+class EnhanceSettings:
+    method: str = "learned"
+    scale: float = 2
+    denoise: str | float = "auto"  # "auto", "off", "seed", or an NL-means strength h
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"unknown method {self.method!r} (use one of {', '.join(METHODS)})")
+        if self.method == "learned" and self.scale not in SCALES:
+            raise ValueError("the learned method enlarges 1×, 2× or 4×")
+        if not self.scale > 0:
+            raise ValueError("scale must be positive")
+        if isinstance(self.denoise, str):
+            if self.denoise not in DENOISE_MODES:
+                raise ValueError(f"denoise must be auto, off, seed or a strength, "
+                                 f"not {self.denoise!r}")
+        elif not 0 <= self.denoise <= 100:
+            raise ValueError("denoise strength must be between 0 and 100")
