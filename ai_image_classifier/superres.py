@@ -87,27 +87,33 @@ class LearnedUpscaler:
         path = Path(path) if path else bundled_upscaler_path()
         if not path.is_file():
             raise UpscalerLoadError(f"upscaling model not found: {path}")
+        self.tile = tile
+        self.margin = max(DEFAULT_MARGIN, int(self.card(path).get("margin", 0)))
+        self._shape: tuple[int, int] | None = None
         try:
             from ai_edge_litert.interpreter import Interpreter
 
             self._interpreter = Interpreter(model_path=str(path),
                                             num_threads=num_threads or os.cpu_count() or 1)
-        except (ImportError, ValueError, RuntimeError) as exc:
+            self._input = self._interpreter.get_input_details()[0]["index"]
+            self._output = self._interpreter.get_output_details()[0]["index"]
+            self._run(np.zeros((tile + 2 * self.margin,) * 2, np.float32))  # allocate once, now
+        except (ImportError, ValueError, RuntimeError, IndexError) as exc:
             raise UpscalerLoadError(f"{path.name}: not a usable LiteRT model ({exc})") from exc
-        self._input = self._interpreter.get_input_details()[0]["index"]
-        self._output = self._interpreter.get_output_details()[0]["index"]
-        self._shape: tuple[int, int] | None = None
-        self.tile = tile
-        self.margin = max(DEFAULT_MARGIN, int(self.card(path).get("margin", 0)))
-        self._run(np.zeros((tile + 2 * self.margin,) * 2, np.float32))  # allocate once, now
 
     @staticmethod
     def card(path: Path) -> dict:
+        """The model's card, or {} when it has none; a damaged card is an error, not ignored."""
         card = path.with_name(path.stem + ".card.json")
-        try:
-            return json.loads(card.read_text(encoding="utf-8")) if card.is_file() else {}
-        except (OSError, ValueError):
+        if not card.is_file():
             return {}
+        try:
+            content = json.loads(card.read_text(encoding="utf-8"))
+            if not isinstance(content, dict) or not isinstance(content.get("margin", 0), int):
+                raise ValueError("not a card object with an integer margin")
+        except (OSError, ValueError) as exc:
+            raise UpscalerLoadError(f"{card.name} is damaged ({exc})") from exc
+        return content
 
     def _run(self, luma: np.ndarray) -> np.ndarray:
         """One pass of the network over an H×W float luma array → 2H×2W."""

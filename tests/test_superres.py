@@ -92,6 +92,17 @@ def test_missing_or_damaged_model_is_a_clear_error(tmp_path):
 
 
 @needs_model
+@pytest.mark.parametrize("card", ["[1, 2]", "{not json", '{"margin": "wide"}'])
+def test_damaged_card_is_a_clear_error(tmp_path, card):
+    import shutil
+
+    model = shutil.copy(bundled_upscaler_path(), tmp_path / "m.tflite")
+    (tmp_path / "m.card.json").write_text(card)
+    with pytest.raises(UpscalerLoadError, match="damaged"):
+        LearnedUpscaler(model)
+
+
+@needs_model
 @pytest.mark.skipif(not SR_EVAL.is_dir(), reason="../shared/sr-eval is not present")
 @pytest.mark.parametrize("collection", sorted(GOLDEN))
 def test_golden_psnr_matches_the_card_and_beats_bicubic(collection):
