@@ -26,7 +26,7 @@ SHORT_LABEL = {"real": "real", "fake": "AI-generated or edited?", "uncertain": "
 class ScanWindow(ctk.CTkToplevel):
     def __init__(self, parent: Any, folder: Path, tasks: BackgroundTasks, dialogs: Any,
                  model_path: Path | None, enhance_choices: Any) -> None:
-        """`enhance_choices.settings()` gives the Enhance tab's current settings."""
+        """`enhance_choices` is the Enhance tab: its `settings()` and `jpeg_quality`."""
         super().__init__(parent)
         self.title(f"Scan — {folder}")
         self.geometry("760x520")
@@ -143,6 +143,7 @@ class ScanWindow(ctk.CTkToplevel):
 
         try:
             settings = self.enhance_choices.settings()
+            quality = self.enhance_choices.jpeg_quality
         except ValueError as error:
             self.status.configure(text=str(error))
             return
@@ -162,8 +163,8 @@ class ScanWindow(ctk.CTkToplevel):
             self.tasks.call_soon(self._enhanced_one, token, result, len(items))
 
         def work() -> list[BatchResult]:
-            return enhance_batch(items, settings, should_stop=lambda: token.cancelled,
-                                 on_each=each)
+            return enhance_batch(items, settings, quality=quality,
+                                 should_stop=lambda: token.cancelled, on_each=each)
 
         self.tasks.submit("batch", work, lambda _: self._batch_done(token, out_dir, len(items)),
                           lambda error: self._batch_done(token, out_dir, len(items), error))
