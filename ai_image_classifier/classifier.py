@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,6 +24,7 @@ from .imaging import (
     load_model_input,
     prepare_model_input,
 )
+from .provenance import read_provenance
 from .resources import resource_path
 
 MODEL_NAME = "ai_imageclassifier"
@@ -61,6 +62,7 @@ class Verdict:
     threshold: float
     half_width: float = 0.0  # P within this of the threshold is "uncertain"
     face: tuple[float, float, float, float] | None = None  # the crop judged; None = whole image
+    evidence: tuple[str, ...] = ()  # what decided, most decisive first (provenance, then model)
 
     @property
     def region(self) -> str:
@@ -211,6 +213,15 @@ class Classifier:
         """Calibrated P(fake) for model inputs (`ModelInput.pixels`)."""
         return self.calibration.apply(self.backend.predict(batch))
 
+    def with_provenance(self, verdict: Verdict, source: ImageSource) -> Verdict:
+        """Provenance first: a file that declares itself generated is called so, whatever the
+        model says; the model's score stays in the evidence and in `probability`."""
+        declared = () if hasattr(source, "read") else read_provenance(source).generated
+        score = f"model score {verdict.probability:.2f}"
+        if declared:
+            return replace(verdict, label="fake", evidence=(*declared, score))
+        return replace(verdict, evidence=(score,))
+
     def _judge(self, prepared: ModelInput) -> Verdict:
         return self.verdict(float(self.predict_batch(prepared.pixels[None])[0]), prepared.face)
 
@@ -219,7 +230,8 @@ class Classifier:
         return self._judge(prepare_model_input(image, self.input_size))
 
     def classify_file(self, source: ImageSource) -> Verdict:
-        return self._judge(load_model_input(source, self.input_size))
+        return self.with_provenance(self._judge(load_model_input(source, self.input_size)),
+                                    source)
 
     def classify_files(
         self, paths: Iterable[Path], batch_size: int = 32
@@ -230,7 +242,7 @@ class Classifier:
         def flush() -> Iterator[tuple[Path, Verdict]]:
             probabilities = self.predict_batch(np.stack([p.pixels for _, p in pending]))
             for (path, prepared), probability in zip(pending, probabilities, strict=True):
-                yield path, self.verdict(probability, prepared.face)
+                yield path, self.with_provenance(self.verdict(probability, prepared.face), path)
             pending.clear()
 
         for path in paths:

@@ -47,7 +47,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
             if isinstance(result, Verdict):
                 record = {"path": str(path), "label": result.label,
                           "probability": round(result.probability, 6),
-                          "threshold": round(result.threshold, 6), "region": result.region}
+                          "threshold": round(result.threshold, 6), "region": result.region,
+                          "evidence": list(result.evidence)}
                 line = (json.dumps(record, ensure_ascii=False) if args.json else
                         f"{path}\t{result.text}\tP(fake)={result.probability:.3f}"
                         f"\t({result.region})")

@@ -1,6 +1,7 @@
 """What a file says about itself, and error-level analysis: the forensic basics.
 
-None of this decides the verdict; it shows people the evidence that tools like Sherloq show:
+This shows people the evidence that tools like Sherloq show (what settles a verdict is read
+by `provenance`, matched by structure rather than by a word appearing somewhere):
 camera and software tags, generator parameters left in PNG text chunks, a C2PA (content
 credentials) manifest, and where JPEG re-compression error is uneven.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,10 +83,16 @@ def inspect_file(source: ImageSource) -> FileReport:
         )
     clues = [report.exif.get("Software", ""), *report.text_chunks.values()]
     haystack = " ".join(clues).lower()
-    report.generator_traces = [m for m in GENERATOR_MARKERS if m in haystack] + [
+    report.generator_traces = [m for m in GENERATOR_MARKERS if _mentions(haystack, m)] + [
         f"PNG text '{k}'" for k in report.text_chunks if k.lower() in GENERATOR_KEYS]
-    report.editor_traces = [m for m in EDITOR_MARKERS if m in haystack]
+    report.editor_traces = [m for m in EDITOR_MARKERS if _mentions(haystack, m)]
     return report
+
+
+def _mentions(text: str, marker: str) -> bool:
+    """`marker` as a whole word: "canva" is not in "canvas", nor "flux" in "influx"; an
+    underscore still separates ("sdxl_base")."""
+    return re.search(rf"(?<![a-z0-9]){re.escape(marker)}(?![a-z0-9])", text) is not None
 
 
 def error_level_analysis(image: np.ndarray, quality: int = 90) -> np.ndarray:

@@ -37,7 +37,9 @@ def test_classify_folder_json(folder, tiny_model):
     good = [r for r in records if "error" not in r]
     assert all(r["label"] in ("real", "fake", "uncertain") and 0 <= r["probability"] <= 1
                for r in good)
-    assert all(set(r) == {"path", "label", "probability", "threshold", "region"} for r in good)
+    assert all(set(r) == {"path", "label", "probability", "threshold", "region", "evidence"}
+               for r in good)
+    assert all(r["evidence"] == [f"model score {r['probability']:.2f}"] for r in good)
 
 
 def test_classify_one_file_text(folder, tiny_model):

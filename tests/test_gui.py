@@ -130,6 +130,20 @@ def test_open_shows_the_same_verdict_as_the_cli(app, photo):
     assert "Format: JPEG" in app.metadata_box.get("1.0", "end")
 
 
+def test_declared_generator_is_named_above_the_score(app, tmp_path):
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("parameters", "a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1")
+    path = tmp_path / "render.png"
+    Image.fromarray(np.full((120, 160, 3), 90, np.uint8)).save(path, pnginfo=info)
+    open_via_dialog(app, path)
+    assert app.verdict_label.cget("text") == "IMAGE MIGHT BE AI-GENERATED OR EDITED"
+    detail = app.verdict_detail.cget("text")
+    assert detail.startswith("The file says it was generated: PNG text chunk 'parameters'")
+    assert "easily stripped or forged" in detail and "P(AI-generated or edited)" in detail
+
+
 def test_drop_opens_the_file(app, photo):
     app._on_drop(SimpleNamespace(data="{" + str(photo) + "}"))
     wait_for(app, lambda: app.current is not None and app.current.verdict is not None)

@@ -427,8 +427,13 @@ class App(ctk.CTk, DnDWrapper):
             rule = f"From {verdict.threshold:.0%} it answers AI-generated or edited."
         region = ("It judged the face it found (outlined in the Original view)."
                   if verdict.face else "It judged the whole picture.")
+        declared = [item for item in verdict.evidence if not item.startswith("model score")]
+        provenance = ("The file says it was generated: " + "; ".join(declared) + ". Metadata "
+                      "is easily stripped or forged: its presence is strong evidence, its "
+                      "absence is none.\n") if declared else ""
         self.verdict_detail.configure(text=(
-            f"P(AI-generated or edited) = {verdict.probability:.1%}. {rule}\n{region}\n"
+            f"{provenance}P(AI-generated or edited) = {verdict.probability:.1%}. {rule}\n"
+            f"{region}\n"
             "The model is trained on face photos; other pictures get less reliable answers."))
         if self.view_switch.get() == "Original":
             self.show_view()
