@@ -11,20 +11,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from .datasets import iter_image_files
 from .enhance import EnhanceSettings, enhance
 from .imaging import ImageDecodeError, load_rgb
 from .saving import FORMAT_BY_SUFFIX, SaveError, read_metadata, save_image
 from .superres import UpscalerLoadError
-
-#: Largest result we agree to make: a 12 MP photo at 4× (192 MP, 576 MB of pixels) fits.
-MAX_OUTPUT_PIXELS = 200_000_000
-
-
-class EnhanceError(ValueError):
-    """This image cannot be enhanced as asked; the message says why, for people."""
 
 
 @dataclass(frozen=True)
@@ -38,15 +29,6 @@ class BatchResult:
     item: BatchItem
     status: str  # "done", "skipped" or "error"
     message: str = ""
-
-
-def check_output_size(image: np.ndarray, settings: EnhanceSettings) -> None:
-    height, width = image.shape[:2]
-    pixels = height * width * settings.scale**2
-    if pixels > MAX_OUTPUT_PIXELS:
-        raise EnhanceError(
-            f"the result would be {pixels / 1e6:.0f} megapixels; the most this app makes is "
-            f"{MAX_OUTPUT_PIXELS / 1e6:.0f}: choose a smaller scale")
 
 
 def target_in(out_dir: Path, relative: Path, suffix: str | None) -> Path:
@@ -83,7 +65,6 @@ def enhance_file(item: BatchItem, settings: EnhanceSettings, *, overwrite: bool 
         return BatchResult(item, "skipped", "the output exists (allow overwriting to replace)")
     try:
         image = load_rgb(item.source)
-        check_output_size(image, settings)
         result = enhance(image, settings, progress, should_stop)
         item.target.parent.mkdir(parents=True, exist_ok=True)
         save_image(result, item.target, overwrite=overwrite, quality=quality,

@@ -34,10 +34,25 @@ DENOISE_TILE = (256, 1024)
 AUTO_MIN_NOISE = 5.23
 AUTO_STRENGTH_PER_SIGMA = 0.8
 NOISE_SAMPLES = 250_000
+#: Largest result we agree to make: a 12 MP photo at 4× (192 MP, 576 MB of pixels) fits.
+MAX_OUTPUT_PIXELS = 200_000_000
 
 
 class Cancelled(Exception):
     """The caller asked to stop; nothing was produced."""
+
+
+class EnhanceError(ValueError):
+    """This image cannot be enhanced as asked; the message says why, for people."""
+
+
+def check_output_size(image: np.ndarray, settings: EnhanceSettings) -> None:
+    height, width = image.shape[:2]
+    pixels = height * width * settings.scale**2
+    if pixels > MAX_OUTPUT_PIXELS:
+        raise EnhanceError(
+            f"the result would be {pixels / 1e6:.0f} megapixels; the most this app makes is "
+            f"{MAX_OUTPUT_PIXELS / 1e6:.0f}: choose a smaller scale")
 
 
 def estimate_noise(image: np.ndarray) -> float:
@@ -140,6 +155,7 @@ def enhance(image: np.ndarray, settings: EnhanceSettings | None = None,
     enlarged. `progress` receives 0..1; `should_stop` is polled between tiles and makes the
     call raise `Cancelled`."""
     settings = settings or EnhanceSettings()
+    check_output_size(image, settings)
     strength = denoise_strength(image, settings.denoise)
     passes = int(np.log2(settings.scale)) if settings.method == "learned" else 0
     stages = (strength > 0) + passes

@@ -6,15 +6,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ai_image_classifier.batch import (
+from ai_image_classifier.batch import BatchItem, enhance_batch, plan_folder
+from ai_image_classifier.enhance import (
     MAX_OUTPUT_PIXELS,
-    BatchItem,
+    Cancelled,
     EnhanceError,
+    EnhanceSettings,
     check_output_size,
-    enhance_batch,
-    plan_folder,
 )
-from ai_image_classifier.enhance import Cancelled, EnhanceSettings
 
 BICUBIC = EnhanceSettings(method="bicubic", denoise="off")
 

@@ -607,10 +607,8 @@ class App(ctk.CTk, DnDWrapper):
             self.tasks.call_soon(self._enhance_progress, token, fraction)
 
         def work() -> tuple[np.ndarray, Image.Image]:
-            from ..batch import check_output_size
             from ..enhance import enhance
 
-            check_output_size(opened.rgb, settings)
             result = enhance(opened.rgb, settings, progress, lambda: token.cancelled)
             return result, make_preview(result)
 
