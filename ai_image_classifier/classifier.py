@@ -62,7 +62,7 @@ class Verdict:
     threshold: float
     half_width: float = 0.0  # P within this of the threshold is "uncertain"
     face: tuple[float, float, float, float] | None = None  # the crop judged; None = whole image
-    evidence: tuple[str, ...] = ()  # what decided, most decisive first (provenance, then model)
+    provenance: tuple[str, ...] = ()  # what the file declares about being generated
 
     @property
     def region(self) -> str:
@@ -72,6 +72,11 @@ class Verdict:
     def text(self) -> str:
         """The sentence shown to people."""
         return LABEL_TEXT[self.label]
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        """What decided, most decisive first: the file's own declarations, then the model."""
+        return (*self.provenance, f"model score {self.probability:.2f}")
 
     @property
     def confidence(self) -> float:
@@ -217,10 +222,7 @@ class Classifier:
         """Provenance first: a file that declares itself generated is called so, whatever the
         model says; the model's score stays in the evidence and in `probability`."""
         declared = () if hasattr(source, "read") else read_provenance(source).generated
-        score = f"model score {verdict.probability:.2f}"
-        if declared:
-            return replace(verdict, label="fake", evidence=(*declared, score))
-        return replace(verdict, evidence=(score,))
+        return replace(verdict, label="fake", provenance=declared) if declared else verdict
 
     def _judge(self, prepared: ModelInput) -> Verdict:
         return self.verdict(float(self.predict_batch(prepared.pixels[None])[0]), prepared.face)

@@ -427,10 +427,9 @@ class App(ctk.CTk, DnDWrapper):
             rule = f"From {verdict.threshold:.0%} it answers AI-generated or edited."
         region = ("It judged the face it found (outlined in the Original view)."
                   if verdict.face else "It judged the whole picture.")
-        declared = [item for item in verdict.evidence if not item.startswith("model score")]
-        provenance = ("The file says it was generated: " + "; ".join(declared) + ". Metadata "
-                      "is easily stripped or forged: its presence is strong evidence, its "
-                      "absence is none.\n") if declared else ""
+        provenance = ("The file says it was generated: " + "; ".join(verdict.provenance)
+                      + ". Metadata is easily stripped or forged: its presence is strong "
+                      "evidence, its absence is none.\n") if verdict.provenance else ""
         self.verdict_detail.configure(text=(
             f"{provenance}P(AI-generated or edited) = {verdict.probability:.1%}. {rule}\n"
             f"{region}\n"
