@@ -16,7 +16,7 @@ import numpy as np
 
 from .enhance_settings import EnhanceSettings
 from .opencv import import_cv2
-from .superres import LearnedUpscaler, UpscaleCancelled
+from .superres import LearnedUpscaler, UpscaleCancelled, tile_corners
 
 cv2 = import_cv2()
 
@@ -106,13 +106,10 @@ def denoise_in_tiles(image: np.ndarray, strength: float = SEED_DENOISE,
     margin = SEARCH_WINDOW // 2 + TEMPLATE_WINDOW // 2
     height, width = image.shape[:2]
     output = np.empty_like(image)
-    tile_h, tile_w = tile
-    corners = [(top, left) for top in range(0, height, tile_h)
-               for left in range(0, width, tile_w)]
-    for done, (top, left) in enumerate(corners, start=1):
+    corners = tile_corners(height, width, *tile)
+    for done, (top, left, bottom, right) in enumerate(corners, start=1):
         if should_stop and should_stop():
             raise Cancelled
-        bottom, right = min(top + tile_h, height), min(left + tile_w, width)
         y0, x0 = max(0, top - margin), max(0, left - margin)
         y1, x1 = min(height, bottom + margin), min(width, right + margin)
         piece = denoise_image(image[y0:y1, x0:x1], strength)

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -55,10 +56,13 @@ def from_ycrcb(ycrcb: np.ndarray) -> np.ndarray:
     return rgb.astype(np.uint8)
 
 
-def tile_corners(height: int, width: int, tile: int) -> list[tuple[int, int, int, int]]:
-    """(top, left, bottom, right) of the tiles that cover a height × width picture."""
-    return [(top, left, min(top + tile, height), min(left + tile, width))
-            for top in range(0, height, tile) for left in range(0, width, tile)]
+def tile_corners(height: int, width: int, tile_h: int, tile_w: int | None = None
+                 ) -> list[tuple[int, int, int, int]]:
+    """(top, left, bottom, right) of the tiles (square unless `tile_w` is given) that cover a
+    height × width picture."""
+    tile_w = tile_w or tile_h
+    return [(top, left, min(top + tile_h, height), min(left + tile_w, width))
+            for top in range(0, height, tile_h) for left in range(0, width, tile_w)]
 
 
 def padded_window(image: np.ndarray, top: int, left: int, size: int, margin: int) -> np.ndarray:
@@ -126,15 +130,20 @@ class LearnedUpscaler:
         self._interpreter.invoke()
         return self._interpreter.get_tensor(self._output)[0, :, :, 0]
 
+    def _windows(self, image: np.ndarray, tile: int) -> Iterator[tuple[np.ndarray, Any, Any]]:
+        """For each tile: the fixed-shape window the network sees, where its 2× result goes in
+        the output, and the part of that result to keep (the margin cropped off)."""
+        m = self.margin
+        for top, left, bottom, right in tile_corners(*image.shape[:2], tile):
+            yield (padded_window(image, top, left, tile + 2 * m, m),
+                   np.s_[2 * top : 2 * bottom, 2 * left : 2 * right],
+                   np.s_[2 * m : 2 * (m + bottom - top), 2 * m : 2 * (m + right - left)])
+
     def upscale_luma(self, luma: np.ndarray, tile: int | None = None) -> np.ndarray:
         """Float luma (0..1) → twice the size, unclipped; tiled and whole agree."""
-        tile, m = tile or self.tile, self.margin
-        height, width = luma.shape
-        output = np.empty((2 * height, 2 * width), np.float32)
-        for top, left, bottom, right in tile_corners(height, width, tile):
-            piece = self._run(padded_window(luma, top, left, tile + 2 * m, m))
-            output[2 * top : 2 * bottom, 2 * left : 2 * right] = piece[
-                2 * m : 2 * (m + bottom - top), 2 * m : 2 * (m + right - left)]
+        output = np.empty((2 * luma.shape[0], 2 * luma.shape[1]), np.float32)
+        for window, target, keep in self._windows(luma, tile or self.tile):
+            output[target] = self._run(window)[keep]
         return output
 
     def upscale(self, rgb: np.ndarray, progress: Callable[[float], object] | None = None,
@@ -145,18 +154,16 @@ class LearnedUpscaler:
         tile has one shape, so LiteRT allocates its tensors once (that call holds the GIL and
         would stall the window).
         """
-        m = self.margin
         height, width = rgb.shape[:2]
         output = np.empty((2 * height, 2 * width, 3), np.uint8)
-        corners = tile_corners(height, width, self.tile)
-        for done, (top, left, bottom, right) in enumerate(corners, start=1):
+        total = len(tile_corners(height, width, self.tile))
+        for done, (window, target, keep) in enumerate(self._windows(rgb, self.tile), start=1):
             if should_stop and should_stop():
                 raise UpscaleCancelled
-            ycrcb = to_ycrcb(padded_window(rgb, top, left, self.tile + 2 * m, m))
+            ycrcb = to_ycrcb(window)
             large = cv2.resize(ycrcb, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
             large[:, :, 0] = self._run(ycrcb[:, :, 0])
-            output[2 * top : 2 * bottom, 2 * left : 2 * right] = from_ycrcb(
-                large[2 * m : 2 * (m + bottom - top), 2 * m : 2 * (m + right - left)])
+            output[target] = from_ycrcb(large[keep])
             if progress:
-                progress(done / len(corners))
+                progress(done / total)
         return output
