@@ -55,8 +55,8 @@ def plan_folder(root: Path, out_dir: Path, suffix: str | None = None,
 
 
 def enhance_file(item: BatchItem, settings: EnhanceSettings, *, overwrite: bool = False,
-                 quality: int = 95, should_stop: Callable[[], bool] | None = None,
-                 progress: Callable[[float], object] | None = None) -> BatchResult:
+                 quality: int = 95, should_stop: Callable[[], bool] | None = None
+                 ) -> BatchResult:
     """Enhance one file into its target; every failure that concerns this file is reported
     in the result, not raised (`Cancelled` and model-load errors still propagate)."""
     if item.target.exists() and item.target.resolve() == item.source.resolve():
@@ -65,7 +65,7 @@ def enhance_file(item: BatchItem, settings: EnhanceSettings, *, overwrite: bool 
         return BatchResult(item, "skipped", "the output exists (allow overwriting to replace)")
     try:
         image = load_rgb(item.source)
-        result = enhance(image, settings, progress, should_stop)
+        result = enhance(image, settings, should_stop=should_stop)
         item.target.parent.mkdir(parents=True, exist_ok=True)
         save_image(result, item.target, overwrite=overwrite, quality=quality,
                    metadata=read_metadata(item.source))

@@ -87,12 +87,11 @@ def denoise_strength(image: np.ndarray, denoise: str | float) -> float:
     return float(denoise)
 
 
-def denoise_image(image: np.ndarray, strength: float = SEED_DENOISE,
-                  color_strength: float | None = None) -> np.ndarray:
-    """Non-local-means denoising (`cv2.fastNlMeansDenoisingColored`, 7 / 21 windows)."""
-    return cv2.fastNlMeansDenoisingColored(
-        np.ascontiguousarray(image), None, strength,
-        strength if color_strength is None else color_strength, TEMPLATE_WINDOW, SEARCH_WINDOW)
+def denoise_image(image: np.ndarray, strength: float = SEED_DENOISE) -> np.ndarray:
+    """Non-local-means denoising (`cv2.fastNlMeansDenoisingColored`, 7 / 21 windows), the
+    same strength for luminance and colour as the seed's call."""
+    return cv2.fastNlMeansDenoisingColored(np.ascontiguousarray(image), None, strength, strength,
+                                           TEMPLATE_WINDOW, SEARCH_WINDOW)
 
 
 def denoise_in_tiles(image: np.ndarray, strength: float = SEED_DENOISE,

@@ -31,6 +31,7 @@ from keras import layers
 from PIL import Image
 
 from ai_image_classifier.datasets import read_manifest
+from ai_image_classifier.enhance import resize
 from ai_image_classifier.image_quality import (
     crop_to_multiple,
     matlab_like_downscale,
@@ -190,8 +191,9 @@ def make_patches(photos: list[np.ndarray], count: int, patch: int, seed: int,
 
 # --- measuring ------------------------------------------------------------------------------
 
-def bicubic_2x(rgb: np.ndarray) -> np.ndarray:
-    return cv2.resize(rgb, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+def bicubic_2x(image: np.ndarray) -> np.ndarray:
+    """The app's bicubic method: the baseline every PSNR here is compared with."""
+    return resize(image, 2)
 
 
 def measure(upscale, references: dict[str, np.ndarray]) -> dict:

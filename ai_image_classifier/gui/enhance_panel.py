@@ -14,6 +14,7 @@ METHOD_LABELS = {"learned": "Learned (AI upscaler)", "lanczos": "Lanczos", "bicu
 DENOISE_LABELS = {"auto": "Auto", "off": "Off", "seed": "Seed (h = 10)", "custom": "Custom"}
 CUSTOM_HELP = "Custom: the strength below; higher removes more noise and more detail"
 SCALE_TEXT = {scale: f"{scale}×" for scale in SCALES}
+WRAP = 320  # help lines wrap inside the side panel
 
 
 def _key(labels: dict[str, str], shown: str) -> str:
@@ -24,29 +25,16 @@ class EnhancePanel(ctk.CTkFrame):
     def __init__(self, master: Any, jpeg_quality: int, on_enhance: Callable[[], None],
                  on_cancel: Callable[[], None]) -> None:
         super().__init__(master, fg_color="transparent")
-        wrap = 320
-        ctk.CTkLabel(self, text="Upscaling method").pack(anchor="w", padx=12, pady=(12, 0))
-        self.method_menu = ctk.CTkOptionMenu(self, values=list(METHOD_LABELS.values()),
-                                             command=lambda _: self._explain())
-        self.method_menu.set(METHOD_LABELS["learned"])
-        self.method_menu.pack(anchor="w", padx=12)
-        self.method_help = ctk.CTkLabel(self, text="", wraplength=wrap, justify="left",
-                                        text_color=("gray35", "gray70"))
-        self.method_help.pack(anchor="w", padx=12, pady=(0, 8))
+        self.method_menu, self.method_help = self._menu_with_help(
+            "Upscaling method", METHOD_LABELS, "learned", top=12)
 
         ctk.CTkLabel(self, text="Scale").pack(anchor="w", padx=12)
         self.scale_switch = ctk.CTkSegmentedButton(self, values=list(SCALE_TEXT.values()))
         self.scale_switch.set(SCALE_TEXT[2])
         self.scale_switch.pack(anchor="w", padx=12, pady=(0, 8))
 
-        ctk.CTkLabel(self, text="Denoise").pack(anchor="w", padx=12)
-        self.denoise_menu = ctk.CTkOptionMenu(self, values=list(DENOISE_LABELS.values()),
-                                              command=lambda _: self._explain())
-        self.denoise_menu.set(DENOISE_LABELS["auto"])
-        self.denoise_menu.pack(anchor="w", padx=12)
-        self.denoise_help = ctk.CTkLabel(self, text="", wraplength=wrap, justify="left",
-                                         text_color=("gray35", "gray70"))
-        self.denoise_help.pack(anchor="w", padx=12)
+        self.denoise_menu, self.denoise_help = self._menu_with_help(
+            "Denoise", DENOISE_LABELS, "auto")
         self.strength = ctk.CTkSlider(self, from_=1, to=30, number_of_steps=29,
                                       command=lambda _: self._explain())
         self.strength.set(10)
@@ -70,17 +58,28 @@ class EnhancePanel(ctk.CTkFrame):
         self.progress = ctk.CTkProgressBar(self)
         self.progress.set(0)
         self.progress.pack(fill="x", padx=12, pady=8)
-        self.status = ctk.CTkLabel(self, text="", wraplength=wrap, justify="left")
+        self.status = ctk.CTkLabel(self, text="", wraplength=WRAP, justify="left")
         self.status.pack(fill="x", padx=12)
         self._explain()
+
+    def _menu_with_help(self, title: str, labels: dict[str, str], default: str,
+                        top: int = 0) -> tuple[ctk.CTkOptionMenu, ctk.CTkLabel]:
+        """A titled menu of `labels` with a line under it that `_explain` fills."""
+        ctk.CTkLabel(self, text=title).pack(anchor="w", padx=12, pady=(top, 0))
+        menu = ctk.CTkOptionMenu(self, values=list(labels.values()),
+                                 command=lambda _: self._explain())
+        menu.set(labels[default])
+        menu.pack(anchor="w", padx=12)
+        help_line = ctk.CTkLabel(self, text="", wraplength=WRAP, justify="left",
+                                 text_color=("gray35", "gray70"))
+        help_line.pack(anchor="w", padx=12, pady=(0, 4))
+        return menu, help_line
 
     def _explain(self) -> None:
         self.method_help.configure(text=METHODS[_key(METHOD_LABELS, self.method_menu.get())])
         denoise = _key(DENOISE_LABELS, self.denoise_menu.get())
-        self.denoise_help.configure(text=CUSTOM_HELP if denoise == "custom"
-                                    else DENOISE_MODES[denoise])
-        if denoise == "custom":
-            self.denoise_help.configure(text=f"{CUSTOM_HELP} ({self.strength.get():.0f})")
+        self.denoise_help.configure(text=f"{CUSTOM_HELP} ({self.strength.get():.0f})"
+                                    if denoise == "custom" else DENOISE_MODES[denoise])
         self.strength.configure(state="normal" if denoise == "custom" else "disabled")
         self.quality_label.configure(text=f"JPEG / WebP quality when saving: "
                                           f"{self.quality.get():.0f}")

@@ -141,12 +141,8 @@ class ScanWindow(ctk.CTkToplevel):
         that exist are skipped, never replaced."""
         from ..batch import enhance_batch, plan_folder  # OpenCV: only once it is needed
 
-        try:
-            settings = self.enhance_choices.settings()
-            quality = self.enhance_choices.jpeg_quality
-        except ValueError as error:
-            self.status.configure(text=str(error))
-            return
+        settings = self.enhance_choices.settings()
+        quality = self.enhance_choices.jpeg_quality
         sources = [self.folder / row["path"] for row in self.rows if "error" not in row]
         items = plan_folder(self.folder, out_dir, sources=sources)
         if not items:

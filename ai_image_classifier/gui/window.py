@@ -591,11 +591,7 @@ class App(ctk.CTk, DnDWrapper):
         opened = self.current
         if opened is None or self.enhance_token is not None:
             return
-        try:
-            settings = self.enhance_panel.settings()
-        except ValueError as error:
-            self.enhance_panel.status.configure(text=str(error))
-            return
+        settings = self.enhance_panel.settings()
         token = self.enhance_token = CancelToken()
         self.enhance_button.configure(state="disabled")
         self.cancel_button.configure(state="normal")
