@@ -7,15 +7,19 @@ file's error while the rest go on.
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .datasets import iter_image_files
-from .enhance import EnhanceSettings, enhance
-from .imaging import ImageDecodeError, load_rgb
-from .saving import FORMAT_BY_SUFFIX, SaveError, read_metadata, save_image
+from .enhance import Cancelled, EnhanceSettings, check_output_size, enhance
+from .imaging import ImageDecodeError, load_rgb, open_header
+from .saving import FORMAT_BY_SUFFIX, SaveError, metadata_note, read_metadata, save_image
 from .superres import UpscalerLoadError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -59,21 +63,40 @@ def enhance_file(item: BatchItem, settings: EnhanceSettings, *, overwrite: bool 
                  ) -> BatchResult:
     """Enhance one file into its target; every failure that concerns this file is reported
     in the result, not raised (`Cancelled` and model-load errors still propagate)."""
-    if item.target.exists() and item.target.resolve() == item.source.resolve():
-        return BatchResult(item, "error", "the output must not be the input file")
+    if is_same_file(item.source, item.target):
+        return BatchResult(item, "error", "the output must not be the input file (or a link "
+                                          "to it)")
     if item.target.exists() and not overwrite:
         return BatchResult(item, "skipped", "the output exists (allow overwriting to replace)")
     try:
-        image = load_rgb(item.source)
-        result = enhance(image, settings, should_stop=should_stop)
+        with open_header(item.source) as header:
+            check_output_size(header.size, settings)  # before decoding a single pixel
+        metadata = read_metadata(item.source)
+        result = enhance(load_rgb(item.source), settings, should_stop=should_stop)
         item.target.parent.mkdir(parents=True, exist_ok=True)
         save_image(result, item.target, overwrite=overwrite, quality=quality,
-                   metadata=read_metadata(item.source))
-    except UpscalerLoadError:
+                   metadata=metadata)
+    except (UpscalerLoadError, Cancelled):
         raise
     except (ImageDecodeError, SaveError, FileExistsError, OSError, ValueError) as error:
-        return BatchResult(item, "error", str(error))
-    return BatchResult(item, "done", f"{result.shape[1]}×{result.shape[0]}")
+        return BatchResult(item, "error", " ".join(str(error).split()))
+    except MemoryError:
+        return BatchResult(item, "error", "not enough memory for this image at this scale")
+    except Exception as error:  # noqa: BLE001 - one file's fault never ends a batch
+        log.exception("enhancing %s failed", item.source)
+        return BatchResult(item, "error", f"could not be enhanced ({type(error).__name__}; "
+                                          "details in the log)")
+    note = metadata_note(item.target, metadata)
+    size = f"{result.shape[1]}×{result.shape[0]}"
+    return BatchResult(item, "done", f"{size}; {note}" if note else size)
+
+
+def is_same_file(source: Path, target: Path) -> bool:
+    """True when writing `target` would write over `source` (same path, link or hard link)."""
+    try:
+        return target.exists() and os.path.samefile(source, target)
+    except OSError:
+        return False
 
 
 def enhance_batch(items: list[BatchItem], settings: EnhanceSettings, *,

@@ -9,6 +9,8 @@ canonical `.keras` file. A model `X.keras` / `X.tflite` may have `X.card.json` b
 from __future__ import annotations
 
 import json
+import logging
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,11 +23,14 @@ from .imaging import (
     ImageDecodeError,
     ImageSource,
     ModelInput,
+    display_name,
     load_model_input,
     prepare_model_input,
 )
 from .provenance import read_provenance
 from .resources import resource_path
+
+log = logging.getLogger(__name__)
 
 MODEL_NAME = "ai_imageclassifier"
 DEFAULT_THRESHOLD = 0.5
@@ -103,8 +108,10 @@ class LiteRTBackend:
         try:
             self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
             self._interpreter.allocate_tensors()
-        except (ValueError, RuntimeError) as exc:
-            raise ModelLoadError(f"{path.name}: not a valid LiteRT model ({exc})") from exc
+        except Exception as exc:  # LiteRT raises ValueError or RuntimeError for damaged files
+            log.error("cannot load %s", path, exc_info=True)
+            raise ModelLoadError(f"{path.name}: not a valid LiteRT model "
+                                 "(damaged or truncated?)") from exc
         self._input = self._interpreter.get_input_details()[0]
         self._output = self._interpreter.get_output_details()[0]
         self.input_size = int(self._input["shape"][1])
@@ -134,7 +141,9 @@ class KerasBackend:
             try:
                 model = keras.saving.load_model(path, compile=False, safe_mode=True)
             except Exception as exc:  # Keras raises many types for a damaged archive
-                raise ModelLoadError(f"{Path(str(path)).name}: cannot load model ({exc})") from exc
+                log.error("cannot load %s", path, exc_info=True)  # its text can be a whole config
+                raise ModelLoadError(f"{Path(str(path)).name}: not a valid Keras model "
+                                     "(damaged or truncated?)") from exc
         self.model = model
         self.input_size = int(model.input_shape[1])
 
@@ -171,12 +180,46 @@ def load_backend(path: Path, flip_average: bool = False) -> ModelBackend:
     return FlipAveragedBackend(backend) if flip_average else backend
 
 
+#: What the runtime reads from a card: key → (accepted types, check, what it must be).
+CARD_SCHEMA: dict[str, tuple[tuple[type, ...], Any, str]] = {
+    "threshold": ((int, float), lambda v: 0.0 <= v <= 1.0, "a number from 0 to 1"),
+    "uncertain_half_width": ((int, float), lambda v: 0.0 <= v <= 1.0, "a number from 0 to 1"),
+    "calibration": ((dict,), lambda v: set(v) <= {"slope", "intercept"} and all(
+        isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+        for x in v.values()), 'an object {"slope": number, "intercept": number}'),
+    "test_time_augmentation": ((str, type(None)), lambda v: True, "a text or null"),
+}
+
+
+def validate_card(card: object, name: str) -> dict[str, Any]:
+    """The card if every key the runtime reads has the right type and range; else a
+    `ModelLoadError` naming the key, so that a damaged card is never silently ignored."""
+    if not isinstance(card, dict):
+        raise ModelLoadError(f"{name}: the model card must be a JSON object")
+    for key, (types, check, wanted) in CARD_SCHEMA.items():
+        if key not in card:
+            continue
+        value = card[key]
+        valid = isinstance(value, types) and not isinstance(value, bool)
+        if valid and isinstance(value, float):
+            valid = math.isfinite(value)
+        if not valid or not check(value):
+            raise ModelLoadError(f"{name}: '{key}' must be {wanted}, not {str(value)[:40]!r}")
+    return card
+
+
 def read_card(model_path: Path) -> dict[str, Any]:
-    """The model card beside a model, or {} when there is none or it is unreadable."""
-    try:
-        return json.loads(card_path_for(model_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    """The model card beside a model, validated; {} when the model has none."""
+    path = card_path_for(model_path)
+    if not path.exists():
         return {}
+    try:
+        card = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelLoadError(f"{path.name}: cannot read the model card ({exc})") from exc
+    except ValueError as exc:
+        raise ModelLoadError(f"{path.name}: the model card is not valid JSON ({exc})") from exc
+    return validate_card(card, path.name)
 
 
 @dataclass
@@ -253,6 +296,13 @@ class Classifier:
             except ImageDecodeError as error:
                 yield from flush() if pending else ()
                 yield path, error
+                continue
+            except Exception as error:  # noqa: BLE001 - one file's fault never ends a scan
+                log.exception("unexpected error on %s", display_name(path))
+                yield from flush() if pending else ()
+                yield path, ImageDecodeError(
+                    f"{display_name(path.name)}: could not be processed ({type(error).__name__};"
+                    " details in the log)")
                 continue
             pending.append((path, prepared))
             if len(pending) == batch_size:

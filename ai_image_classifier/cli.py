@@ -7,7 +7,10 @@ error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -16,6 +19,8 @@ from .batch import BatchItem, BatchResult, enhance_batch, plan_folder
 from .classifier import Classifier, ModelLoadError, Verdict
 from .datasets import iter_image_files, load_labelled
 from .enhance_settings import DENOISE_MODES, METHODS, SCALES, EnhanceSettings
+from .imaging import display_name
+from .logs import setup_logging
 from .superres import UpscalerLoadError
 
 MODEL_HELP = ("a .keras or .tflite file, or a bundled model's name (seed_cnn); "
@@ -30,33 +35,53 @@ def _progress(total: int, description: str):
                 disable=total < 2 or not sys.stderr.isatty())
 
 
+class ModelUnavailable(Exception):
+    """The model cannot be loaded: exit 2 with its message."""
+
+
 def _load_classifier(model: str | None) -> Classifier:
     try:
         return Classifier.load(model)
     except ModelLoadError as error:
-        raise SystemExit(f"aiic: {error}") from None
+        raise ModelUnavailable(str(error)) from error
+
+
+def one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _image_files(raw_paths: list[str]) -> list[Path]:
+    """Every image under the arguments; an argument that yields none is said, not skipped."""
+    paths = []
+    for raw in raw_paths:
+        found = list(iter_image_files([raw]))
+        if not found:
+            print(f"aiic: no images in {display_name(raw)}", file=sys.stderr)
+        paths.extend(found)
+    return paths
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
     classifier = _load_classifier(args.model)
-    paths = list(iter_image_files(args.paths))
+    paths = _image_files(args.paths)
     failed = 0
     with _progress(len(paths), "classify") as bar:
         for path, result in classifier.classify_files(paths):
             bar.update()
+            shown = display_name(path)
             if isinstance(result, Verdict):
-                record = {"path": str(path), "label": result.label,
+                record = {"path": shown, "label": result.label,
                           "probability": round(result.probability, 6),
                           "threshold": round(result.threshold, 6), "region": result.region,
                           "evidence": list(result.evidence)}
                 line = (json.dumps(record, ensure_ascii=False) if args.json else
-                        f"{path}\t{result.text}\tP(fake)={result.probability:.3f}"
+                        f"{shown}\t{result.text}\tP(fake)={result.probability:.3f}"
                         f"\t({result.region})")
             else:
                 failed += 1
-                record = {"path": str(path), "error": str(result)}
+                record = {"path": shown, "error": one_line(str(result))}
                 line = (json.dumps(record, ensure_ascii=False) if args.json
-                        else f"{path}\tERROR\t{result}")
+                        else f"{shown}\tERROR\t{one_line(str(result))}")
             bar.write(line, file=sys.stdout)
     return 1 if failed or not paths else 0
 
@@ -227,9 +252,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM: unwinds like Ctrl-C, so a save in progress removes its partial file."""
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
+    # A windowed frozen app has no console: sys.stdout and sys.stderr are None there.
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+    setup_logging()
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    if hasattr(signal, "SIGTERM"):
+        # Not on the main thread (an embedding program), the caller's handler stays.
+        with contextlib.suppress(ValueError):
+            signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return args.run(args)
+    except ModelUnavailable as error:
+        print(f"aiic: {one_line(str(error))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("aiic: cancelled", file=sys.stderr)
+        return 130
+    except Terminated:
+        print("aiic: stopped", file=sys.stderr)
+        return 143
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ what a split is and which label is positive.
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,15 +31,20 @@ class LabelledImage:
 
 
 def iter_image_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Expand files and folders (recursively, sorted) into image files."""
+    """Expand files and folders (recursively, sorted) into image files. Links to folders are
+    not followed, so a link loop cannot make the walk endless; unreadable folders are passed."""
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in IMAGE_SUFFIXES:
-                    yield child
-        else:
+        if not path.is_dir():
             yield path
+            continue
+        found = []
+        for folder, _dirs, files in os.walk(path):
+            for name in files:
+                child = Path(folder, name)
+                if child.suffix.lower() in IMAGE_SUFFIXES and child.is_file():
+                    found.append(child)
+        yield from sorted(found)
 
 
 def read_manifest(data_dir: Path, splits: Iterable[str] | None = None) -> list[LabelledImage]:

@@ -46,8 +46,9 @@ class EnhanceError(ValueError):
     """This image cannot be enhanced as asked; the message says why, for people."""
 
 
-def check_output_size(image: np.ndarray, settings: EnhanceSettings) -> None:
-    height, width = image.shape[:2]
+def check_output_size(size: tuple[int, int], settings: EnhanceSettings) -> None:
+    """Refuse, from the input's (width, height), a result larger than the app makes."""
+    width, height = size
     pixels = height * width * settings.scale**2
     if pixels > MAX_OUTPUT_PIXELS:
         raise EnhanceError(
@@ -151,7 +152,7 @@ def enhance(image: np.ndarray, settings: EnhanceSettings | None = None,
     enlarged. `progress` receives 0..1; `should_stop` is polled between tiles and makes the
     call raise `Cancelled`."""
     settings = settings or EnhanceSettings()
-    check_output_size(image, settings)
+    check_output_size((image.shape[1], image.shape[0]), settings)
     strength = denoise_strength(image, settings.denoise)
     passes = int(np.log2(settings.scale)) if settings.method == "learned" else 0
     stages = (strength > 0) + passes

@@ -17,6 +17,7 @@ from .opencv import import_cv2
 DETECT_SIDE = 640  # faces are searched on a copy at most this large
 CROP_SCALE = 1.8  # the square crop's side, relative to the detected face box
 CROP_IF_UNDER = 0.5  # crop only when the square covers under half the picture
+MIN_FACE = 32  # smallest face searched for, in pixels of the detection copy
 Region = tuple[float, float, float, float]  # left, top, right, bottom as fractions of the size
 
 _local = threading.local()  # a cascade object must not be shared between threads
@@ -33,13 +34,15 @@ def _detector():
 def find_face(image: Image.Image) -> tuple[int, int, int, int] | None:
     """The largest face as (x, y, w, h) in `image`'s pixels, or None."""
     scale = min(1.0, DETECT_SIDE / max(image.size))
+    if min(image.size) * scale < MIN_FACE:
+        return None  # a thin strip or a tiny picture holds no face we could judge
     small = image.convert("L")
     if scale < 1.0:
         small = small.resize((round(image.width * scale), round(image.height * scale)),
                              Image.Resampling.BILINEAR)
     # Faces under 1/8 of the short side would make crops too coarse to judge; skipping them
     # keeps the search within a few milliseconds.
-    smallest = max(32, min(small.size) // 8)
+    smallest = max(MIN_FACE, min(small.size) // 8)
     faces = _detector().detectMultiScale(np.asarray(small), scaleFactor=1.1, minNeighbors=5,
                                          minSize=(smallest, smallest))
     if len(faces) == 0:

@@ -7,8 +7,13 @@ the same colours for the same file; and everything that feeds the network goes t
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import importlib
 import io
+import logging
 import os
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +31,26 @@ except ImportError:  # pragma: no cover - depends on the platform's wheels
 
 ImageSource = str | os.PathLike[str] | bytes | BinaryIO
 
-#: Pillow refuses files above twice its MAX_IMAGE_PIXELS (about 179 megapixels by default)
-#: as decompression bombs; we keep that guard and turn it into a readable message.
-MAX_PIXELS = 2 * Image.MAX_IMAGE_PIXELS
+log = logging.getLogger(__name__)
+
+#: The only formats Pillow may try: no EPS (which would run Ghostscript), no exotic plugins
+#: whose decoders are rarely exercised. Phone formats (HEIF, AVIF) and MPO (JPEG with a
+#: preview) are included.
+_PLUGINS = ("Jpeg", "Mpo", "Png", "Gif", "Bmp", "Tiff", "WebP", "Ico", "Avif")
+for _plugin in _PLUGINS:  # registered here so that Pillow need not load every plugin
+    with contextlib.suppress(ImportError):  # AVIF and WebP depend on the wheel's codecs
+        importlib.import_module(f"PIL.{_plugin}ImagePlugin")
+FORMATS = tuple(name for name in ("JPEG", "MPO", "PNG", "GIF", "BMP", "DIB", "TIFF", "WEBP",
+                                  "ICO", "HEIF", "AVIF") if name in Image.OPEN)
+
+#: Most pixels we decode: a 108 MP phone photo fits. JPEGs are measured after draft-mode
+#: reduction, so classifying a larger JPEG still works; everything else is refused from its
+#: header, before any pixel is decoded.
+MAX_PIXELS = 120_000_000
+#: Most bytes a decoded frame may take in its own mode (16-bit and float modes are larger).
+MAX_DECODED_BYTES = 600_000_000
+BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "La": 2, "I;16": 2, "I;16L": 2,
+                   "I;16B": 2, "I;16N": 2, "RGB": 3, "YCbCr": 3, "LAB": 3, "HSV": 3}
 
 #: Colour used under transparent pixels: white, as a viewer shows a transparent PNG on paper.
 BACKGROUND = (255, 255, 255)
@@ -45,30 +67,61 @@ class ImageTooLargeError(ImageDecodeError):
     """The image has more pixels than we agree to decode."""
 
 
+def display_name(path: str | os.PathLike[str]) -> str:
+    """A file name safe to print on one line: undecodable bytes and control characters
+    (a newline in a name) are shown as escapes."""
+    text = os.fspath(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
 def _describe(source: ImageSource) -> str:
     if isinstance(source, (str, os.PathLike)):
-        return Path(source).name
+        return display_name(Path(source).name)
     return "the image data"
 
 
-def _reason(exc: Exception) -> str:
-    """Pillow's decoding errors, in words a person can act on."""
+def _reason(exc: BaseException) -> str:
+    """Pillow's decoding errors, in words a person can act on; the raw text goes to the log."""
     if "truncated" in str(exc).lower() or isinstance(exc, EOFError):
         return "the file is truncated (incomplete download or copy?)"
-    return f"the file is damaged or unreadable ({exc})"
+    return "the file is damaged or unreadable"
+
+
+def _check_file(path: Path, name: str) -> None:
+    """Refuse what is not a regular, non-empty file, with the reason."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ImageDecodeError(f"{name}: a symbolic link that loops") from exc
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            raise ImageDecodeError(f"{name}: file not found") from exc
+        raise ImageDecodeError(f"{name}: cannot read ({exc.strerror or exc})") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise ImageDecodeError(f"{name}: is a folder, not an image")
+    if not stat.S_ISREG(info.st_mode):
+        raise ImageDecodeError(f"{name}: not a regular file (a pipe, socket or device)")
+    if info.st_size == 0:
+        raise ImageDecodeError(f"{name}: the file is empty (0 bytes)")
 
 
 def open_header(source: ImageSource) -> Image.Image:
-    """Open lazily (header only) with errors a person can act on."""
+    """Open lazily (header only) with errors a person can act on; refuses, from the header,
+    images too large to decode."""
     name = _describe(source)
+    image = _open(source, name)
+    try:
+        check_size(image, name)
+    except ImageDecodeError:
+        image.close()
+        raise
+    return image
+
+
+def _open(source: ImageSource, name: str) -> Image.Image:
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
-        if not path.exists():
-            raise ImageDecodeError(f"{name}: file not found")
-        if path.is_dir():
-            raise ImageDecodeError(f"{name}: is a folder, not an image")
-        if path.stat().st_size == 0:
-            raise ImageDecodeError(f"{name}: the file is empty (0 bytes)")
+        _check_file(path, name)
         fp: str | BinaryIO = str(path)
     elif isinstance(source, bytes):
         if not source:
@@ -78,20 +131,52 @@ def open_header(source: ImageSource) -> Image.Image:
         fp = source
     try:
         with warnings.catch_warnings():
-            # Between MAX_IMAGE_PIXELS and MAX_PIXELS Pillow only warns; we accept those.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            return Image.open(fp)
+            # Our own limits apply below; Pillow's bomb check must not fire first.
+            warnings.simplefilter("ignore")
+            image = Image.open(fp, formats=FORMATS)
     except Image.DecompressionBombError as exc:
-        raise ImageTooLargeError(
-            f"{name}: the image is too large to open safely "
-            f"(over {MAX_PIXELS / 1e6:.0f} megapixels)"
-        ) from exc
+        raise ImageTooLargeError(f"{name}: the image is too large to open safely") from exc
     except UnidentifiedImageError as exc:
         raise ImageDecodeError(
             f"{name}: not an image, or a format this app cannot read"
         ) from exc
-    except OSError as exc:
+    except PermissionError as exc:
+        raise ImageDecodeError(f"{name}: permission denied") from exc
+    except MemoryError as exc:
+        raise ImageTooLargeError(f"{name}: not enough memory to open it") from exc
+    except Exception as exc:  # Pillow raises many types for damaged headers
+        log.warning("cannot open %s", name, exc_info=True)
         raise ImageDecodeError(f"{name}: {_reason(exc)}") from exc
+    return image
+
+
+def check_size(image: Image.Image, name: str, max_pixels: int = MAX_PIXELS) -> None:
+    """Refuse, from the header, what would take too much memory or time to decode."""
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise ImageDecodeError(f"{name}: the image has no pixels ({width}×{height})")
+    if width * height > max_pixels:
+        raise ImageTooLargeError(
+            f"{name}: {width}×{height} is {width * height / 1e6:.0f} megapixels, "
+            f"over this app's limit of {max_pixels / 1e6:.0f}"
+        )
+    decoded = width * height * BYTES_PER_PIXEL.get(image.mode, 4)
+    if decoded > MAX_DECODED_BYTES:
+        raise ImageTooLargeError(
+            f"{name}: decoding {width}×{height} in mode {image.mode} would take "
+            f"{decoded / 1e9:.1f} GB, over this app's limit of {MAX_DECODED_BYTES / 1e9:.1f}"
+        )
+
+
+def _sixteen_bit_range(image: Image.Image) -> int:
+    """The largest sample value a high-bit-depth image's format allows."""
+    if image.mode.startswith("I;16"):
+        return 65535
+    bits = image.tag_v2.get(258) if hasattr(image, "tag_v2") else None  # TIFF BitsPerSample
+    bits = bits[0] if isinstance(bits, tuple) and bits else bits
+    if isinstance(bits, int) and 1 <= bits <= 32:
+        return 2**bits - 1
+    return 65535  # PNG stores grey "I" images as 16-bit samples
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
@@ -100,14 +185,15 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     if mode == "RGB":
         return image
     if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
-        values = np.asarray(image, dtype=np.float64)
-        if mode == "F":
-            scale = 255.0 if values.max(initial=0) <= 1.0 else 1.0
-        else:
-            # 16-bit samples (PNG, TIFF) map 0..65535 onto 0..255; 8-bit data stored as "I" stays.
-            scale = 1.0 if values.max(initial=0) <= 255 else 255.0 / 65535.0
-        gray = np.clip(np.rint(values * scale), 0, 255).astype(np.uint8)
-        return Image.fromarray(gray).convert("RGB")
+        values = np.asarray(image)
+        if mode == "F":  # floating point has no fixed range: 0..1 if it fits, else its own
+            values = np.nan_to_num(values.astype(np.float32))
+            low, high = (0.0, 1.0) if values.min(initial=0) >= 0 and values.max(initial=0) <= 1 \
+                else (float(values.min(initial=0)), float(values.max(initial=1)))
+            gray = np.clip((values - low) * (255.0 / max(high - low, 1e-12)), 0, 255)
+        else:  # integer samples scale by the format's range, not by the values they hold
+            gray = values.astype(np.float32) * (255.0 / _sixteen_bit_range(image))
+        return Image.fromarray(np.rint(np.clip(gray, 0, 255)).astype(np.uint8)).convert("RGB")
     has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
         mode == "P" and "transparency" in image.info
     )
@@ -129,30 +215,43 @@ def open_rgb(
     `draft_size` lets the JPEG decoder skip detail that the caller will throw away (it
     decodes at 1/2, 1/4 or 1/8 scale while staying at least `draft_size` on each side),
     which is how a 12 MP photo is classified without decoding 12 MP.
-    Raises `ImageDecodeError` (or `ImageTooLargeError`) with a readable message.
+    Raises `ImageDecodeError` (or `ImageTooLargeError`) with a readable message; nothing
+    else escapes, whatever the file holds.
     """
     name = _describe(source)
-    image = open_header(source)
-    try:
-        width, height = image.size
-        if width * height > max_pixels:
-            raise ImageTooLargeError(
-                f"{name}: {width}×{height} is {width * height / 1e6:.0f} megapixels, "
-                f"over the limit of {max_pixels / 1e6:.0f}"
-            )
-        if draft_size and image.format == "JPEG":
-            image.draft("RGB", (draft_size, draft_size))
-        image.seek(0)  # first frame of animated GIF/WebP/APNG/TIFF
-        image.load()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pillow's warnings about damaged files go unseen
         try:
-            upright = ImageOps.exif_transpose(image)
-        except Exception:  # a damaged EXIF block should not hide a readable picture
-            upright = image
-        return _to_rgb(upright)
-    except ImageDecodeError:
+            image = _open_within_limits(source, name, draft_size, max_pixels)
+            image.load()
+            try:
+                upright = ImageOps.exif_transpose(image)
+            except Exception:  # a damaged EXIF block should not hide a readable picture
+                log.info("%s: EXIF orientation ignored", name, exc_info=True)
+                upright = image
+            return _to_rgb(upright)
+        except ImageDecodeError:
+            raise
+        except MemoryError as exc:
+            raise ImageTooLargeError(f"{name}: not enough memory to decode it") from exc
+        except Exception as exc:  # Pillow and its codecs raise many types for damaged data
+            log.warning("cannot decode %s", name, exc_info=True)
+            raise ImageDecodeError(f"{name}: {_reason(exc)}") from exc
+
+
+def _open_within_limits(source: ImageSource, name: str, draft_size: int | None,
+                        max_pixels: int) -> Image.Image:
+    """The first frame's header, reduced by JPEG draft mode when asked, within limits."""
+    image = _open(source, name)
+    try:
+        if draft_size and image.format in ("JPEG", "MPO"):
+            image.draft("RGB", (draft_size, draft_size))
+        check_size(image, name, max_pixels)
+        image.seek(0)  # first frame of animated GIF/WebP/APNG/TIFF
+    except BaseException:
+        image.close()
         raise
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageDecodeError(f"{name}: {_reason(exc)}") from exc
+    return image
 
 
 def load_rgb(source: ImageSource, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:

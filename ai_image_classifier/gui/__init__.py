@@ -46,11 +46,22 @@ def main(argv: list[str] | None = None) -> int:
 
         return cli_main(["enhance", args.enhance[0], "-o", args.enhance[1]])
 
+    from ..logs import setup_logging
     from .dialogs import ConsoleDialogs
     from .window import App
 
-    app = App(dialogs=ConsoleDialogs(None) if args.exit_when_ready else None,
-              model_path=args.model)
+    setup_logging()
+    try:
+        app = App(dialogs=ConsoleDialogs(None) if args.exit_when_ready else None,
+                  model_path=args.model)
+    except Exception as error:  # noqa: BLE001 - Tk raises TclError without a display
+        if "display" not in str(error).lower():
+            raise
+        message = ("AIImageClassifier: no display to open a window on; use --classify or "
+                   "--enhance here, or the `aiic` command")
+        if sys.stderr is not None:
+            print(message, file=sys.stderr)
+        return 2
     if args.image:
         app.after(0, app.open_path, Path(args.image))
     check = SelfCheck(app, bool(args.image)) if args.exit_when_ready else None

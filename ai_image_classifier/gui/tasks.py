@@ -7,11 +7,15 @@ work in a lane (e.g. every use of the model) never runs concurrently with itself
 
 from __future__ import annotations
 
+import logging
 import queue
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 POLL_MS = 15
 
@@ -69,14 +73,26 @@ class BackgroundTasks:
         callback(value)
 
     def _poll(self) -> None:
+        """Run what workers handed back. A callback that raises is reported (Tk's
+        `report_callback_exception` and the log) and the poll goes on: one bug must not stop
+        every later result from arriving."""
         if self._closed:
             return
-        while True:
-            try:
-                self._inbox.get_nowait()()
-            except queue.Empty:
-                break
-        self._widget.after(POLL_MS, self._poll)
+        try:
+            while True:
+                try:
+                    callback = self._inbox.get_nowait()
+                except queue.Empty:
+                    break
+                try:
+                    callback()
+                except Exception:  # noqa: BLE001 - reported below, the loop must survive
+                    log.exception("a callback on the window failed")
+                    report = getattr(self._widget, "report_callback_exception", None)
+                    if report:
+                        report(*sys.exc_info())
+        finally:
+            self._widget.after(POLL_MS, self._poll)
 
     def close(self) -> None:
         self._closed = True

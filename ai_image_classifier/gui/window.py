@@ -6,6 +6,7 @@ The window only arranges widgets and calls the runtime (`classifier`, `enhance`,
 
 from __future__ import annotations
 
+import logging
 import tkinter as tk
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from .enhance_panel import EnhancePanel
 from .scan import ScanWindow
 from .settings import Settings
 from .tasks import BackgroundTasks, CancelToken
+
+log = logging.getLogger(__name__)
 
 TITLE = "AI Image Classifier & Enhancer"
 MIN_SIZE = (960, 640)
@@ -206,6 +209,7 @@ class App(ctk.CTk, DnDWrapper):
 
     def report_callback_exception(self, exc, value, traceback) -> None:
         """An unexpected error in a handler becomes a message, not a dead window."""
+        log.error("unexpected error in the window", exc_info=(exc, value, traceback))
         self.set_status(f"Unexpected error: {value}")
         self.dialogs.error("Unexpected error", f"{exc.__name__}: {value}")
 

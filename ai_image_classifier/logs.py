@@ -1,0 +1,47 @@
+"""Where what the user should not see, but we must, goes: a rotating log file.
+
+Every caught exception is logged with its traceback while the user reads one clear line;
+Python warnings (Pillow's notes on damaged files) go to the log instead of the console.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+from pathlib import Path
+
+APP_NAME = "AIImageClassifier"
+LOG_FILE = "aiic.log"
+
+
+def log_dir() -> Path:
+    """The per-user log folder (`AIIC_LOG_DIR` overrides it, e.g. for tests)."""
+    override = os.environ.get("AIIC_LOG_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_log_dir
+
+    return Path(user_log_dir(APP_NAME, appauthor=False))
+
+
+def setup_logging(level: int = logging.INFO) -> Path | None:
+    """Log to a rotating file (1 MB × 3) and route warnings there; returns the file, or None
+    when the folder cannot be written (logging must never stop the app)."""
+    root = logging.getLogger()
+    logging.captureWarnings(True)
+    if any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
+        return Path(next(h.baseFilename for h in root.handlers  # type: ignore[attr-defined]
+                         if isinstance(h, logging.handlers.RotatingFileHandler)))
+    path = log_dir() / LOG_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3,
+                                                       encoding="utf-8")
+    except OSError:
+        root.addHandler(logging.NullHandler())
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)
+    return path
