@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test bench bench-enhance train train-seed train-upscaler report
+.PHONY: setup run test bench bench-enhance train train-seed train-upscaler report fuzz
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-train.txt requirements-dev.txt pyproject.toml
@@ -11,6 +11,7 @@ $(VENV)/.installed: requirements.txt requirements-train.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m ai_image_classifier.clip_encoder  # the CLIP encoder, sha256-checked
 	touch $@
 
 run: setup  ## start the app
@@ -23,13 +24,16 @@ test: setup  ## the whole test suite (GUI tests need Xvfb; .ci/run installs it)
 bench: setup  ## speed benchmarks; ratios against baselines measured in the same run
 	$(BIN)/python bench/bench_runtime.py
 
+fuzz: setup  ## 250,000 mutated images through decoding and saving (about 15 minutes)
+	$(BIN)/python -m tests.corpus.fuzz --inputs 250000 --seed 1
+
 bench-enhance: setup  ## enhancement quality (Set5/Set14) and speed against bicubic and the seed's pipeline
 	$(BIN)/python bench/bench_enhance.py
 
-train: setup  ## retrain the default model from ../shared/data (about 30 minutes on 2 CPUs)
+train: setup  ## retrain the default model from ../shared/data into runs/ (about 30 minutes on 2 CPUs)
 	$(BIN)/python -m training.train --recipe default
 
-train-seed: setup  ## retrain the seed model (about 4 minutes)
+train-seed: setup  ## retrain the seed model into runs/ (about 4 minutes)
 	$(BIN)/python -m training.train --recipe seed --name seed_cnn
 
 train-upscaler: setup  ## retrain the learned 2x upscaler into runs/upscaler (about 20 minutes)

@@ -36,9 +36,13 @@ class BatchResult:
 
 
 def target_in(out_dir: Path, relative: Path, suffix: str | None) -> Path:
-    """Where `relative` goes under `out_dir`: its own suffix when we can write that type."""
+    """Where `relative` goes under `out_dir`: its own suffix when we can write that type,
+    else PNG after its own suffix ("a.gif" → "a.gif.png"), so that "a.gif" and "a.png" in one
+    folder do not both become "a.png"."""
     if suffix is None:
-        suffix = relative.suffix if relative.suffix.lower() in FORMAT_BY_SUFFIX else ".png"
+        if relative.suffix.lower() in FORMAT_BY_SUFFIX:
+            return out_dir / relative
+        return out_dir / relative.with_name(relative.name + ".png")
     return out_dir / relative.with_suffix(suffix)
 
 
@@ -50,11 +54,16 @@ def plan_folder(root: Path, out_dir: Path, suffix: str | None = None,
     itself never enhances its own results.
     """
     out_resolved = out_dir.resolve()
-    items = []
+    items, planned = [], set()
     for source in sources if sources is not None else iter_image_files([root]):
         if out_resolved in source.resolve().parents:
             continue
-        items.append(BatchItem(source, target_in(out_dir, source.relative_to(root), suffix)))
+        relative = source.relative_to(root)
+        target = target_in(out_dir, relative, suffix)
+        if target in planned:  # "a.gif" and "a.png" asked to become PNG: keep both
+            target = out_dir / relative.with_name(relative.name + target.suffix)
+        planned.add(target)
+        items.append(BatchItem(source, target))
     return items
 
 

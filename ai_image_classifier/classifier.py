@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,6 +28,7 @@ from .imaging import (
     load_model_input,
     prepare_model_input,
 )
+from .logs import native_stderr_to_log
 from .provenance import read_provenance
 from .resources import resource_path
 
@@ -106,8 +108,9 @@ class LiteRTBackend:
         except ImportError as exc:  # pragma: no cover - installed with the runtime
             raise ModelLoadError("the LiteRT runtime (ai-edge-litert) is not installed") from exc
         try:
-            self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
-            self._interpreter.allocate_tensors()
+            with native_stderr_to_log("LiteRT"):
+                self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+                self._interpreter.allocate_tensors()
         except Exception as exc:  # LiteRT raises ValueError or RuntimeError for damaged files
             log.error("cannot load %s", path, exc_info=True)
             raise ModelLoadError(f"{path.name}: not a valid LiteRT model "
@@ -132,8 +135,10 @@ class KerasBackend:
 
     def __init__(self, path: Path | None = None, model: Any = None) -> None:
         if model is None:
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up notes
             try:
-                import keras
+                with native_stderr_to_log("TensorFlow"):
+                    import keras
             except ImportError as exc:
                 raise ModelLoadError(
                     "a .keras model needs TensorFlow: pip install -r requirements-train.txt"

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .batch import BatchItem, BatchResult, enhance_batch, plan_folder
+from .batch import BatchItem, BatchResult, enhance_batch, is_same_file, plan_folder
 from .classifier import Classifier, ModelLoadError, Verdict
 from .datasets import iter_image_files, load_labelled
 from .enhance_settings import DENOISE_MODES, METHODS, SCALES, EnhanceSettings
@@ -105,15 +105,15 @@ def _enhance_items(args: argparse.Namespace) -> list[BatchItem] | str:
     source, target = Path(args.input), Path(args.output)
     if source.is_dir():
         if target.exists() and not target.is_dir():
-            return f"{target} is a file; a folder's results go into a folder"
+            return f"{display_name(target)} is a file; a folder's results go into a folder"
         suffix = None if args.format == "same" else "." + args.format
         return plan_folder(source, target, suffix)
     if not source.exists():
-        return f"{source}: file not found"
+        return f"{display_name(source)}: file not found"
     if target.is_dir():
-        return f"{target} is a folder; give the output file's name"
-    if target.exists() and target.resolve() == source.resolve():
-        return "the output must not be the input file"
+        return f"{display_name(target)} is a folder; give the output file's name"
+    if is_same_file(source, target):
+        return "the output must not be the input file (or a link to it)"
     return [BatchItem(source, target)]
 
 
@@ -128,7 +128,7 @@ def cmd_enhance(args: argparse.Namespace) -> int:
         print(f"aiic: {items}", file=sys.stderr)
         return 2
     if not items:
-        print(f"aiic: no images in {args.input}", file=sys.stderr)
+        print(f"aiic: no images in {display_name(args.input)}", file=sys.stderr)
         return 1
     counts = {"done": 0, "skipped": 0, "error": 0}
     try:
@@ -138,7 +138,8 @@ def cmd_enhance(args: argparse.Namespace) -> int:
                 bar.update()
                 message = ("exists; pass --overwrite to replace it"
                            if result.status == "skipped" else result.message)
-                bar.write(f"{result.item.target}\t{result.status}\t{message}",
+                bar.write(f"{display_name(result.item.target)}\t{result.status}\t"
+                          f"{one_line(message)}",
                           file=sys.stdout if result.status == "done" else sys.stderr)
 
             enhance_batch(items, settings, overwrite=args.overwrite, quality=args.quality,

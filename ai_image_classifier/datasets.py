@@ -14,7 +14,8 @@ from pathlib import Path
 
 LABELS = ("real", "fake")  # index = class id; "fake" (1) is the positive class
 IMAGE_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".heic", ".heif"}
+    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".dib", ".gif", ".tif", ".tiff", ".webp",
+     ".heic", ".heif", ".avif", ".ico"}
 )
 
 

@@ -9,6 +9,11 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 APP_NAME = "AIImageClassifier"
@@ -45,3 +50,30 @@ def setup_logging(level: int = logging.INFO) -> Path | None:
     root.addHandler(handler)
     root.setLevel(level)
     return path
+
+
+_stderr_lock = threading.Lock()
+
+
+@contextmanager
+def native_stderr_to_log(what: str) -> Iterator[None]:
+    """Send what C libraries print on file descriptor 2 while `what` runs (LiteRT's delegate
+    notice, libtiff's warnings) to the log instead of the user's console."""
+    with _stderr_lock:
+        try:
+            sys.stderr.flush() if sys.stderr else None
+            saved = os.dup(2)
+        except (OSError, ValueError):  # no descriptor 2 (a windowed app): nothing to hide
+            yield
+            return
+        with tempfile.TemporaryFile() as capture:
+            os.dup2(capture.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+                capture.seek(0)
+                text = capture.read().decode("utf-8", "replace").strip()
+                if text:
+                    logging.getLogger(__name__).info("%s said: %s", what, text)

@@ -45,6 +45,10 @@ FORMAT_BY_SUFFIX = {
 log = logging.getLogger(__name__)
 
 PARTIAL_PREFIX = ".aiic-partial-"
+#: TIFF tags that describe how the source stored its pixels (size, compression, strips,
+#: tiles, sample layout); copied into a new file they would contradict its own pixels.
+LAYOUT_TAGS = frozenset({254, 256, 257, 258, 259, 262, 266, 273, 277, 278, 279, 284, 317, 322,
+                         323, 324, 325, 338, 339, 530, 531})
 #: Formats that cannot hold EXIF or an ICC profile; saving to them says so.
 NO_METADATA_FORMATS = ("BMP",)
 
@@ -80,6 +84,8 @@ def read_metadata(source: ImageSource) -> Metadata:
         icc = bytes(icc) if isinstance(icc, (bytes, bytearray)) and icc else None
         try:
             exif = image.getexif()
+            for tag in LAYOUT_TAGS & set(exif):  # a TIFF's own layout, not the picture's
+                del exif[tag]
             if ExifTags.Base.Orientation in exif:
                 exif[ExifTags.Base.Orientation] = 1
             exif_bytes = exif.tobytes() if exif else None
@@ -139,7 +145,7 @@ def _save_with_pillow(image: np.ndarray, stream: IO[bytes], image_format: str,
     """Pillow's encoder; metadata it rejects is dropped (logged) rather than losing the save."""
     try:
         Image.fromarray(image).save(stream, format=image_format, **options)
-    except (ValueError, TypeError, struct.error) as exc:
+    except (ValueError, TypeError, struct.error, OSError) as exc:
         if "exif" not in options and "icc_profile" not in options:
             raise SaveError(f"the {image_format} encoder failed ({exc})") from exc
         log.warning("metadata dropped on save", exc_info=True)

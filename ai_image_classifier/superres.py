@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .logs import native_stderr_to_log
 from .opencv import import_cv2
 from .resources import resource_path
 
@@ -97,11 +98,12 @@ class LearnedUpscaler:
         try:
             from ai_edge_litert.interpreter import Interpreter
 
-            self._interpreter = Interpreter(model_path=str(path),
-                                            num_threads=num_threads or os.cpu_count() or 1)
-            self._input = self._interpreter.get_input_details()[0]["index"]
-            self._output = self._interpreter.get_output_details()[0]["index"]
-            self._run(np.zeros((tile + 2 * self.margin,) * 2, np.float32))  # allocate once, now
+            with native_stderr_to_log("LiteRT"):
+                self._interpreter = Interpreter(model_path=str(path),
+                                                num_threads=num_threads or os.cpu_count() or 1)
+                self._input = self._interpreter.get_input_details()[0]["index"]
+                self._output = self._interpreter.get_output_details()[0]["index"]
+                self._run(np.zeros((tile + 2 * self.margin,) * 2, np.float32))  # allocate now
         except (ImportError, ValueError, RuntimeError, IndexError) as exc:
             raise UpscalerLoadError(f"{path.name}: not a usable LiteRT model ({exc})") from exc
 

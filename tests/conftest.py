@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -46,11 +47,26 @@ def jpeg_file(tmp_path: Path, rgb_image: np.ndarray) -> Path:
     return path
 
 
+def require_shared(path: Path, what: str) -> Path:
+    """`path` from ../shared; a fresh clone without it skips with the reason, while CI (which
+    has it) fails, so that a moved folder cannot silently turn tests into skips."""
+    if not path.exists():
+        message = f"needs {what} at {path}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}, and CI=true: CI must have ../shared")
+        pytest.skip(f"{message} (present in CI)")
+    return path
+
+
 @pytest.fixture
 def shared_data() -> Path:
-    if not (SHARED_DATA / "manifest.csv").is_file():
-        pytest.skip(f"needs the face data set at {SHARED_DATA} (present in CI)")
+    require_shared(SHARED_DATA / "manifest.csv", "the face data set")
     return SHARED_DATA
+
+
+@pytest.fixture
+def sr_eval() -> Path:
+    return require_shared(ROOT.parent / "shared" / "sr-eval", "the Set5/Set14 images")
 
 
 @pytest.fixture(scope="session")

@@ -71,3 +71,15 @@ def test_window_starts_classifies_and_closes(program, picture, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "window up; model ready" in result.stdout
     assert "verdict: " in result.stdout and "verdict: none" not in result.stdout
+
+
+@pytest.mark.skipif(not FROZEN.exists(), reason="no frozen build: run `make dist` (CI does)")
+def test_frozen_console_command_beside_the_app(picture, tmp_path):
+    """`aiic` ships beside the windowed program: on Windows the windowed one has no console."""
+    cli = [str(FROZEN.with_name("aiic"))]
+    result = run(cli, "classify", str(picture), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["label"] in ("real", "fake", "uncertain")
+    assert result.stderr == ""  # no LiteRT or library chatter on the user's console
+    enhanced = run(cli, "enhance", str(picture), "-o", str(tmp_path / "big.png"))
+    assert enhanced.returncode == 0 and (tmp_path / "big.png").is_file()

@@ -58,3 +58,32 @@ def test_workflow_builds_the_version_from_the_package():
     assert "ai_image_classifier as m; print(m.__version__)" in text
     assert "/DMyAppVersion=" in text and "choco install innosetup" in text
     assert re.fullmatch(r"\d+\.\d+\.\d+", __version__)
+
+
+def test_a_wheel_carries_the_models_and_no_training_package(tmp_path):
+    """`pip install .` (not editable) must find the bundled models, and must not put a generic
+    top-level `training` package into site-packages."""
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--no-build-isolation", str(ROOT), "-w", str(tmp_path)], check=True,
+                   capture_output=True, timeout=600)
+    (wheel,) = tmp_path.glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert not any(name.startswith("training/") for name in names)
+    bundled = "ai_image_classifier/bundled_model/"
+    for needed in ("ai_imageclassifier.tflite", "ai_imageclassifier.card.json",
+                   "upscaler/upscaler_x2.tflite"):
+        assert bundled + needed in names
+    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA")))
+    assert b"Requires-Dist: pillow==" in metadata and b'extra == "train"' in metadata
+
+
+def test_resources_fall_back_to_the_installed_copy(tmp_path, monkeypatch):
+    from ai_image_classifier import resources
+
+    installed = tmp_path / "bundled_model"
+    (installed / "upscaler").mkdir(parents=True)
+    monkeypatch.setattr(resources, "PACKAGE", tmp_path / "site" / "ai_image_classifier")
+    monkeypatch.setitem(resources.INSTALLED, "model", installed)
+    assert resources.resource_path("model", "upscaler") == installed / "upscaler"

@@ -17,9 +17,6 @@ from ai_image_classifier.superres import (
     to_ycrcb,
 )
 
-from .conftest import ROOT
-
-SR_EVAL = ROOT.parent / "shared" / "sr-eval"
 GOLDEN = {"Set5": "bird", "Set14": "zebra"}  # two pictures whose PSNR the card records
 
 needs_model = pytest.mark.skipif(not bundled_upscaler_path().is_file(),
@@ -103,15 +100,14 @@ def test_damaged_card_is_a_clear_error(tmp_path, card):
 
 
 @needs_model
-@pytest.mark.skipif(not SR_EVAL.is_dir(), reason="../shared/sr-eval is not present")
 @pytest.mark.parametrize("collection", sorted(GOLDEN))
-def test_golden_psnr_matches_the_card_and_beats_bicubic(collection):
+def test_golden_psnr_matches_the_card_and_beats_bicubic(collection, sr_eval):
     from PIL import Image
 
     name = GOLDEN[collection]
     card = json.loads(Path(bundled_upscaler_path().with_suffix(".card.json")).read_text())
     golden = card["evaluation"][collection]["clean_model_psnr_by_image"][name]
-    hr = crop_to_multiple(np.asarray(Image.open(SR_EVAL / collection / f"{name}.png")
+    hr = crop_to_multiple(np.asarray(Image.open(sr_eval / collection / f"{name}.png")
                                      .convert("RGB")), 2)
     lr = matlab_like_downscale(hr, 2)
     learned = psnr(hr, LearnedUpscaler().upscale(lr), border=2)

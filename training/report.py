@@ -186,7 +186,7 @@ def loso_section() -> list[str]:
 def run_loso(recipe: str) -> None:
     for source in SOURCES:
         name = loso_card(recipe, source).name.removesuffix(".card.json")
-        train_main(["--recipe", recipe, "--out", str(LOSO_DIR), "--name", name,
+        train_main(["--recipe", recipe, "--out", str(LOSO_DIR), "--name", name, "--overwrite",
                     "--exclude-source", source])
         for suffix in (".keras", ".tflite"):  # only the cards and plots are kept
             (LOSO_DIR / f"{name}{suffix}").unlink(missing_ok=True)

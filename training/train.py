@@ -73,7 +73,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                                      parents=[recipe_parser])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
                         help="folder with manifest.csv, or with real/ and fake/ sub-folders")
-    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "model")
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "runs",
+                        help="output folder (default runs/; the shipped models in model/ are "
+                             "replaced only when --out model and --overwrite are given)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace a model of the same name in --out")
     parser.add_argument("--name", default=MODEL_NAME, help="file name stem of the outputs")
     parser.add_argument("--architecture", choices=("seed_cnn", "mobilenet_v2", "residual_cnn"),
                         default="seed_cnn")
@@ -159,10 +163,16 @@ def main(argv: list[str] | None = None) -> int:
     learning_rate = args.learning_rate or (1e-5 if args.fine_tune else 1e-3)
     keras.utils.set_random_seed(args.seed)
     tf.config.experimental.enable_op_determinism()
-    args.out.mkdir(parents=True, exist_ok=True)
 
     def out_file(suffix: str) -> Path:
         return args.out / f"{args.name}{suffix}"
+
+    existing = [out_file(s) for s in (".keras", ".tflite", ".card.json") if out_file(s).exists()]
+    if existing and not args.overwrite:
+        print(f"aiic train: {existing[0]} exists; pass --overwrite to replace it, or choose "
+              "another --out or --name")
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
 
     # 1. Data, decoded by the runtime's own preprocessing.
     splits = split_items(args.data, args.seed)
