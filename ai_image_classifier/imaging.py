@@ -22,6 +22,8 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .logs import native_stderr_to_log
+
 try:  # Phone photos (HEIC/HEIF); optional so that a missing wheel costs only that format.
     from pillow_heif import register_heif_opener
 
@@ -197,11 +199,25 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
         mode == "P" and "transparency" in image.info
     )
-    if has_alpha:
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, BACKGROUND + (255,))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    return image.convert("RGB")
+    return _composite_on_white(image) if has_alpha else image.convert("RGB")
+
+
+def _composite_on_white(image: Image.Image, rows: int = 1024) -> Image.Image:
+    """Flatten transparency onto white a band of rows at a time, so a large picture needs
+    its RGBA pixels and the RGB result, not several full-size copies."""
+    rgba = np.asarray(image if image.mode == "RGBA" else image.convert("RGBA"))
+    out = np.empty(rgba.shape[:2] + (3,), np.uint8)
+    background = np.array(BACKGROUND, np.uint16)
+    for top in range(0, rgba.shape[0], rows):
+        band = rgba[top:top + rows].astype(np.uint16)
+        alpha = band[..., 3:]
+        blended = (band[..., :3] * alpha + background * (255 - alpha) + 127) // 255
+        out[top:top + rows] = blended.astype(np.uint8)
+    return Image.fromarray(out)
+
+
+#: Modes `Image.reduce` accepts; others are converted at full size.
+REDUCIBLE_MODES = ("L", "LA", "RGB", "RGBA", "RGBa", "La", "I", "F", "CMYK", "I;16")
 
 
 def open_rgb(
@@ -223,7 +239,14 @@ def open_rgb(
         warnings.simplefilter("ignore")  # Pillow's warnings about damaged files go unseen
         try:
             image = _open_within_limits(source, name, draft_size, max_pixels)
-            image.load()
+            if image.format == "TIFF":
+                with native_stderr_to_log("libtiff"):
+                    image.load()
+            else:
+                image.load()
+            if draft_size and image.mode in REDUCIBLE_MODES:
+                factor = min(image.size) // draft_size
+                image = image.reduce(factor) if factor >= 2 else image
             try:
                 upright = ImageOps.exif_transpose(image)
             except Exception:  # a damaged EXIF block should not hide a readable picture
@@ -275,22 +298,33 @@ def to_model_input(image: Image.Image | np.ndarray, size: int) -> np.ndarray:
 class ModelInput:
     pixels: np.ndarray  # size×size×3 uint8
     face: tuple[float, float, float, float] | None  # the face crop used, as fractions; None = whole
+    clip: np.ndarray | None = None  # 3×224×224: the whole picture as the general detector sees it
+    graphic: tuple[float, float] = (0.0, 0.0)  # flat fraction, colour coverage (general.py)
+    size: tuple[int, int] = (0, 0)  # the decoded picture's width and height
 
 
 def prepare_model_input(image: Image.Image | np.ndarray, size: int,
-                        find_faces: bool = True) -> ModelInput:
-    """The model's input for a decoded picture: the face crop when a face is small in it."""
+                        find_faces: bool = True, general: bool = False) -> ModelInput:
+    """The model's input for a decoded picture: the face crop when a face is small in it, and
+    with `general` the whole picture for the CLIP encoder and its graphic measures."""
     from .faces import crop, face_region  # OpenCV loads on first use, off the start-up path
 
     pil = Image.fromarray(image) if isinstance(image, np.ndarray) else image
     region = face_region(pil) if find_faces else None
-    return ModelInput(to_model_input(crop(pil, region) if region else pil, size), region)
+    pixels = to_model_input(crop(pil, region) if region else pil, size)
+    if not general:
+        return ModelInput(pixels, region, size=pil.size)
+    from .clip_encoder import clip_pixels
+    from .general import graphic_measures
+
+    return ModelInput(pixels, region, clip_pixels(pil), graphic_measures(pil), pil.size)
 
 
-def load_model_input(source: ImageSource, size: int, find_faces: bool = True) -> ModelInput:
+def load_model_input(source: ImageSource, size: int, find_faces: bool = True,
+                     general: bool = False) -> ModelInput:
     """Decode a file straight into the model's input. JPEG draft mode decodes just enough
     for the face search and the crop, so a 12 MP photo is never decoded whole."""
     from .faces import DETECT_SIDE
 
     image = open_rgb(source, draft_size=max(2 * size, DETECT_SIDE if find_faces else 0))
-    return prepare_model_input(image, size, find_faces)
+    return prepare_model_input(image, size, find_faces, general)
