@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -32,9 +32,15 @@ from .logs import native_stderr_to_log
 from .provenance import read_provenance
 from .resources import resource_path
 
+if TYPE_CHECKING:
+    from .general import GeneralDetector
+
 log = logging.getLogger(__name__)
 
-MODEL_NAME = "ai_imageclassifier"
+#: The app's default: the general detector (CLIP head fused with the face network).
+MODEL_NAME = "general_detector"
+#: The face network alone, which the general detector's card names as its face model.
+FACE_MODEL_NAME = "ai_imageclassifier"
 DEFAULT_THRESHOLD = 0.5
 FLIP_AVERAGE = "horizontal flip: mean logit of the image and its mirror image"
 LABEL_TEXT = {
@@ -70,6 +76,8 @@ class Verdict:
     half_width: float = 0.0  # P within this of the threshold is "uncertain"
     face: tuple[float, float, float, float] | None = None  # the crop judged; None = whole image
     provenance: tuple[str, ...] = ()  # what the file declares about being generated
+    limits: tuple[str, ...] = ()  # why the detector cannot judge this picture ("uncertain")
+    notes: tuple[str, ...] = ()  # what the file says that does not settle the verdict
 
     @property
     def region(self) -> str:
@@ -82,8 +90,11 @@ class Verdict:
 
     @property
     def evidence(self) -> tuple[str, ...]:
-        """What decided, most decisive first: the file's own declarations, then the model."""
-        return (*self.provenance, f"model score {self.probability:.2f}")
+        """What decided, most decisive first: the file's own declarations, what keeps the
+        model from judging, then the model's score."""
+        return (*self.provenance, *self.notes,
+                *(f"cannot judge: {reason}" for reason in self.limits),
+                f"model score {self.probability:.2f}")
 
     @property
     def confidence(self) -> float:
@@ -193,6 +204,8 @@ CARD_SCHEMA: dict[str, tuple[tuple[type, ...], Any, str]] = {
         isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
         for x in v.values()), 'an object {"slope": number, "intercept": number}'),
     "test_time_augmentation": ((str, type(None)), lambda v: True, "a text or null"),
+    "face_model": ((str,), lambda v: bool(v), "a model name or file"),
+    "head": ((str,), lambda v: bool(v), "a file name"),
 }
 
 
@@ -215,7 +228,11 @@ def validate_card(card: object, name: str) -> dict[str, Any]:
 
 def read_card(model_path: Path) -> dict[str, Any]:
     """The model card beside a model, validated; {} when the model has none."""
-    path = card_path_for(model_path)
+    return read_card_file(card_path_for(model_path))
+
+
+def read_card_file(path: Path) -> dict[str, Any]:
+    """A model card, validated; {} when there is none."""
     if not path.exists():
         return {}
     try:
@@ -235,32 +252,63 @@ class Classifier:
     source: Path | None = None  # the file it was loaded from, so another thread can reload it
     calibration: Calibration = Calibration()
     half_width: float = 0.0
+    general: GeneralDetector | None = None  # the CLIP head fused with this face network
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Classifier:
-        """Load a model file, a bundled model by name ("seed_cnn"), or by default the bundled
-        default model; a bundled model runs from its LiteRT export when present."""
+        """Load a model file, a general detector's card, a bundled model by name ("seed_cnn"),
+        or by default the bundled general detector; a bundled network runs from its LiteRT
+        export when present."""
         name = MODEL_NAME if path is None else str(path)
         if path is None or name in bundled_model_names():
+            card_file = bundled_model_dir() / f"{name}.card.json"
+            if "face_model" in read_card_file(card_file):
+                return cls._load_general(card_file)
             fast = bundled_model_dir() / f"{name}.tflite"
             path = fast if fast.is_file() else bundled_model_dir() / f"{name}.keras"
         path = Path(path)
+        if path.name.endswith(".card.json"):
+            return cls._load_general(path)
         card = read_card(path)
         backend = load_backend(path, card.get("test_time_augmentation") == FLIP_AVERAGE)
         return cls(backend, float(card.get("threshold", DEFAULT_THRESHOLD)), card, path,
                    Calibration.from_card(card), float(card.get("uncertain_half_width", 0.0)))
 
+    @classmethod
+    def _load_general(cls, card_file: Path) -> Classifier:
+        """The face network named by the card, with the CLIP encoder and the card's head."""
+        from .clip_encoder import ClipEncoder, EncoderMissingError
+        from .general import GeneralDetector, GeneralHead, HeadLoadError
+
+        card = read_card_file(card_file)
+        if "face_model" not in card or "head" not in card:
+            raise ModelLoadError(f"{card_file.name}: not a general detector's card")
+        face_name = card["face_model"]
+        face = cls.load(face_name if face_name in bundled_model_names()
+                        else card_file.parent / face_name)
+        try:
+            detector = GeneralDetector(GeneralHead.load(card_file.parent / card["head"]),
+                                       ClipEncoder())
+        except (EncoderMissingError, HeadLoadError) as exc:
+            raise ModelLoadError(str(exc)) from exc
+        return cls(face.backend, float(card.get("threshold", DEFAULT_THRESHOLD)), card,
+                   card_file, face.calibration, float(card.get("uncertain_half_width", 0.0)),
+                   detector)
+
     @property
     def input_size(self) -> int:
         return self.backend.input_size
 
-    def verdict(self, probability: float, face: tuple[float, ...] | None = None) -> Verdict:
-        """The answer for a calibrated P(fake)."""
-        if abs(probability - self.threshold) < self.half_width:
+    def verdict(self, probability: float, face: tuple[float, ...] | None = None,
+                limits: tuple[str, ...] = ()) -> Verdict:
+        """The answer for a calibrated P(fake); a picture outside what the detector knows
+        (`limits`) is "uncertain" whatever the score."""
+        if limits or abs(probability - self.threshold) < self.half_width:
             label = "uncertain"
         else:
             label = "fake" if probability >= self.threshold else "real"
-        return Verdict(label, float(probability), self.threshold, self.half_width, face)
+        return Verdict(label, float(probability), self.threshold, self.half_width, face,
+                       limits=limits)
 
     def predict_batch(self, batch: np.ndarray) -> np.ndarray:
         """Calibrated P(fake) for model inputs (`ModelInput.pixels`)."""
@@ -269,19 +317,33 @@ class Classifier:
     def with_provenance(self, verdict: Verdict, source: ImageSource) -> Verdict:
         """Provenance first: a file that declares itself generated is called so, whatever the
         model says; the model's score stays in the evidence and in `probability`."""
-        declared = () if hasattr(source, "read") else read_provenance(source).generated
-        return replace(verdict, label="fake", provenance=declared) if declared else verdict
+        if hasattr(source, "read"):
+            return verdict
+        provenance = read_provenance(source)
+        if provenance.generated:
+            return replace(verdict, label="fake", provenance=provenance.generated,
+                           notes=provenance.notes)
+        return replace(verdict, notes=provenance.notes) if provenance.notes else verdict
 
-    def _judge(self, prepared: ModelInput) -> Verdict:
-        return self.verdict(float(self.predict_batch(prepared.pixels[None])[0]), prepared.face)
+    def verdicts(self, inputs: list[ModelInput]) -> list[Verdict]:
+        """The model's verdicts for prepared inputs (provenance is the caller's)."""
+        face = self.predict_batch(np.stack([p.pixels for p in inputs]))
+        if self.general is None:
+            return [self.verdict(float(p), i.face) for p, i in zip(face, inputs, strict=True)]
+        probabilities, limits = self.general.judge(logit(face), inputs)
+        return [self.verdict(float(p), i.face, why)
+                for p, i, why in zip(probabilities, inputs, limits, strict=True)]
+
+    def prepare(self, image: np.ndarray) -> ModelInput:
+        return prepare_model_input(image, self.input_size, general=self.general is not None)
 
     def classify_image(self, image: np.ndarray) -> Verdict:
         """Verdict for a decoded RGB array (e.g. the picture the app already shows)."""
-        return self._judge(prepare_model_input(image, self.input_size))
+        return self.verdicts([self.prepare(image)])[0]
 
     def classify_file(self, source: ImageSource) -> Verdict:
-        return self.with_provenance(self._judge(load_model_input(source, self.input_size)),
-                                    source)
+        prepared = load_model_input(source, self.input_size, general=self.general is not None)
+        return self.with_provenance(self.verdicts([prepared])[0], source)
 
     def classify_files(
         self, paths: Iterable[Path], batch_size: int = 32
@@ -290,14 +352,15 @@ class Classifier:
         pending: list[tuple[Path, ModelInput]] = []
 
         def flush() -> Iterator[tuple[Path, Verdict]]:
-            probabilities = self.predict_batch(np.stack([p.pixels for _, p in pending]))
-            for (path, prepared), probability in zip(pending, probabilities, strict=True):
-                yield path, self.with_provenance(self.verdict(probability, prepared.face), path)
+            verdicts = self.verdicts([prepared for _, prepared in pending])
+            for (path, _), verdict in zip(pending, verdicts, strict=True):
+                yield path, self.with_provenance(verdict, path)
             pending.clear()
 
         for path in paths:
             try:
-                prepared = load_model_input(path, self.input_size)
+                prepared = load_model_input(path, self.input_size,
+                                            general=self.general is not None)
             except ImageDecodeError as error:
                 yield from flush() if pending else ()
                 yield path, error

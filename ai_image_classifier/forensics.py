@@ -9,15 +9,14 @@ credentials) manifest, and where JPEG re-compression error is uneven.
 from __future__ import annotations
 
 import io
-import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from PIL import ExifTags, Image
 
-from .imaging import ImageSource, open_header
+from .content_credentials import has_manifest_bytes, read_content_credentials
+from .imaging import ImageSource, open_header, read_bytes
 
 EXIF_FIELDS = ("Make", "Model", "LensModel", "Software", "DateTime", "DateTimeOriginal",
                "Artist", "ImageDescription")
@@ -42,31 +41,13 @@ class FileReport:
     text_chunks: dict[str, str] = field(default_factory=dict)
     generator_traces: list[str] = field(default_factory=list)
     editor_traces: list[str] = field(default_factory=list)
-    c2pa_manifest: bool = False
-
-
-def _raw_bytes(source: ImageSource) -> bytes:
-    if isinstance(source, bytes):
-        return source
-    if isinstance(source, (str, os.PathLike)):
-        return Path(source).read_bytes()
-    position = source.tell()
-    data = source.read()
-    source.seek(position)
-    return data
-
-
-def has_c2pa_manifest(data: bytes) -> bool:
-    """A C2PA manifest store is a JUMBF box labelled "c2pa" (JPEG APP11, PNG caBX, …).
-
-    This only detects its presence; it does not verify signatures.
-    """
-    return b"jumb" in data and b"c2pa" in data
+    c2pa_manifest: bool = False  # a C2PA store is present
+    content_credentials: str = ""  # what it says, validated ("" when absent or unreadable)
 
 
 def inspect_file(source: ImageSource) -> FileReport:
     """Header-level facts and metadata; decodes no pixels."""
-    data = _raw_bytes(source)
+    data = read_bytes(source)
     with open_header(data) as image:
         exif = image.getexif()
         merged = dict(exif) | dict(exif.get_ifd(ExifTags.IFD.Exif))
@@ -79,8 +60,10 @@ def inspect_file(source: ImageSource) -> FileReport:
             file_size=len(data),
             exif={key: str(named[key]).strip("\x00 ") for key in EXIF_FIELDS if key in named},
             text_chunks={str(k): str(v) for k, v in getattr(image, "text", {}).items()},
-            c2pa_manifest=has_c2pa_manifest(data),
+            c2pa_manifest=has_manifest_bytes(data),
         )
+        credentials = read_content_credentials(data, image.format)
+        report.content_credentials = credentials.describe() if credentials else ""
     clues = [report.exif.get("Software", ""), *report.text_chunks.values()]
     haystack = " ".join(clues).lower()
     report.generator_traces = [m for m in GENERATOR_MARKERS if _mentions(haystack, m)] + [

@@ -15,9 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
+
+if TYPE_CHECKING:
+    from .clip_encoder import ClipEncoder
+    from .imaging import ModelInput
 
 MIN_SIDE = 64  # pixels; below this there is too little to judge
 FLAT_SIDE = 512  # flatness is measured on a copy at most this large (nearest neighbour)
@@ -81,6 +86,23 @@ class GeneralHead:
         if similarity < self.min_similarity:
             reasons.append("unlike the photographs and paintings it was trained on")
         return tuple(reasons)
+
+
+class GeneralDetector:
+    """The CLIP encoder and the head: fused probabilities and domain limits for a batch."""
+
+    def __init__(self, head: GeneralHead, encoder: ClipEncoder) -> None:
+        self.head, self.encoder = head, encoder
+
+    def judge(self, face_logits: np.ndarray, inputs: list[ModelInput]
+              ) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+        embeddings = self.encoder.embed(np.stack([i.clip for i in inputs]))
+        fused = self.head.fused_logit(np.asarray(face_logits, np.float64),
+                                      self.head.clip_logit(embeddings))
+        similarity = self.head.similarity(embeddings)
+        limits = [self.head.domain_limits(i.graphic, i.size, float(sim))
+                  for i, sim in zip(inputs, similarity, strict=True)]
+        return 1.0 / (1.0 + np.exp(-fused)), limits
 
 
 def graphic_measures(image: Image.Image) -> tuple[float, float]:

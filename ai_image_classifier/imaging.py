@@ -107,6 +107,23 @@ def _check_file(path: Path, name: str) -> None:
         raise ImageDecodeError(f"{name}: the file is empty (0 bytes)")
 
 
+def read_bytes(source: ImageSource) -> bytes:
+    """The whole file's bytes (a stream is read and put back where it was)."""
+    if isinstance(source, bytes):
+        return source
+    if isinstance(source, (str, os.PathLike)):
+        name = _describe(source)
+        _check_file(Path(source), name)
+        try:
+            return Path(source).read_bytes()
+        except OSError as exc:
+            raise ImageDecodeError(f"{name}: cannot read ({exc.strerror or exc})") from exc
+    position = source.tell()
+    data = source.read()
+    source.seek(position)
+    return data
+
+
 def open_header(source: ImageSource) -> Image.Image:
     """Open lazily (header only) with errors a person can act on; refuses, from the header,
     images too large to decode."""

@@ -4,8 +4,8 @@ Generator front-ends leave their parameters in the file (AUTOMATIC1111/Forge and
 `parameters` text chunk, ComfyUI `prompt`/`workflow` JSON, InvokeAI and NovelAI their own
 keys), and publishers mark generated pictures in XMP with IPTC's DigitalSourceType. Each is
 recognised by its structure, not by a word appearing somewhere, so a camera's EXIF never reads
-as a generator. Metadata is easily stripped or forged: its presence is strong evidence, its
-absence is none. C2PA manifests are not read here (see `forensics.has_c2pa_manifest`).
+as a generator. C2PA manifests are read and validated by `content_credentials`. Metadata is
+easily stripped or forged: its presence is strong evidence, its absence is none.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from PIL import ExifTags
 
-from .imaging import ImageSource, open_header
+from .content_credentials import read_content_credentials
+from .imaging import ImageSource, open_header, read_bytes
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ _A1111_FIELDS = ("Steps:", "Sampler:", "CFG scale:", "Seed:")
 @dataclass(frozen=True)
 class Provenance:
     generated: tuple[str, ...] = ()  # decisive evidence that the picture was generated
+    notes: tuple[str, ...] = ()  # shown as evidence, not decisive (an untrusted capture claim)
 
 
 def _json(text: str) -> object:
@@ -74,7 +76,9 @@ def read_provenance(source: ImageSource) -> Provenance:
     Damaged metadata never stops a verdict: it is logged and counts as no evidence.
     """
     try:
-        with open_header(source) as image:
+        data = read_bytes(source)
+        with open_header(data) as image:
+            image_format = image.format
             info = image.info
             chunks = {str(k): str(v) for k, v in getattr(image, "text", {}).items()}
             xmp = info.get("xmp", b"")
@@ -86,11 +90,18 @@ def read_provenance(source: ImageSource) -> Provenance:
     except Exception as error:  # noqa: BLE001 - any damage means "no evidence", never a crash
         log.info("provenance not readable: %s", error, exc_info=True)
         return Provenance()
-    found = _text_chunk_evidence(chunks)
+    found, notes = [], []
+    credentials = read_content_credentials(data, image_format)
+    if credentials and credentials.generated:
+        found.append(credentials.describe())
+    elif credentials and credentials.captured:
+        notes.append(credentials.describe())
+    found += _text_chunk_evidence(chunks)
     found += [f"XMP IPTC DigitalSourceType {code}" for code in
               dict.fromkeys(_IPTC.findall(xmp_text))]
     for place, text in (("EXIF Software", software), ("JPEG comment", comment)):
         match = _GENERATOR_NAMES.search(text)
         if match:
             found.append(f"{place} '{match.group(0)}'")
-    return Provenance(tuple(found))
+    return Provenance(tuple(found), tuple(notes))
+

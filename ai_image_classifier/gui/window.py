@@ -275,7 +275,8 @@ class App(ctk.CTk, DnDWrapper):
         ctk.CTkLabel(row, text="Bundled model").pack(side="left", padx=4)
         choice = ctk.CTkOptionMenu(row, values=bundled_model_names(),
                                    command=lambda name: self._switch_model(name, window))
-        choice.set(self.classifier.source.stem if self.classifier and self.classifier.source
+        choice.set(self.classifier.source.name.split(".")[0]
+                   if self.classifier and self.classifier.source
                    else MODEL_NAME)
         choice.pack(side="left", padx=4)
         ctk.CTkButton(row, text="Open model file…",
@@ -381,7 +382,8 @@ class App(ctk.CTk, DnDWrapper):
         lines += [f"{key}: {value}" for key, value in report.exif.items()] or ["No EXIF data"]
         lines.append("")
         lines.append("C2PA content credentials: " + (
-            "present (not verified)" if report.c2pa_manifest else "none"))
+            report.content_credentials or ("present but unreadable" if report.c2pa_manifest
+                                           else "none")))
         lines.append("AI-generator traces: " + (", ".join(report.generator_traces) or "none"))
         lines.append("Editing-software traces: " + (", ".join(report.editor_traces) or "none"))
         for key, value in report.text_chunks.items():

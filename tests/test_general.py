@@ -1,0 +1,154 @@
+"""The general detector: its head and fusion, its domain limits on synthetic pictures, the
+default classifier end to end, and a tiny training run."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from ai_image_classifier.classifier import MODEL_NAME, Classifier, bundled_model_dir
+from ai_image_classifier.clip_encoder import clip_pixels, encoder_path
+from ai_image_classifier.general import GeneralHead, HeadLoadError, graphic_measures
+
+from .conftest import write_face_folder
+
+needs_encoder = pytest.mark.skipif(not encoder_path().is_file(),
+                                   reason="the CLIP encoder is fetched by `make setup`")
+SHIPPED_HEAD = bundled_model_dir() / f"{MODEL_NAME}.head.npz"
+
+
+def photo_like(width: int = 320, height: int = 240, seed: int = 0) -> Image.Image:
+    """Smooth shapes with sensor-like noise: what a photograph looks like to the measures."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width]
+    base = np.stack([120 + 80 * np.sin(x / 37.0), 100 + 60 * np.cos(y / 23.0),
+                     90 + 40 * np.sin((x + y) / 51.0)], axis=-1)
+    return Image.fromarray(np.clip(base + rng.normal(0, 4, base.shape), 0, 255).astype(np.uint8))
+
+
+def flat_shapes() -> Image.Image:
+    image = Image.new("RGB", (400, 300), (240, 240, 240))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((50, 50, 200, 150), fill=(200, 30, 30))
+    draw.ellipse((220, 80, 350, 250), fill=(30, 30, 200))
+    return image
+
+
+def screenshot() -> Image.Image:
+    image = Image.new("RGB", (800, 600), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 800, 24), fill=(60, 90, 160))
+    for top in range(40, 580, 18):
+        draw.text((20, top), "Quarterly report: revenue, costs and the outlook for 2027",
+                  fill=(20, 20, 20))
+    return image
+
+
+def line_drawing() -> Image.Image:
+    image = Image.new("RGB", (500, 500), (250, 245, 230))
+    draw = ImageDraw.Draw(image)
+    rng = np.random.default_rng(1)
+    for _ in range(40):
+        draw.line(tuple(int(v) for v in rng.integers(0, 500, 4)), fill=(30, 30, 30), width=3)
+    return image
+
+
+def jpeg(image: Image.Image, quality: int = 90) -> Image.Image:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
+
+def tiny_head(dims: int = 8) -> GeneralHead:
+    rng = np.random.default_rng(0)
+    centroids = rng.normal(size=(3, dims)).astype(np.float32)
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+    return GeneralHead(rng.normal(size=dims).astype(np.float32), 0.5, np.array([2.0, 1.0, -0.5]),
+                       centroids, 0.3, 0.45, 0.75)
+
+
+def test_fusion_and_similarity_follow_their_definitions():
+    head = tiny_head()
+    embedding = head.centroids[:1]
+    assert head.similarity(embedding)[0] == pytest.approx(1.0, abs=1e-6)
+    clip = head.clip_logit(embedding)
+    assert clip[0] == pytest.approx(float(embedding[0] @ head.weights + 0.5), rel=1e-5)
+    assert head.fused_logit(np.array([1.0]), clip)[0] == pytest.approx(2.0 + clip[0] - 0.5)
+
+
+def test_head_round_trips_and_a_damaged_head_is_an_error(tmp_path):
+    head = tiny_head()
+    head.save(tmp_path / "h.npz")
+    loaded = GeneralHead.load(tmp_path / "h.npz")
+    assert np.array_equal(loaded.weights, head.weights) and loaded.max_colour_coverage == 0.75
+    (tmp_path / "bad.npz").write_bytes(b"not a head")
+    with pytest.raises(HeadLoadError):
+        GeneralHead.load(tmp_path / "bad.npz")
+
+
+@pytest.mark.parametrize("make", [flat_shapes, screenshot, line_drawing])
+@pytest.mark.parametrize("compressed", [False, True])
+def test_drawings_screenshots_and_shapes_are_outside_the_domain(make, compressed):
+    head = tiny_head()
+    image = jpeg(make()) if compressed else make()
+    limits = head.domain_limits(graphic_measures(image), image.size, similarity=1.0)
+    assert any("flat colours" in reason for reason in limits)
+
+
+def test_photographs_and_tiny_pictures():
+    head = tiny_head()
+    photo = jpeg(photo_like())
+    assert head.domain_limits(graphic_measures(photo), photo.size, similarity=1.0) == ()
+    tiny = photo_like(40, 30)
+    assert any("too small" in r for r in head.domain_limits(graphic_measures(tiny), tiny.size,
+                                                             similarity=1.0))
+    assert any("unlike" in r for r in head.domain_limits(graphic_measures(photo), photo.size,
+                                                          similarity=0.0))
+
+
+def test_clip_pixels_are_centred_and_normalised():
+    pixels = clip_pixels(Image.new("RGB", (448, 300), (255, 255, 255)))
+    assert pixels.shape == (3, 224, 224) and pixels.dtype == np.float32
+    assert pixels[0].mean() == pytest.approx((1 - 0.48145466) / 0.26862954, rel=1e-4)
+
+
+@needs_encoder
+@pytest.mark.skipif(not SHIPPED_HEAD.is_file(), reason="no trained head in model/")
+def test_default_classifier_answers_uncertain_outside_its_domain_and_says_why(tmp_path):
+    classifier = Classifier.load()
+    assert classifier.general is not None
+    for name, image in (("shapes.png", flat_shapes()), ("screen.png", screenshot()),
+                        ("tiny.png", photo_like(48, 40))):
+        image.save(tmp_path / name)
+        verdict = classifier.classify_file(tmp_path / name)
+        assert verdict.label == "uncertain", name
+        assert any(e.startswith("cannot judge: ") for e in verdict.evidence)
+    photo = tmp_path / "photo.jpg"
+    jpeg(photo_like(640, 480)).save(photo)
+    assert classifier.classify_file(photo).limits == ()
+    from .test_cli import aiic
+
+    record = json.loads(aiic("classify", "--json", str(tmp_path / "shapes.png")).stdout)
+    assert record["label"] == "uncertain" and "cannot judge" in record["evidence"][0]
+
+
+@needs_encoder
+def test_tiny_general_training_run(tmp_path):
+    """The whole recipe on a small synthetic set: features, head, fusion, bounds, card."""
+    from training.general import main as train_general
+
+    data = write_face_folder(tmp_path / "data", per_class=10, size=64)
+    code = train_general(["--data", str(data), "--out", str(tmp_path / "out"), "--cache",
+                          str(tmp_path / "cache"), "--clusters", "2"])
+    assert code == 0
+    card = json.loads((tmp_path / "out" / f"{MODEL_NAME}.card.json").read_text())
+    assert card["face_model"] and 0 <= card["threshold"] <= 1
+    assert card["metrics"]["test"]["overall"]["n"] == 20
+    classifier = Classifier.load(tmp_path / "out" / f"{MODEL_NAME}.card.json")
+    image = tmp_path / "data" / "fake" / "fake_0.jpg"
+    assert 0 <= classifier.classify_file(image).probability <= 1
+    assert train_general(["--data", str(data), "--out", str(tmp_path / "out")]) == 2  # exists
