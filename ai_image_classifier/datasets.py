@@ -12,11 +12,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .file_types import READ_SUFFIXES
+
 LABELS = ("real", "fake")  # index = class id; "fake" (1) is the positive class
-IMAGE_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".dib", ".gif", ".tif", ".tiff", ".webp",
-     ".heic", ".heif", ".avif", ".ico"}
-)
+IMAGE_SUFFIXES = frozenset(READ_SUFFIXES)
 
 
 @dataclass(frozen=True)

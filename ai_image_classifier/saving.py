@@ -28,18 +28,11 @@ from typing import IO, Any
 import numpy as np
 from PIL import ExifTags, Image
 
+from .file_types import WRITE_FORMATS
 from .imaging import ImageSource, open_header
 from .opencv import import_cv2
 
-FORMAT_BY_SUFFIX = {
-    ".png": "PNG",
-    ".jpg": "JPEG",
-    ".jpeg": "JPEG",
-    ".webp": "WEBP",
-    ".tif": "TIFF",
-    ".tiff": "TIFF",
-    ".bmp": "BMP",
-}
+FORMAT_BY_SUFFIX = {suffix: kind for suffix, (kind, _) in WRITE_FORMATS.items()}
 
 
 log = logging.getLogger(__name__)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from tkinter import filedialog, messagebox
 
-IMAGE_TYPES = [("Images", "*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff *.gif *.heic *.heif"),
-               ("All files", "*")]
-SAVE_TYPES = [("PNG", "*.png"), ("JPEG", "*.jpg"), ("WebP", "*.webp"), ("TIFF", "*.tif")]
+from ..file_types import open_dialog_types, save_dialog_types
+
+IMAGE_TYPES = open_dialog_types()
+SAVE_TYPES = save_dialog_types()
 
 
 class Dialogs:
