@@ -46,7 +46,7 @@ from .clip_features import CACHE, cached_features
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NAME = MODEL_NAME
 FACE_MODEL = FACE_MODEL_NAME
-C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+C_GRID = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 
 
 def group_weights(targets: np.ndarray, sources: np.ndarray) -> np.ndarray:

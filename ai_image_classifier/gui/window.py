@@ -26,6 +26,7 @@ from .enhance_panel import EnhancePanel
 from .scan import ScanWindow
 from .settings import Settings
 from .tasks import BackgroundTasks, CancelToken
+from .verdict_text import explanation
 
 log = logging.getLogger(__name__)
 
@@ -425,21 +426,8 @@ class App(ctk.CTk, DnDWrapper):
             return
         self.verdict_label.configure(text=verdict.text,
                                      text_color=VERDICT_COLOURS.get(verdict.label, NEUTRAL))
-        if verdict.half_width > 0:
-            rule = (f"Below {verdict.threshold - verdict.half_width:.0%} it answers real, from "
-                    f"{verdict.threshold + verdict.half_width:.0%} AI/edited, and between "
-                    "the two it says it cannot tell (Model… shows how often each is right).")
-        else:
-            rule = f"From {verdict.threshold:.0%} it answers AI-generated or edited."
-        region = ("It judged the face it found (outlined in the Original view)."
-                  if verdict.face else "It judged the whole picture.")
-        provenance = ("The file says it was generated: " + "; ".join(verdict.provenance)
-                      + ". Metadata is easily stripped or forged: its presence is strong "
-                      "evidence, its absence is none.\n") if verdict.provenance else ""
-        self.verdict_detail.configure(text=(
-            f"{provenance}P(AI-generated or edited) = {verdict.probability:.1%}. {rule}\n"
-            f"{region}\n"
-            "The model is trained on face photos; other pictures get less reliable answers."))
+        general = self.classifier is not None and self.classifier.general is not None
+        self.verdict_detail.configure(text=explanation(verdict, general))
         if self.view_switch.get() == "Original":
             self.show_view()
         self._draw_probability()
