@@ -206,7 +206,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="aiic", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="aiic",
+        description="Tell real photos from AI-generated or edited ones, and enhance images, "
+                    "from a terminal. Everything runs on this computer.",
+        epilog="Exit codes: 0 done, 1 some files failed (the others were still done), "
+               "2 a usage or model error. Details of errors are in the log file.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 

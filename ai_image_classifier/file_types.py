@@ -6,6 +6,8 @@ saved is also offered in the save dialog).
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 #: Suffixes opened, and looked for in folder scans (Pillow's decoders in `imaging.FORMATS`).
 READ_SUFFIXES = (".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".heic", ".heif", ".avif",
                  ".tif", ".tiff", ".bmp", ".dib", ".gif", ".ico")
@@ -32,3 +34,25 @@ def save_dialog_types() -> list[tuple[str, str]]:
     for suffix, (_, name) in WRITE_FORMATS.items():
         by_name.setdefault(name, []).append(f"*{suffix}")
     return [(name, " ".join(patterns)) for name, patterns in by_name.items()]
+
+
+def type_name_of(path: str) -> str:
+    """The save dialog's name for a file's type ("" when it is not one we write)."""
+    known = WRITE_FORMATS.get(PurePath(path).suffix.lower())
+    return known[1] if known else ""
+
+
+def with_chosen_type(path: str, chosen: str, offered: str) -> str:
+    """The file name a save dialog's answer means. A type chosen in the dialog (other than
+    the `offered` one) sets the suffix, so choosing JPEG writes a .jpg; a name without a
+    suffix we write gets the chosen type's, else PNG's."""
+    if not path:
+        return path
+    suffixes = [s for s, (_, name) in WRITE_FORMATS.items() if name == chosen]
+    current = PurePath(path).suffix.lower()
+    if suffixes and chosen != offered and current not in suffixes:
+        return str(PurePath(path).with_suffix(suffixes[0])) if current in WRITE_FORMATS \
+            else path + suffixes[0]
+    if current not in WRITE_FORMATS:
+        return path + (suffixes[0] if suffixes else ".png")
+    return path

@@ -66,8 +66,11 @@ class FakeDialogs:
         return self.open_answer
 
     def save_as(self, folder: str, name: str, types=None) -> str:
+        """Each answer is given once, as a person answers one dialog."""
         self.suggested = Path(folder) / name
-        return self.save_answer
+        self.save_dialogs = getattr(self, "save_dialogs", 0) + 1
+        answer, self.save_answer = self.save_answer, ""
+        return answer
 
     def confirm(self, title: str, message: str) -> bool:
         self.confirmations.append(message)
@@ -189,7 +192,9 @@ def test_save_never_overwrites_without_asking(app, photo, tmp_path):
     app.ask_save()
     app.update()
     assert app.dialogs.confirmations and target.read_bytes() == b"precious"
+    assert app.dialogs.save_dialogs == 2  # "No" returned to the dialog
     app.dialogs.confirm_answer = True
+    app.dialogs.save_answer = str(target)
     app.ask_save()
     wait_for(app, lambda: target.read_bytes() != b"precious")
     assert Image.open(target).size == (320, 240)
@@ -360,3 +365,41 @@ def test_switching_to_the_seed_model_reclassifies(app, photo):
     assert app.model_status.cget("text").startswith("Model: seed_cnn")
     expected = Classifier.load("seed_cnn").classify_file(photo)
     assert app.current.verdict.probability == pytest.approx(expected.probability, abs=1e-6)
+
+
+def test_a_failing_callback_does_not_stop_later_results(app, photo):
+    def broken() -> None:
+        raise RuntimeError("a bug in a handler")
+
+    app.tasks.call_soon(broken)
+    wait_for(app, lambda: app.dialogs.errors)
+    assert "a bug in a handler" in app.dialogs.errors[-1][1]
+    app.open_path(photo)  # the poll loop still delivers results
+    wait_for(app, lambda: app.current is not None and app.current.path == photo)
+
+
+def test_a_bad_model_file_keeps_the_working_model(app, tmp_path):
+    working = app.classifier
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(b"not a model")
+    app.load_model(str(bad))
+    wait_for(app, lambda: app.dialogs.errors)
+    assert app.classifier is working and app.model_error is None
+    assert "previous model" in app.model_status.cget("text")
+
+
+def test_opening_cancels_a_running_enhancement_and_is_not_kept_waiting(app, photo, tmp_path):
+    big = tmp_path / "big.png"
+    rng = np.random.default_rng(1)
+    Image.fromarray(rng.integers(0, 255, (1500, 2000, 3), dtype=np.uint8)).save(big)
+    app.open_path(big)
+    wait_for(app, lambda: app.current is not None and app.current.path == big)
+    app.enhance_panel.choose(method="learned", scale=2, denoise="seed")  # seconds of work
+    app.start_enhance()
+    assert app.enhance_token is not None
+    started = time.monotonic()
+    app.open_path(photo)
+    wait_for(app, lambda: app.current.path == photo)
+    assert time.monotonic() - started < 5
+    wait_for(app, lambda: app.enhance_token is None)
+    assert app.current.enhanced is None  # the old picture's result was not kept

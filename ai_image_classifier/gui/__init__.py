@@ -17,7 +17,12 @@ from .. import __version__
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="AIImageClassifier", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="AIImageClassifier",
+        description="Open a picture to see whether it is a real photo or AI-generated or "
+                    "edited, and enhance it. Without options, the window opens.",
+        epilog="Everything runs on this computer; nothing is sent anywhere. The `aiic` "
+               "command does the same from a terminal (aiic --help).")
     parser.add_argument("image", nargs="?", help="an image to open at start")
     parser.add_argument("--version", action="version", version=f"AIImageClassifier {__version__}")
     parser.add_argument("--classify", nargs="+", metavar="PATH",

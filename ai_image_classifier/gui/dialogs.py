@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
+import tkinter as tk
 from tkinter import filedialog, messagebox
 
-from ..file_types import open_dialog_types, save_dialog_types
+from ..file_types import open_dialog_types, save_dialog_types, type_name_of, with_chosen_type
 
 IMAGE_TYPES = open_dialog_types()
 SAVE_TYPES = save_dialog_types()
@@ -29,10 +30,16 @@ class Dialogs:
             filetypes=[("Models", "*.keras *.tflite"), ("All files", "*")])
 
     def save_as(self, folder: str, name: str, types=SAVE_TYPES) -> str:
-        # The app asks before replacing a file itself, so the dialog must not ask twice.
-        return filedialog.asksaveasfilename(parent=self.parent, initialdir=folder or None,
-                                            initialfile=name, filetypes=types,
-                                            confirmoverwrite=False, title="Save as")
+        """The chosen file name; a type picked in the dialog sets its suffix. The app asks
+        before replacing a file itself, so the dialog must not ask twice."""
+        offered = type_name_of(name)
+        ordered = sorted(types, key=lambda entry: entry[0] != offered)  # the name's type first
+        chosen = tk.StringVar(self.parent, value=offered)
+        path = filedialog.asksaveasfilename(parent=self.parent, initialdir=folder or None,
+                                            initialfile=name, filetypes=ordered,
+                                            typevariable=chosen, confirmoverwrite=False,
+                                            title="Save as")
+        return with_chosen_type(path, chosen.get(), offered)
 
     def confirm(self, title: str, message: str) -> bool:
         return messagebox.askyesno(title, message, parent=self.parent)

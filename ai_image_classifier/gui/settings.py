@@ -7,7 +7,7 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from platformdirs import user_config_dir
+from platformdirs import user_config_dir, user_pictures_dir
 
 from ..saving import atomic_write
 
@@ -25,6 +25,7 @@ def settings_path() -> Path:
 class Settings:
     theme: str = "System"  # System | Light | Dark
     last_folder: str = ""
+    last_save_folder: str = ""
     recent_files: list[str] = field(default_factory=list)
     geometry: str = "1280x800"
     jpeg_quality: int = 95
@@ -47,6 +48,23 @@ class Settings:
                 json.dump(asdict(self), handle, indent=2)
         except OSError:
             pass  # a read-only profile loses settings, not the session
+
+    @property
+    def start_folder(self) -> str:
+        """Where dialogs open: the last folder used, else Pictures, else home; never the
+        folder the program happens to run from."""
+        for folder in (self.last_folder, user_pictures_dir(), str(Path.home())):
+            if folder and Path(folder).is_dir():
+                return folder
+        return ""
+
+    def recent_entries(self) -> dict[str, str]:
+        """Menu label → path for recent files that still exist: the file's name, with its
+        folder's name when two share a name."""
+        existing = [p for p in self.recent_files if Path(p).is_file()]
+        names = [Path(p).name for p in existing]
+        return {(Path(p).name if names.count(Path(p).name) == 1
+                 else f"{Path(p).name} ({Path(p).parent.name})"): p for p in existing}
 
     def remember(self, path: Path) -> None:
         entry = str(path)

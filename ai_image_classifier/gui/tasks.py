@@ -36,18 +36,12 @@ class CancelToken:
 
 class BackgroundTasks:
     def __init__(self, widget: Any,
-                 lanes: tuple[str, ...] = ("model", "work", "scan", "batch")) -> None:
+                 lanes: tuple[str, ...] = ("model", "open", "work", "scan", "batch")) -> None:
         self._widget = widget
         self._lanes = {lane: ThreadPoolExecutor(1, thread_name_prefix=lane) for lane in lanes}
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
-        self._running = 0
         self._closed = False
         self._poll()
-
-    @property
-    def busy(self) -> bool:
-        """True while any submitted task has not yet delivered its result."""
-        return self._running > 0
 
     def call_soon(self, callback: Callable[..., None], *args: Any) -> None:
         """From any thread: run `callback(*args)` on the Tk thread."""
@@ -56,21 +50,16 @@ class BackgroundTasks:
     def submit(self, lane: str, work: Callable[[], Any],
                on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> None:
         """Run `work()` in `lane`; then `on_done(result)` or `on_error(exc)` on the Tk thread."""
-        self._running += 1
 
         def run() -> None:
             try:
                 result = work()
             except BaseException as error:  # noqa: BLE001 - every failure goes back to the UI
-                self.call_soon(self._finish, on_error, error)
+                self.call_soon(on_error, error)
             else:
-                self.call_soon(self._finish, on_done, result)
+                self.call_soon(on_done, result)
 
         self._lanes[lane].submit(run)
-
-    def _finish(self, callback: Callable[[Any], None], value: Any) -> None:
-        self._running -= 1
-        callback(value)
 
     def _poll(self) -> None:
         """Run what workers handed back. A callback that raises is reported (Tk's

@@ -113,7 +113,8 @@ class App(ctk.CTk, DnDWrapper):
         bar.grid(row=0, column=0, columnspan=2, sticky="ew")
         ctk.CTkButton(bar, text="Open image…", width=120, command=self.ask_open).pack(
             side="left", padx=(10, 4), pady=8)
-        self.recent_menu = ctk.CTkOptionMenu(bar, width=150, values=["Recent"],
+        self._recent: dict[str, str] = {}
+        self.recent_menu = ctk.CTkOptionMenu(bar, width=150, values=["No recent files"],
                                              command=self._open_recent)
         self.recent_menu.pack(side="left", padx=4)
         ctk.CTkButton(bar, text="Scan folder…", width=120, command=self.ask_scan_folder).pack(
@@ -153,7 +154,6 @@ class App(ctk.CTk, DnDWrapper):
         self._build_verdict_tab(side.add("Verdict"))
         self._build_enhance_tab(side.add("Enhance"))
         self._build_metadata_tab(side.add("Metadata"))
-        self.side_tabs = side
 
         self.status = ctk.CTkLabel(self, text="", anchor="w")
         self.status.grid(row=2, column=0, columnspan=2, sticky="ew", padx=12, pady=(0, 6))
@@ -204,8 +204,10 @@ class App(ctk.CTk, DnDWrapper):
         self.drop_enabled = True
 
     def _bind_keys(self) -> None:
-        self.bind_all("<Control-o>", lambda _: self.ask_open())
-        self.bind_all("<Control-s>", lambda _: self.ask_save())
+        for modifier in ("Control", "Command") if self.tk.call("tk", "windowingsystem") == "aqua" \
+                else ("Control",):
+            self.bind_all(f"<{modifier}-o>", lambda _: self.ask_open())
+            self.bind_all(f"<{modifier}-s>", lambda _: self.ask_save())
         self.bind_all("<Escape>", lambda _: self.cancel_enhance())
 
     def report_callback_exception(self, exc, value, traceback) -> None:
@@ -232,6 +234,12 @@ class App(ctk.CTk, DnDWrapper):
                 self.classify(target)
 
         def failed(error: BaseException) -> None:
+            if self.classifier is not None:  # keep the model that works, and say why
+                self.model_status.configure(text=f"Kept the previous model: the new one "
+                                                 f"failed to load ({error}).")
+                self.dialogs.error("Cannot load model", f"{error}\n\nThe previous model is "
+                                                        "still in use.")
+                return
             self.model_error = str(error)
             self.model_status.configure(text=f"No model: {error}. Enhancement still works.")
             if self.current is not None:
@@ -283,7 +291,6 @@ class App(ctk.CTk, DnDWrapper):
         ctk.CTkButton(row, text="Open model file…",
                       command=lambda: self.ask_model(window)).pack(side="left", padx=4)
         window.after(50, window.lift)
-        self.model_window = window
 
     def model_card_text(self) -> str:
         if self.classifier is None:
@@ -314,7 +321,7 @@ class App(ctk.CTk, DnDWrapper):
         parent.destroy()
 
     def ask_model(self, parent: Any = None) -> None:
-        path = self.dialogs.open_model(self.settings.last_folder)
+        path = self.dialogs.open_model(self.settings.start_folder)
         if path:
             self.load_model(path)
             if parent is not None:
@@ -322,17 +329,22 @@ class App(ctk.CTk, DnDWrapper):
 
     # ---------- opening ----------
     def ask_open(self) -> None:
-        path = self.dialogs.open_image(self.settings.last_folder)
+        path = self.dialogs.open_image(self.settings.start_folder)
         if path:
             self.open_path(Path(path))
 
     def _open_recent(self, choice: str) -> None:
+        path = self._recent.get(choice)
         self.recent_menu.set("Recent")
-        if choice != "Recent":
-            self.open_path(Path(choice))
+        if path:
+            self.open_path(Path(path))
 
     def _refresh_recent(self) -> None:
-        self.recent_menu.configure(values=["Recent", *self.settings.recent_files])
+        """Recent files by name (files that are gone are left out); the menu's title is not
+        one of its items."""
+        self._recent = self.settings.recent_entries()
+        self.recent_menu.configure(values=list(self._recent) or ["No recent files"],
+                                   state="normal" if self._recent else "disabled")
         self.recent_menu.set("Recent")
 
     def _on_drop(self, event: Any) -> None:
@@ -343,6 +355,10 @@ class App(ctk.CTk, DnDWrapper):
             self.open_path(paths[0])
 
     def open_path(self, path: Path) -> None:
+        """Decode in its own lane, so that opening never waits behind an enhancement; a
+        running enhancement of the previous picture is cancelled, its result no longer
+        wanted."""
+        self.cancel_enhance()
         self.set_status(f"Opening {path.name}…")
 
         def work() -> OpenedImage:
@@ -356,7 +372,7 @@ class App(ctk.CTk, DnDWrapper):
             self.set_status(f"Could not open {path.name}")
             self.dialogs.error("Cannot open image", message)
 
-        self.tasks.submit("work", work, self._show_opened, failed)
+        self.tasks.submit("open", work, self._show_opened, failed)
 
     def _show_opened(self, opened: OpenedImage) -> None:
         self.cancel_enhance()
@@ -365,7 +381,8 @@ class App(ctk.CTk, DnDWrapper):
         self.settings.save()
         self._refresh_recent()
         report = opened.report
-        self.set_status(f"{opened.path.name} — {report.width}×{report.height}, {report.format}, "
+        height, width = opened.rgb.shape[:2]  # upright: EXIF rotation already applied
+        self.set_status(f"{opened.path.name} — {width}×{height}, {report.format}, "
                         f"{human_size(report.file_size)}")
         self.title(f"{opened.path.name} — {TITLE}")
         self.enhance_button.configure(state="normal")
@@ -457,7 +474,10 @@ class App(ctk.CTk, DnDWrapper):
     @staticmethod
     def _surface(frame: ctk.CTkFrame) -> str:
         """The colour a CustomTkinter frame shows in the current theme, for plain Tk canvases."""
-        return frame._apply_appearance_mode(frame.cget("fg_color"))
+        colour = frame.cget("fg_color")
+        if isinstance(colour, (list, tuple)):  # (light, dark), as CustomTkinter themes give it
+            colour = colour[ctk.get_appearance_mode() == "Dark"]
+        return str(colour)
 
     def _paint_canvas_background(self) -> None:
         self.canvas.configure(bg=self._surface(self.canvas.master))
@@ -519,7 +539,6 @@ class App(ctk.CTk, DnDWrapper):
         self._photo = ImageTk.PhotoImage(fitted)
         centre_x, centre_y = self.canvas.winfo_width() // 2, self.canvas.winfo_height() // 2
         self.canvas.create_image(centre_x, centre_y, image=self._photo)
-        self.displayed_size = fitted.size
         verdict = self.current.verdict if self.current else None
         if verdict and verdict.face and self.view_switch.get() == "Original":
             left, top = centre_x - fitted.width / 2, centre_y - fitted.height / 2
@@ -591,6 +610,7 @@ class App(ctk.CTk, DnDWrapper):
         self.cancel_button.configure(state="normal")
         self.enhance_progress.set(0)
         self.enhance_status.configure(text="Enhancing…")
+        self.set_status(f"Enhancing {opened.path.name}…")  # no stale "Saved …" from before
 
         def progress(fraction: float) -> None:
             self.tasks.call_soon(self._enhance_progress, token, fraction)
@@ -644,20 +664,23 @@ class App(ctk.CTk, DnDWrapper):
         if opened is None or opened.enhanced is None:
             self.set_status("Nothing to save yet: enhance the image first.")
             return
+        folder = self.settings.last_save_folder or str(opened.path.parent)
         name = f"{opened.path.stem}_enhanced.png"
-        chosen = self.dialogs.save_as(str(opened.path.parent), name)
-        if not chosen:
-            return
-        target = Path(chosen)
-        if not target.suffix:
-            target = target.with_suffix(".png")
-        if target.resolve() == opened.path.resolve():
-            self.dialogs.error("Cannot save", "Saving over the original is not allowed here; "
-                                              "choose another name.")
-            return
-        if target.exists() and not self.dialogs.confirm(
-                "Replace file?", f"{target.name} already exists. Replace it?"):
-            return
+        while True:  # "No" to a question returns to the dialog, as in other programs
+            chosen = self.dialogs.save_as(folder, name)
+            if not chosen:
+                return
+            target = Path(chosen)
+            folder, name = str(target.parent), target.name
+            if target.exists() and target.resolve() == opened.path.resolve():
+                self.dialogs.error("Cannot save", "Saving over the original is not allowed "
+                                                  "here; choose another name.")
+                continue
+            if target.exists() and not self.dialogs.confirm(
+                    "Replace file?", f"{target.name} already exists. Replace it?"):
+                continue
+            break
+        self.settings.last_save_folder = folder
         self.save_to(opened, target, overwrite=target.exists())
 
     def save_to(self, opened: OpenedImage, target: Path, overwrite: bool) -> None:
@@ -684,7 +707,7 @@ class App(ctk.CTk, DnDWrapper):
 
     # ---------- folder scan, theme, closing ----------
     def ask_scan_folder(self) -> None:
-        folder = self.dialogs.open_folder(self.settings.last_folder)
+        folder = self.dialogs.open_folder(self.settings.start_folder)
         if folder:
             self.scan_folder(Path(folder))
 
