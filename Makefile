@@ -48,4 +48,5 @@ dist:  ## frozen one-folder app in dist/AIImageClassifier, built from a clean ve
 	rm -rf $(DIST_VENV) build/app dist/AIImageClassifier
 	$(PYTHON) -m venv $(DIST_VENV)
 	$(DIST_VENV)/bin/python -m pip install --quiet -r requirements.txt -r requirements-dist.txt
+	$(DIST_VENV)/bin/python -m ai_image_classifier.clip_encoder  # bundled by app.spec
 	$(DIST_VENV)/bin/python -m PyInstaller --noconfirm --log-level WARN --workpath build/app app.spec
