@@ -102,6 +102,18 @@ class Verdict:
         return max(self.probability, 1.0 - self.probability)
 
 
+def verdict_record(path: str, result: Verdict | Exception) -> dict[str, Any]:
+    """One file's result as plain data, alike for `aiic classify --json` and the scan
+    window's exports: the verdict, rounded, with its region and evidence; or the error, on
+    one line."""
+    if isinstance(result, Verdict):
+        return {"path": path, "label": result.label,
+                "probability": round(result.probability, 6),
+                "threshold": round(result.threshold, 6), "region": result.region,
+                "evidence": list(result.evidence)}
+    return {"path": path, "error": " ".join(str(result).split())}
+
+
 class ModelBackend(Protocol):
     input_size: int
 

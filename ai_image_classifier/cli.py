@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import __version__
 from .batch import BatchItem, BatchResult, enhance_batch, is_same_file, plan_folder
-from .classifier import Classifier, ModelLoadError, Verdict
+from .classifier import Classifier, ModelLoadError, Verdict, verdict_record
 from .datasets import iter_image_files, load_labelled
 from .enhance_settings import DENOISE_MODES, METHODS, SCALES, EnhanceSettings
 from .imaging import display_name
@@ -69,19 +69,15 @@ def cmd_classify(args: argparse.Namespace) -> int:
         for path, result in classifier.classify_files(paths):
             bar.update()
             shown = display_name(path)
+            record = verdict_record(shown, result)
             if isinstance(result, Verdict):
-                record = {"path": shown, "label": result.label,
-                          "probability": round(result.probability, 6),
-                          "threshold": round(result.threshold, 6), "region": result.region,
-                          "evidence": list(result.evidence)}
                 line = (json.dumps(record, ensure_ascii=False) if args.json else
                         f"{shown}\t{result.text}\tP(fake)={result.probability:.3f}"
                         f"\t({result.region})")
             else:
                 failed += 1
-                record = {"path": shown, "error": one_line(str(result))}
                 line = (json.dumps(record, ensure_ascii=False) if args.json
-                        else f"{shown}\tERROR\t{one_line(str(result))}")
+                        else f"{shown}\tERROR\t{record['error']}")
             bar.write(line, file=sys.stdout)
     return 1 if failed or not paths else 0
 

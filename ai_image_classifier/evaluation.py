@@ -40,9 +40,10 @@ def roc_threshold(y_true: np.ndarray, prob: np.ndarray) -> float:
 
 
 def binary_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: float,
-                   half_width: float = 0.0) -> dict[str, Any]:
+                   half_width: float = 0.0, unsure: np.ndarray | None = None) -> dict[str, Any]:
     """n, accuracy, balanced accuracy, precision, recall, AUC, ECE, TPR, TNR, confusion matrix,
-    and for the uncertain band: the share of images inside it and the accuracy outside it.
+    and for the uncertain answers (inside the band, or `unsure`: outside what the detector
+    knows) the share of images and the accuracy of the other answers.
 
     Every rate except the last two counts every image by its thresholded call. A rate whose
     denominator is zero (e.g. recall on a set with no fakes) is None, as is the AUC when one
@@ -58,6 +59,8 @@ def binary_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: float,
 
     tpr, tnr = ratio(tp, tp + fn), ratio(tn, tn + fp)
     answered = np.abs(prob - threshold) >= half_width
+    if unsure is not None:
+        answered &= ~np.asarray(unsure, dtype=bool)
     n_answered = int(answered.sum())
     both_classes = len(np.unique(y_true)) == 2
     return {
@@ -77,14 +80,16 @@ def binary_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: float,
 
 
 def metrics_by_source(y_true: np.ndarray, prob: np.ndarray, sources: list[str],
-                      threshold: float, half_width: float = 0.0) -> dict[str, Any]:
+                      threshold: float, half_width: float = 0.0,
+                      unsure: np.ndarray | None = None) -> dict[str, Any]:
     """{"overall": metrics, "by_source": {source: metrics}}."""
     y_true, prob, source_array = np.asarray(y_true), np.asarray(prob), np.asarray(sources)
+    unsure = np.zeros(len(y_true), bool) if unsure is None else np.asarray(unsure, bool)
     return {
-        "overall": binary_metrics(y_true, prob, threshold, half_width),
+        "overall": binary_metrics(y_true, prob, threshold, half_width, unsure),
         "by_source": {
             source: binary_metrics(y_true[source_array == source], prob[source_array == source],
-                                   threshold, half_width)
+                                   threshold, half_width, unsure[source_array == source])
             for source in sorted(set(sources))
         },
     }
@@ -98,10 +103,11 @@ class Predictions:
     probabilities: np.ndarray
     sources: list[str]
     errors: list[dict[str, str]] = field(default_factory=list)
+    unsure: np.ndarray | None = None  # answered "uncertain" whatever the score (domain limits)
 
     def report(self, threshold: float, half_width: float = 0.0) -> dict[str, Any]:
         return metrics_by_source(self.targets, self.probabilities, self.sources, threshold,
-                                 half_width)
+                                 half_width, self.unsure)
 
 
 def predict_items(
@@ -111,7 +117,7 @@ def predict_items(
 ) -> Predictions:
     """Classify labelled images the way `aiic classify` does (same decoding, same batches)."""
     by_path = {item.path: item for item in items}
-    targets, probabilities, sources, errors = [], [], [], []
+    targets, probabilities, sources, errors, unsure = [], [], [], [], []
     for path, result in classifier.classify_files(by_path):
         if on_each:
             on_each()
@@ -119,7 +125,8 @@ def predict_items(
             targets.append(by_path[path].target)
             probabilities.append(result.probability)
             sources.append(by_path[path].source)
+            unsure.append(bool(result.limits))
         else:
             errors.append({"path": str(path), "error": str(result)})
     return Predictions(np.array(targets, dtype=int), np.array(probabilities, dtype=float),
-                       sources, errors)
+                       sources, errors, np.array(unsure, dtype=bool))

@@ -4,7 +4,8 @@
 
 1. process start → first verdict: LiteRT export vs the Keras model (TensorFlow import);
 2. one 12 MP JPEG → verdict: JPEG draft decoding vs a full decode; with a flip-averaging
-   model also two views vs one;
+   model also two views vs one; the general detector (CLIP) against the face network alone,
+   for one 12 MP JPEG and for a folder of 1 MP JPEGs;
 3. folder scan throughput: batches of 32 vs one image at a time;
 4. training throughput of the seed network (images/s, one epoch after a warm-up epoch).
 Prints a Markdown table.
@@ -101,6 +102,24 @@ def main() -> None:
             lines.append(row("the same, flip-averaged (the card's setting) vs one view",
                              f"{draft * 1000:.0f} ms two views", f"{single * 1000:.0f} ms one "
                              "view", single / draft))
+
+        general = Classifier.load()  # the default: CLIP head fused with the face network
+        if general.general is not None:
+            general.classify_file(big)
+            fused = median_seconds(lambda: general.classify_file(big), args.repeat)
+            lines.append(row("12 MP JPEG → verdict, general detector (default) vs face "
+                             "network alone", f"{fused * 1000:.0f} ms",
+                             f"{draft * 1000:.0f} ms", draft / fused))
+            scans = temp_dir / "scan"
+            scans.mkdir()
+            megapixel = [photo(scans / f"{i:02d}.jpg", 1152, 864, seed=i) for i in range(48)]
+            general_rate = len(megapixel) / median_seconds(
+                lambda: list(general.classify_files(megapixel, 16)), 3)
+            face_rate = len(megapixel) / median_seconds(
+                lambda: list(classifier.classify_files(megapixel, 16)), 3)
+            lines.append(row("folder scan, 48 × 1 MP JPEG, general detector vs face network",
+                             f"{general_rate:.1f} img/s", f"{face_rate:.1f} img/s",
+                             general_rate / face_rate))
 
         folder = temp_dir / "folder"
         folder.mkdir()

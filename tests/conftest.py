@@ -65,6 +65,13 @@ def shared_data() -> Path:
 
 
 @pytest.fixture
+def shared_general() -> Path:
+    folder = ROOT.parent / "shared" / "data-general"
+    require_shared(folder / "manifest.csv", "the general data set (data-general)")
+    return folder
+
+
+@pytest.fixture
 def sr_eval() -> Path:
     return require_shared(ROOT.parent / "shared" / "sr-eval", "the Set5/Set14 images")
 

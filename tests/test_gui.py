@@ -403,3 +403,41 @@ def test_opening_cancels_a_running_enhancement_and_is_not_kept_waiting(app, phot
     assert time.monotonic() - started < 5
     wait_for(app, lambda: app.enhance_token is None)
     assert app.current.enhanced is None  # the old picture's result was not kept
+
+
+def test_scan_table_sorts_opens_and_speaks_like_the_main_window(app, tmp_path):
+    from ai_image_classifier.classifier import LABEL_TEXT
+
+    folder = write_face_folder(tmp_path / "faces", per_class=3)
+    (folder / "real" / "broken.png").write_bytes(b"nope")
+    app.dialogs.open_answer = str(folder)
+    app.ask_scan_folder()
+    scan = app.scan_window
+    wait_for(app, lambda: scan.finished)
+    shown = [scan.table.item(i, "values") for i in scan.table.get_children()]
+    assert {row[1] for row in shown} <= {*LABEL_TEXT.values(), "UNREADABLE"}
+    broken = next(row for row in shown if row[1] == "UNREADABLE")
+    assert "not an image" in broken[3]  # the whole error, in its own column
+    assert all(row.get("region") for row in scan.rows if "error" not in row)
+    assert all(len(str(row["probability"]).split(".")[-1]) <= 6
+               for row in scan.rows if "error" not in row)
+    scan.sort_by("probability")
+    values = [float(scan.table.item(i, "values")[2]) for i in scan.table.get_children()
+              if scan.table.item(i, "values")[2]]
+    assert values == sorted(values)
+    scan.sort_by("probability")
+    values = [float(scan.table.item(i, "values")[2]) for i in scan.table.get_children()
+              if scan.table.item(i, "values")[2]]
+    assert values == sorted(values, reverse=True)
+    first = scan.table.get_children()[0]
+    scan.table.focus(first)
+    scan._open_row()
+    wanted = folder / scan.table.item(first, "values")[0]
+    wait_for(app, lambda: app.current is not None and app.current.path == wanted)
+
+
+def test_a_file_typed_into_the_folder_dialog_is_refused(app, photo):
+    app.dialogs.open_answer = str(photo)
+    app.ask_scan_folder()
+    assert app.scan_window is None
+    assert app.dialogs.errors and "not a folder" in app.dialogs.errors[-1][1]

@@ -66,7 +66,8 @@ def encode(items: list[LabelledImage], encoder: ClipEncoder, view: str, seed: in
             image = open_rgb(item.path)
             pixels.append(clip_pixels(augment(image, rng) if view != "clean" else image))
         embeddings.append(encoder.embed(np.stack(pixels)))
-    return np.concatenate(embeddings).astype(np.float16)
+    # float32: the card's val and test numbers must be what the app computes, to the digit.
+    return np.concatenate(embeddings).astype(np.float32)
 
 
 def cached_features(data_dir: Path, split: str, view: str, encoder: ClipEncoder | None = None,

@@ -122,22 +122,37 @@ def fit_fusion(face: np.ndarray, clip: np.ndarray, targets: np.ndarray,
     return np.array([*fusion.coef_[0], fusion.intercept_[0]])
 
 
-def domain_bounds(data_dirs: list[Path], train: dict[str, np.ndarray],
-                  val: dict[str, np.ndarray], clusters: int, seed: int,
-                  cache: Path = CACHE) -> dict[str, object]:
-    """Clusters of the training embeddings and the bounds outside which a picture is unlike
-    the training data: each bound sits beyond every val image's value."""
-    clean = train["embeddings"].astype(np.float32)
-    kmeans = KMeans(clusters, n_init=3, random_state=seed).fit(clean)
+def picture_facts(data_dirs: list[Path], split: str, cache: Path = CACHE) -> np.ndarray:
+    """(flat fraction, colour coverage, width, height) of every image of a split, in the
+    cached order: what the domain check reads besides the embedding."""
+    facts = []
+    for data_dir in data_dirs:
+        for relative in cached_features(data_dir, split, "clean", cache=cache)["paths"]:
+            image = open_rgb(data_dir / relative)
+            facts.append((*graphic_measures(image), *image.size))
+    return np.array(facts, dtype=np.float64)
+
+
+def domain_bounds(train: dict[str, np.ndarray], val: dict[str, np.ndarray],
+                  val_facts: np.ndarray, clusters: int, seed: int) -> dict[str, object]:
+    """Clusters of the training embeddings, and bounds outside which a picture is unlike the
+    training data: each bound lies beyond every val image's value, with a margin."""
+    kmeans = KMeans(clusters, n_init=3, random_state=seed).fit(
+        train["embeddings"].astype(np.float32))
     centroids = kmeans.cluster_centers_ / np.linalg.norm(kmeans.cluster_centers_, axis=1,
                                                           keepdims=True)
     similarity = (val["embeddings"].astype(np.float32) @ centroids.T).max(axis=1)
-    measures = np.array([graphic_measures(open_rgb(d / p)) for d in data_dirs
-                         for p in cached_features(d, "val", "clean", cache=cache)["paths"]])
     return {"centroids": centroids.astype(np.float32),
             "min_similarity": float(similarity.min() - 0.02),
-            "max_flat_fraction": float(min(0.9, measures[:, 0].max() + 0.05)),
-            "max_colour_coverage": float(min(0.95, measures[:, 1].max() + 0.05))}
+            "max_flat_fraction": float(min(0.9, val_facts[:, 0].max() + 0.05)),
+            "max_colour_coverage": float(min(0.95, val_facts[:, 1].max() + 0.05))}
+
+
+def unsure_mask(head: GeneralHead, embeddings: np.ndarray, facts: np.ndarray) -> np.ndarray:
+    """The images the app answers "uncertain" for its limits, whatever their score."""
+    similarity = head.similarity(embeddings)
+    return np.array([bool(head.domain_limits((f[0], f[1]), (int(f[2]), int(f[3])), float(s)))
+                     for f, s in zip(facts, similarity, strict=True)])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,8 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     val_face = face_logits(args.data, "val", args.cache)
     test_face = face_logits(args.data, "test", args.cache)
     fusion = fit_fusion(val_face, val_clip, val["targets"], val["sources"])
-    bounds = domain_bounds(args.data, load_split(args.data, "train", ["clean"], args.cache),
-                           val, args.clusters, args.seed, args.cache)
+    val_facts = picture_facts(args.data, "val", args.cache)
+    test_facts = picture_facts(args.data, "test", args.cache)
+    bounds = domain_bounds(load_split(args.data, "train", ["clean"], args.cache), val,
+                           val_facts, args.clusters, args.seed)
     general = GeneralHead(head.coef_[0].astype(np.float32), float(head.intercept_[0]), fusion,
                           **bounds)  # type: ignore[arg-type]
 
@@ -182,8 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     threshold = roc_threshold(val["targets"], val_p)
     half_width = uncertain_half_width(val["targets"], val_p, threshold, args.answer_accuracy)
     metrics = {split: metrics_by_source(data["targets"], p, list(data["sources"]), threshold,
-                                        half_width)
-               for split, data, p in (("val", val, val_p), ("test", test, test_p))}
+                                        half_width, unsure_mask(general, data["embeddings"],
+                                                                facts))
+               for split, data, p, facts in (("val", val, val_p, val_facts),
+                                             ("test", test, test_p, test_facts))}
     alone = {f"{split}_{name}": metrics_by_source(
         data["targets"], 1 / (1 + np.exp(-score)), list(data["sources"]), 0.5)
         for split, data, scores in (("val", val, (val_face, val_clip)),

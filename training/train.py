@@ -27,7 +27,7 @@ import PIL
 import tensorflow as tf
 
 import ai_image_classifier
-from ai_image_classifier.classifier import MODEL_NAME
+from ai_image_classifier.classifier import FACE_MODEL_NAME
 
 from .callbacks import CustomEarlyStopping
 from .data import (
@@ -78,7 +78,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "replaced only when --out model and --overwrite are given)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace a model of the same name in --out")
-    parser.add_argument("--name", default=MODEL_NAME, help="file name stem of the outputs")
+    parser.add_argument("--name", default=FACE_MODEL_NAME, help="file name stem of the outputs")
     parser.add_argument("--architecture", choices=("seed_cnn", "mobilenet_v2", "residual_cnn"),
                         default="seed_cnn")
     parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import tkinter as tk
+from pathlib import PurePath
 from tkinter import filedialog, messagebox
 
 from ..file_types import open_dialog_types, save_dialog_types, type_name_of, with_chosen_type
@@ -38,8 +39,9 @@ class Dialogs:
         path = filedialog.asksaveasfilename(parent=self.parent, initialdir=folder or None,
                                             initialfile=name, filetypes=ordered,
                                             typevariable=chosen, confirmoverwrite=False,
+                                            defaultextension=PurePath(name).suffix,
                                             title="Save as")
-        return with_chosen_type(path, chosen.get(), offered)
+        return with_chosen_type(path, chosen.get(), offered) if types is SAVE_TYPES else path
 
     def confirm(self, title: str, message: str) -> bool:
         return messagebox.askyesno(title, message, parent=self.parent)

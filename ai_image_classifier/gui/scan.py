@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import customtkinter as ctk
 
-from ..classifier import Classifier, Verdict
+from ..classifier import LABEL_TEXT, Classifier, Verdict, verdict_record
 from ..datasets import iter_image_files
 from ..saving import atomic_write
 from .tasks import BackgroundTasks, CancelToken
@@ -19,17 +19,23 @@ from .tasks import BackgroundTasks, CancelToken
 if TYPE_CHECKING:
     from ..batch import BatchResult
 
-COLUMNS = ("file", "verdict", "probability")
-SHORT_LABEL = {"real": "real", "fake": "AI-generated or edited?", "uncertain": "uncertain"}
+COLUMNS = ("file", "verdict", "probability", "details")
+WIDTHS = (260, 260, 90, 320)
+EXPORT_FIELDS = ["path", "label", "probability", "threshold", "region", "evidence", "error"]
 
 
 class ScanWindow(ctk.CTkToplevel):
     def __init__(self, parent: Any, folder: Path, tasks: BackgroundTasks, dialogs: Any,
-                 model_path: Path | None, enhance_choices: Any) -> None:
-        """`enhance_choices` is the Enhance tab: its `settings()` and `jpeg_quality`."""
+                 model_path: Path | None, enhance_choices: Any,
+                 on_open: Any = None) -> None:
+        """`enhance_choices` is the Enhance tab: its `settings()` and `jpeg_quality`;
+        `on_open(path)` opens a double-clicked row's picture in the main window."""
         super().__init__(parent)
         self.title(f"Scan — {folder}")
-        self.geometry("760x520")
+        self.geometry("980x560")
+        self.on_open = on_open
+        self.total = 0
+        self.sorted_by: tuple[str, bool] | None = None
         self.folder, self.tasks, self.dialogs = folder, tasks, dialogs
         self.enhance_choices = enhance_choices
         self.rows: list[dict[str, Any]] = []
@@ -38,11 +44,25 @@ class ScanWindow(ctk.CTkToplevel):
         self.batch_token: CancelToken | None = None
         self.batch_results: list[BatchResult] = []
 
-        self.table = ttk.Treeview(self, columns=COLUMNS, show="headings")
-        for column, width in zip(COLUMNS, (420, 200, 100), strict=True):
-            self.table.heading(column, text=column.capitalize())
-            self.table.column(column, width=width, anchor="w")
-        self.table.pack(fill="both", expand=True, padx=10, pady=(10, 4))
+        frame = ctk.CTkFrame(self, fg_color="transparent")
+        frame.pack(fill="both", expand=True, padx=10, pady=(10, 4))
+        frame.grid_columnconfigure(0, weight=1)
+        frame.grid_rowconfigure(0, weight=1)
+        self.table = ttk.Treeview(frame, columns=COLUMNS, show="headings",
+                                  style="Scan.Treeview")
+        for column, width in zip(COLUMNS, WIDTHS, strict=True):
+            self.table.heading(column, text=column.capitalize(),
+                               command=lambda c=column: self.sort_by(c))
+            self.table.column(column, width=width, minwidth=60, anchor="w",
+                              stretch=column == "details")
+        down = ttk.Scrollbar(frame, orient="vertical", command=self.table.yview)
+        across = ttk.Scrollbar(frame, orient="horizontal", command=self.table.xview)
+        self.table.configure(yscrollcommand=down.set, xscrollcommand=across.set)
+        self.table.grid(row=0, column=0, sticky="nsew")
+        down.grid(row=0, column=1, sticky="ns")
+        across.grid(row=1, column=0, sticky="ew")
+        self.table.bind("<Double-1>", self._open_row)
+        self.theme_table()
         self.progress = ctk.CTkProgressBar(self)
         self.progress.set(0)
         self.progress.pack(fill="x", padx=10, pady=4)
@@ -85,26 +105,65 @@ class ScanWindow(ctk.CTkToplevel):
         self.tasks.submit("scan", work, self._done, self._failed)
 
     def _row(self, path: Path, result: Verdict | Exception) -> dict[str, Any]:
-        relative = str(path.relative_to(self.folder))
-        if isinstance(result, Verdict):
-            return {"path": relative, "label": result.label, "probability": result.probability,
-                    "threshold": result.threshold}
-        return {"path": relative, "error": str(result)}
+        return verdict_record(str(path.relative_to(self.folder)), result)
 
     def _found(self, count: int) -> None:
+        self.total = count
         if self.winfo_exists():
-            self.status.configure(text=f"{count} images" if count else "No images found")
+            self.status.configure(text=f"0 of {count} scanned" if count else "No images found")
+
+    def theme_table(self) -> None:
+        """ttk is not themed by CustomTkinter: colours follow the light or dark theme, and
+        rows grow with the display's scaling."""
+        dark = ctk.get_appearance_mode() == "Dark"
+        scaling = ctk.ScalingTracker.get_widget_scaling(self)
+        style = ttk.Style(self)
+        background, foreground = ("#2b2b2b", "#dce4ee") if dark else ("#ffffff", "#1a1a1a")
+        style.configure("Scan.Treeview", background=background, fieldbackground=background,
+                        foreground=foreground, rowheight=round(22 * scaling))
+        style.configure("Scan.Treeview.Heading", background="#3a3a3a" if dark else "#e6e6e6",
+                        foreground=foreground)
+        style.map("Scan.Treeview", background=[("selected", "#1f6aa5")],
+                  foreground=[("selected", "#ffffff")])
+
+    @staticmethod
+    def _cells(row: dict[str, Any]) -> tuple[str, str, str, str]:
+        """A row as shown: the main window's wording; the details hold the evidence beyond
+        the score, or the whole error."""
+        if "error" in row:
+            return row["path"], "UNREADABLE", "", row["error"]
+        details = "; ".join(e for e in row["evidence"] if not e.startswith("model score"))
+        return (row["path"], LABEL_TEXT[row["label"]], f"{row['probability']:.3f}",
+                details or row["region"])
+
+    def sort_by(self, column: str) -> None:
+        """Sort by a column; a second click on it reverses the order."""
+        descending = self.sorted_by == (column, False)
+        index = COLUMNS.index(column)
+
+        def key(row: dict[str, Any]) -> tuple:
+            value = self._cells(row)[index]
+            return (value == "", float(value) if column == "probability" and value else value)
+
+        self.rows.sort(key=key, reverse=descending)
+        self.sorted_by = (column, descending)
+        self.table.delete(*self.table.get_children())
+        for row in self.rows:
+            self.table.insert("", "end", values=self._cells(row))
+
+    def _open_row(self, _event: Any = None) -> None:
+        selected = self.table.focus()
+        if selected and self.on_open is not None:
+            self.on_open(self.folder / self.table.item(selected, "values")[0])
 
     def _add_rows(self, token: CancelToken, rows: list[dict[str, Any]], fraction: float) -> None:
         if token is not self.token or not self.winfo_exists():
             return
         for row in rows:
             self.rows.append(row)
-            verdict = ("ERROR: " + row["error"]) if "error" in row else SHORT_LABEL[row["label"]]
-            probability = "" if "error" in row else f"{row['probability']:.3f}"
-            self.table.insert("", "end", values=(row["path"], verdict, probability))
+            self.table.insert("", "end", values=self._cells(row))
         self.progress.set(fraction)
-        self.status.configure(text=f"{len(self.rows)} scanned")
+        self.status.configure(text=f"{len(self.rows)} of {self.total} scanned")
 
     def _done(self, total: int) -> None:
         self.finished = True
@@ -212,10 +271,10 @@ class ScanWindow(ctk.CTkToplevel):
                 json.dump({"folder": str(self.folder), "results": self.rows}, handle, indent=1,
                           ensure_ascii=False)
             else:
-                writer = csv.DictWriter(handle, ["path", "label", "probability", "threshold",
-                                                 "error"])
+                writer = csv.DictWriter(handle, EXPORT_FIELDS)
                 writer.writeheader()
-                writer.writerows(self.rows)
+                writer.writerows({**row, "evidence": "; ".join(row.get("evidence", []))}
+                                 for row in self.rows)
 
     def close(self) -> None:
         self.cancel()

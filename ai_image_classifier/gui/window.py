@@ -708,19 +708,26 @@ class App(ctk.CTk, DnDWrapper):
     # ---------- folder scan, theme, closing ----------
     def ask_scan_folder(self) -> None:
         folder = self.dialogs.open_folder(self.settings.start_folder)
-        if folder:
-            self.scan_folder(Path(folder))
+        if not folder:
+            return
+        if not Path(folder).is_dir():  # a file name typed into the dialog is not a folder
+            self.dialogs.error("Not a folder", f"{folder} is not a folder; choose a folder "
+                                               "to scan.")
+            return
+        self.scan_folder(Path(folder))
 
     def scan_folder(self, folder: Path) -> None:
         if self.scan_window is not None:
             self.scan_window.cancel()
         model_path = self.classifier.source if self.classifier else None
         self.scan_window = ScanWindow(self, folder, self.tasks, self.dialogs, model_path,
-                                      self.enhance_panel)
+                                      self.enhance_panel, on_open=self.open_path)
 
     def set_theme(self, theme: str) -> None:
         ctk.set_appearance_mode(theme)
         self.settings.theme = theme
+        if self.scan_window is not None and self.scan_window.winfo_exists():
+            self.scan_window.theme_table()
         self.settings.save()
         self._paint_canvas_background()
         self._draw_probability()
