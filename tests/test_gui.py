@@ -352,9 +352,12 @@ def test_enhance_panel_offers_every_method_scale_and_denoise(app, photo):
     assert app.current.enhanced.shape == (480, 640, 3)
 
 
-def test_model_view_shows_the_card(app):
+def test_model_view_speaks_plainly_with_the_jargon_behind_details(app):
     text = app.model_card_text()
-    assert "Threshold" in text and "Test split" in text and "ciplab" in text
+    assert "uncertain" in text and "Photoshop" in text and "Stable Diffusion" in text
+    assert "Youden" not in text and "AUC" not in text
+    details = app.model_card_text(details=True)
+    assert "Threshold" in details and "Test split" in details and "ciplab" in details
 
 
 def test_switching_to_the_seed_model_reclassifies(app, photo):

@@ -24,3 +24,15 @@ def test_explanation_names_what_decided_and_what_limits_it():
     assert "cannot judge this picture: too small" in text
     assert "trained on face photos" not in text
     assert "trained on face photos" in explanation(Verdict("real", 0.1, 0.5), general=False)
+
+
+def test_the_seed_model_is_described_as_mostly_uncertain():
+    import json
+
+    from ai_image_classifier.classifier import bundled_model_dir
+    from ai_image_classifier.gui.model_text import summary
+
+    card = json.loads((bundled_model_dir() / "seed_cnn.card.json").read_text())
+    unsure = card["metrics"]["test"]["overall"]["uncertain_rate"]
+    text = summary(card)
+    assert f"\"uncertain\" for {unsure:.0%}" in text and "face photos only" in text

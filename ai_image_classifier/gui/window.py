@@ -21,6 +21,7 @@ from .. import __version__
 from ..classifier import MODEL_NAME, Classifier, Verdict, bundled_model_names
 from ..imaging import ImageDecodeError, open_rgb
 from ..resources import resource_path
+from . import model_text
 from .dialogs import Dialogs
 from .enhance_panel import EnhancePanel
 from .scan import ScanWindow
@@ -274,13 +275,28 @@ class App(ctk.CTk, DnDWrapper):
     def show_model(self) -> None:
         window = ctk.CTkToplevel(self)
         window.title("Model")
-        window.geometry("560x520")
+        window.geometry("600x560")
         box = ctk.CTkTextbox(window, wrap="word")
         box.pack(fill="both", expand=True, padx=10, pady=10)
-        box.insert("end", self.model_card_text())
-        box.configure(state="disabled")
+
+        def show(text: str) -> None:
+            box.configure(state="normal")
+            box.delete("1.0", "end")
+            box.insert("end", text)
+            box.configure(state="disabled")
+
+        showing_details = [False]
+
+        def toggle() -> None:
+            showing_details[0] = not showing_details[0]
+            show(self.model_card_text(details=showing_details[0]))
+            fold.configure(text="Hide details" if showing_details[0] else "Details…")
+
+        show(self.model_card_text())
         row = ctk.CTkFrame(window, fg_color="transparent")
         row.pack(pady=(0, 10))
+        fold = ctk.CTkButton(row, text="Details…", width=100, command=toggle)
+        fold.pack(side="left", padx=4)
         ctk.CTkLabel(row, text="Bundled model").pack(side="left", padx=4)
         choice = ctk.CTkOptionMenu(row, values=bundled_model_names(),
                                    command=lambda name: self._switch_model(name, window))
@@ -292,29 +308,15 @@ class App(ctk.CTk, DnDWrapper):
                       command=lambda: self.ask_model(window)).pack(side="left", padx=4)
         window.after(50, window.lift)
 
-    def model_card_text(self) -> str:
+    def model_card_text(self, details: bool = False) -> str:
+        """Plain words by default; the card's technical facts with `details`."""
         if self.classifier is None:
             return f"No model loaded. {self.model_error or 'Loading…'}"
         card = self.classifier.card or {}
-        lines = [f"AI Image Classifier & Enhancer {__version__}", "",
-                 f"Architecture: {card.get('architecture', '?')}",
-                 f"Input: {self.classifier.input_size}×{self.classifier.input_size} RGB",
-                 f"Threshold: {self.classifier.threshold:.3f} "
-                 f"({card.get('threshold_method', 'default')})",
-                 f"Uncertain band: ±{self.classifier.half_width:.3f} "
-                 f"({card.get('uncertain_band_method', 'none')})",
-                 f"Trained: {card.get('created', '?')}",
-                 f"Data: {', '.join(card.get('data', {}).get('sources', [])) or '?'}", "",
-                 "Test split (images the model never trained on):"]
-        test = card.get("metrics", {}).get("test", {})
-        for name, m in [*test.get("by_source", {}).items(), ("overall", test.get("overall"))]:
-            if m:
-                auc = "–" if m.get("auc") is None else f"{m['auc']:.2f}"
-                lines.append(f"  {name}: accuracy {m['accuracy']:.1%}, AUC {auc}, n={m['n']}")
-                if m.get("accuracy_outside_band") is not None:
-                    lines.append(f"      uncertain {m['uncertain_rate']:.0%}; accuracy of the "
-                                 f"other answers {m['accuracy_outside_band']:.1%}")
-        return "\n".join(lines)
+        if not details:
+            return model_text.summary(card)
+        return model_text.details(card, self.classifier.threshold, self.classifier.half_width,
+                                  self.classifier.input_size, __version__)
 
     def _switch_model(self, name: str, parent: Any) -> None:
         self.load_model(name)

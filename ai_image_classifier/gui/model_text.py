@@ -1,0 +1,79 @@
+"""The Model… window's text: plain words first, the jargon behind "details" (Tk-free)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: What each data source is, for people.
+SOURCE_WORDS = {
+    "ciplab": "faces retouched by experts in Photoshop",
+    "lfw_faceswap": "automatic face swaps",
+    "stylegan2_ffhq": "StyleGAN2 faces beside real portrait photos",
+    "sd14_diffusiondb": "Stable Diffusion 1.x pictures",
+    "coco": "everyday photographs",
+    "imagenet": "photographs of animals, objects and places",
+    "wikiart": "paintings and drawings made by people",
+}
+
+
+def _source_line(name: str, m: dict[str, Any]) -> str:
+    words = SOURCE_WORDS.get(name, name)
+    tpr, tnr = m.get("true_positive_rate"), m.get("true_negative_rate")
+    if tpr is not None and tnr is not None:
+        return (f"• {words}: catches {tpr:.0%} of the fakes, and wrongly flags "
+                f"{1 - tnr:.0%} of the real ones")
+    if tpr is not None:
+        return f"• {words}: catches {tpr:.0%}"
+    return f"• {words}: wrongly flags {1 - tnr:.0%}" if tnr is not None else f"• {words}"
+
+
+def summary(card: dict[str, Any]) -> str:
+    """What the model is good at, how often it is right, what "uncertain" means."""
+    test = card.get("metrics", {}).get("test", {})
+    overall = test.get("overall") or {}
+    lines = []
+    if "face_model" in card:
+        lines.append("This detector looks at the whole picture with a general image model "
+                     "(CLIP) and at faces with a face network, and combines the two.")
+    else:
+        lines.append("This model was trained on face photos only; other pictures get less "
+                     "reliable answers.")
+    if overall:
+        unsure = overall.get("uncertain_rate") or 0.0
+        right = overall.get("accuracy_outside_band")
+        lines += ["", f"On {overall['n']} test pictures it had never seen, it answered "
+                      f"\"uncertain\" for {unsure:.0%} of them"
+                  + (f", and its other answers were right {right:.0%} of the time."
+                     if right is not None else ".")]
+    if test.get("by_source"):
+        lines += ["", "By kind of picture (test):"]
+        lines += [_source_line(name, m) for name, m in test["by_source"].items()]
+    lines += ["", "\"Uncertain\" means the score is too close to the line between real and "
+                  "fake to trust, or the picture is unlike anything the model learned from "
+                  "(a drawing, a screenshot, a tiny image): then it says why instead of "
+                  "guessing.",
+              "", "It has not seen every generator: a new one can fool it. Treat a verdict "
+                  "as a hint, and the file's own metadata as stronger evidence when present."]
+    return "\n".join(lines)
+
+
+def details(card: dict[str, Any], threshold: float, half_width: float, input_size: int,
+            version: str) -> str:
+    """The card's technical facts, for those who want them."""
+    lines = [f"AI Image Classifier & Enhancer {version}", "",
+             f"Architecture: {card.get('architecture', '?')}",
+             f"Face network input: {input_size}×{input_size} RGB",
+             f"Threshold: {threshold:.3f} ({card.get('threshold_method', 'default')})",
+             f"Uncertain band: ±{half_width:.3f} ({card.get('uncertain_band_method', 'none')})",
+             f"Trained: {card.get('created', '?')}",
+             f"Data: {', '.join(card.get('data', {}).get('sources', [])) or '?'}", "",
+             "Test split (images the model never trained on):"]
+    test = card.get("metrics", {}).get("test", {})
+    for name, m in [*test.get("by_source", {}).items(), ("overall", test.get("overall"))]:
+        if m:
+            auc = "–" if m.get("auc") is None else f"{m['auc']:.2f}"
+            lines.append(f"  {name}: accuracy {m['accuracy']:.1%}, AUC {auc}, n={m['n']}")
+            if m.get("accuracy_outside_band") is not None:
+                lines.append(f"      uncertain {m['uncertain_rate']:.0%}; accuracy of the "
+                             f"other answers {m['accuracy_outside_band']:.1%}")
+    return "\n".join(lines)
