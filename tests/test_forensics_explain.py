@@ -75,3 +75,4 @@ def test_occlusion_map_finds_what_the_model_uses():
 def test_overlay_keeps_size():
     out = overlay_heatmap(np.zeros((50, 70, 3), np.uint8), np.ones((32, 32), np.float32))
     assert out.shape == (50, 70, 3) and out[..., 0].mean() > 50  # red where heat is 1
+

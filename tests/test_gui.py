@@ -444,3 +444,33 @@ def test_a_file_typed_into_the_folder_dialog_is_refused(app, photo):
     app.ask_scan_folder()
     assert app.scan_window is None
     assert app.dialogs.errors and "not a folder" in app.dialogs.errors[-1][1]
+
+
+def test_the_verdict_badge_stays_visible_and_tabs_do_not_move_the_panel(app, photo):
+    open_via_dialog(app, photo)
+    wait_for(app, lambda: app.current.verdict is not None)
+    assert app.badge.cget("text") == app.current.verdict.text
+    tabs = app.badge.master.winfo_children()[1]
+    widths = set()
+    for name in ("Enhance", "Metadata", "Verdict"):
+        tabs.set(name)
+        app.update()
+        widths.add(app.badge.master.winfo_width())
+        assert app.badge.winfo_ismapped()
+    assert len(widths) == 1
+
+
+def test_ela_is_computed_on_the_full_resolution_picture(app, tmp_path):
+    from ai_image_classifier.forensics import error_level_analysis
+    from ai_image_classifier.gui.window import PREVIEW_MAX, make_preview
+
+    rng = np.random.default_rng(3)
+    big = tmp_path / "big.jpg"
+    Image.fromarray(rng.integers(0, 255, (1200, PREVIEW_MAX + 400, 3), dtype=np.uint8)).save(
+        big, quality=85)
+    open_via_dialog(app, big)
+    app.view_switch.set("ELA")
+    app.show_view()
+    wait_for(app, lambda: app.current.ela_preview is not None)
+    expected = make_preview(error_level_analysis(app.current.rgb))
+    assert np.array_equal(np.asarray(app.current.ela_preview), np.asarray(expected))

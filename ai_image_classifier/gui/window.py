@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 TITLE = "AI Image Classifier & Enhancer"
 MIN_SIZE = (960, 640)
 PREVIEW_MAX = 1600  # longest side kept for on-screen previews
+PANEL_WIDTH = 400
 VIEWS = ("Original", "Enhanced", "Compare", "Heatmap", "ELA")
 VERDICT_COLOURS = {"real": ("#1b7f3b", "#4cc36f"), "fake": ("#b3261e", "#ff6b5e")}
 NEUTRAL = ("gray40", "gray70")
@@ -150,8 +151,19 @@ class App(ctk.CTk, DnDWrapper):
         self.view_note.grid(row=3, column=0, pady=(0, 6))
         self._paint_canvas_background()
 
-        side = ctk.CTkTabview(self, width=380)
-        side.grid(row=1, column=1, sticky="nsew", padx=(5, 10), pady=(0, 10))
+        # The right panel keeps one width whichever tab shows, and the verdict badge stays
+        # above the tabs, so the answer is visible while enhancing or reading metadata.
+        right = ctk.CTkFrame(self, width=PANEL_WIDTH, fg_color="transparent")
+        right.grid(row=1, column=1, sticky="ns", padx=(5, 10), pady=(10, 10))
+        right.grid_propagate(False)
+        right.grid_columnconfigure(0, weight=1)
+        right.grid_rowconfigure(1, weight=1)
+        self.badge = ctk.CTkLabel(right, text="No picture yet", corner_radius=8, height=36,
+                                  font=ctk.CTkFont(size=14, weight="bold"),
+                                  fg_color=("gray85", "gray25"), text_color=NEUTRAL)
+        self.badge.grid(row=0, column=0, sticky="ew", pady=(0, 4))
+        side = ctk.CTkTabview(right, width=PANEL_WIDTH)
+        side.grid(row=1, column=0, sticky="nsew")
         self._build_verdict_tab(side.add("Verdict"))
         self._build_enhance_tab(side.add("Enhance"))
         self._build_metadata_tab(side.add("Metadata"))
@@ -244,7 +256,7 @@ class App(ctk.CTk, DnDWrapper):
             self.model_error = str(error)
             self.model_status.configure(text=f"No model: {error}. Enhancement still works.")
             if self.current is not None:
-                self.verdict_label.configure(text="No verdict (no model)", text_color=NEUTRAL)
+                self._say_verdict("No verdict (no model)")
             if path is not None:
                 self.dialogs.error("Cannot load model", str(error))
 
@@ -418,13 +430,13 @@ class App(ctk.CTk, DnDWrapper):
     def classify(self, opened: OpenedImage) -> None:
         if self.classifier is None:
             if self.model_error:
-                self.verdict_label.configure(text="No verdict (no model)", text_color=NEUTRAL)
+                self._say_verdict("No verdict (no model)")
             else:
                 self.waiting_for_model = opened
-                self.verdict_label.configure(text="Waiting for the model…", text_color=NEUTRAL)
+                self._say_verdict("Waiting for the model…")
             return
         classifier = self.classifier
-        self.verdict_label.configure(text="Analysing…", text_color=NEUTRAL)
+        self._say_verdict("Analysing…")
         self.verdict_detail.configure(text="")
 
         def done(verdict: Verdict) -> None:
@@ -434,17 +446,21 @@ class App(ctk.CTk, DnDWrapper):
 
         def failed(error: BaseException) -> None:
             if opened is self.current:
-                self.verdict_label.configure(text="No verdict", text_color=NEUTRAL)
+                self._say_verdict("No verdict")
                 self.verdict_detail.configure(text=str(error))
 
         self.tasks.submit("model", lambda: classifier.classify_file(opened.path), done, failed)
+
+    def _say_verdict(self, text: str, colour: Any = NEUTRAL) -> None:
+        """The verdict tab's headline and the badge above the tabs, always alike."""
+        self.verdict_label.configure(text=text, text_color=colour)
+        self.badge.configure(text=text, text_color=colour)
 
     def _show_verdict(self) -> None:
         verdict = self.current.verdict if self.current else None
         if verdict is None:
             return
-        self.verdict_label.configure(text=verdict.text,
-                                     text_color=VERDICT_COLOURS.get(verdict.label, NEUTRAL))
+        self._say_verdict(verdict.text, VERDICT_COLOURS.get(verdict.label, NEUTRAL))
         general = self.classifier is not None and self.classifier.general is not None
         self.verdict_detail.configure(text=explanation(verdict, general))
         if self.view_switch.get() == "Original":
@@ -574,10 +590,12 @@ class App(ctk.CTk, DnDWrapper):
         self._compute_view(opened, "heat", "model", work)
 
     def _compute_ela(self, opened: OpenedImage) -> None:
+        """On the full-resolution pixels: the JPEG 8×8 grid that error-level analysis relies
+        on does not survive the preview's downscaling. Only the result is shrunk for show."""
         def work() -> Image.Image:
             from ..forensics import error_level_analysis
 
-            return Image.fromarray(error_level_analysis(np.asarray(opened.preview)))
+            return make_preview(error_level_analysis(opened.rgb))
 
         self._compute_view(opened, "ela", "work", work)
 
