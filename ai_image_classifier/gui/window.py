@@ -7,6 +7,7 @@ The window only arranges widgets and calls the runtime (`classifier`, `enhance`,
 from __future__ import annotations
 
 import logging
+import os
 import tkinter as tk
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -124,8 +125,10 @@ class App(ctk.CTk, DnDWrapper):
         self.save_button = ctk.CTkButton(bar, text="Save…", width=90, command=self.ask_save,
                                          state="disabled")
         self.save_button.pack(side="left", padx=4)
-        ctk.CTkButton(bar, text="Model…", width=90, command=self.show_model).pack(
+        ctk.CTkButton(bar, text="About…", width=80, command=self.show_about).pack(
             side="right", padx=(4, 10))
+        ctk.CTkButton(bar, text="Model…", width=90, command=self.show_model).pack(
+            side="right", padx=4)
         self.theme_menu = ctk.CTkOptionMenu(bar, width=110, values=["System", "Light", "Dark"],
                                             command=self.set_theme)
         self.theme_menu.set(self.settings.theme)
@@ -329,6 +332,38 @@ class App(ctk.CTk, DnDWrapper):
             return model_text.summary(card)
         return model_text.details(card, self.classifier.threshold, self.classifier.half_width,
                                   self.classifier.input_size, __version__)
+
+    def show_about(self) -> None:
+        """Version, the promise that nothing leaves the machine, and the log folder."""
+        from ..logs import log_dir
+
+        window = ctk.CTkToplevel(self)
+        window.title("About")
+        window.geometry("520x260")
+        folder = log_dir()
+        ctk.CTkLabel(window, justify="left", wraplength=480, text=(
+            f"{TITLE} {__version__}\n\nEverything runs on this computer: no picture, "
+            "verdict or setting is sent anywhere.\n\nWhen something goes wrong, the details "
+            f"are written to a log file in:\n{folder}")).pack(padx=16, pady=16, anchor="w")
+        ctk.CTkButton(window, text="Open log folder",
+                      command=lambda: self.open_folder(folder)).pack(pady=(0, 12))
+        window.after(50, window.lift)
+
+    def open_folder(self, folder: Path) -> None:
+        """Show a folder in the system's file manager."""
+        import subprocess
+        import sys
+
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            if sys.platform == "win32":
+                os.startfile(folder)  # type: ignore[attr-defined]
+            else:
+                opener = "open" if sys.platform == "darwin" else "xdg-open"
+                subprocess.Popen([opener, str(folder)], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        except OSError as error:
+            self.dialogs.error("Cannot open the folder", f"{folder}: {error}")
 
     def _switch_model(self, name: str, parent: Any) -> None:
         self.load_model(name)
