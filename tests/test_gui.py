@@ -474,3 +474,13 @@ def test_ela_is_computed_on_the_full_resolution_picture(app, tmp_path):
     wait_for(app, lambda: app.current.ela_preview is not None)
     expected = make_preview(error_level_analysis(app.current.rgb))
     assert np.array_equal(np.asarray(app.current.ela_preview), np.asarray(expected))
+
+
+def test_probability_bar_has_its_scale_and_the_band_over_the_fill(app, photo):
+    open_via_dialog(app, photo)
+    app.update()
+    bar = app.probability_bar
+    texts = {bar.itemcget(item, "text") for item in bar.find_withtag("scale")}
+    assert texts == {"0 %", "100 %"}
+    if app.current.verdict.half_width > 0:
+        assert bar.find_withtag("band")[0] > bar.find_withtag("fill")[0]  # over the fill

@@ -179,7 +179,7 @@ class App(ctk.CTk, DnDWrapper):
                                           font=ctk.CTkFont(size=20, weight="bold"),
                                           wraplength=330, justify="center")
         self.verdict_label.pack(pady=(18, 8), fill="x")
-        self.probability_bar = tk.Canvas(tab, height=34, highlightthickness=0)
+        self.probability_bar = tk.Canvas(tab, height=48, highlightthickness=0)
         self.probability_bar.pack(fill="x", padx=12, pady=4)
         self.probability_bar.bind("<Configure>", lambda _: self._draw_probability())
         self.verdict_detail = ctk.CTkLabel(tab, text="", wraplength=330, justify="left")
@@ -511,17 +511,23 @@ class App(ctk.CTk, DnDWrapper):
         if verdict is None or width < 10:
             return
         dark = ctk.get_appearance_mode() == "Dark"
-        bar.create_rectangle(0, 8, width, height - 8, fill="gray30" if dark else "gray72",
+        ink = "white" if dark else "black"
+        top, bottom = 6, height - 16  # the bar; the scale's 0 % and 100 % marks below it
+        bar.create_rectangle(0, top, width, bottom, fill="gray30" if dark else "gray72",
                              width=0)
         colour = VERDICT_COLOURS.get(verdict.label, NEUTRAL)[dark]
-        if verdict.half_width > 0:  # the uncertain band, hatched behind the bar
+        bar.create_rectangle(0, top, width * verdict.probability, bottom, fill=colour, width=0,
+                             tags="fill")
+        if verdict.half_width > 0:  # the uncertain band, outlined over any fill
             low = max(0.0, verdict.threshold - verdict.half_width) * width
             high = min(1.0, verdict.threshold + verdict.half_width) * width
-            bar.create_rectangle(low, 4, high, height - 4, fill="gray50", stipple="gray25",
-                                 width=0)
-        bar.create_rectangle(0, 8, width * verdict.probability, height - 8, fill=colour, width=0)
+            bar.create_rectangle(low, top - 4, high, bottom + 4, outline=ink, dash=(3, 2),
+                                 width=1, tags="band")
         x = width * verdict.threshold
-        bar.create_line(x, 0, x, height, fill="white" if dark else "black", width=2)
+        bar.create_line(x, 0, x, bottom + 4, fill=ink, width=2)
+        for text, anchor, where in (("0 %", "sw", 1), ("100 %", "se", width - 1)):
+            bar.create_text(where, height, text=text, anchor=anchor, fill="gray50",
+                            font=("TkDefaultFont", 9), tags="scale")
 
     # ---------- views ----------
     @staticmethod
