@@ -101,8 +101,13 @@ class ClipEncoder:
             raise EncoderMissingError(f"{path.name}: not a valid ONNX model ({exc})") from exc
 
     def embed(self, pixels: np.ndarray) -> np.ndarray:
-        """N×3×224×224 CLIP pixels → N×512 unit vectors."""
-        (embeds,) = self._session.run(["image_embeds"], {"pixel_values": pixels})
+        """N×3×224×224 CLIP pixels → N×512 unit vectors, one image at a time: the INT8 graph
+        quantises activations with a scale taken over the whole input tensor, so in a batch
+        one picture's features would depend on its neighbours (and batching measured no
+        faster here)."""
+        embeds = np.concatenate([
+            self._session.run(["image_embeds"], {"pixel_values": one[None]})[0]
+            for one in np.asarray(pixels, dtype=np.float32)])
         return embeds / np.linalg.norm(embeds, axis=1, keepdims=True)
 
 

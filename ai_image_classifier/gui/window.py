@@ -10,7 +10,6 @@ import logging
 import os
 import tkinter as tk
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from . import model_text
 from .dialogs import Dialogs
 from .enhance_panel import EnhancePanel
 from .scan import ScanWindow
+from .session import OpenedImage, Session
 from .settings import Settings
 from .tasks import BackgroundTasks, CancelToken
 from .verdict_text import explanation
@@ -47,20 +47,6 @@ try:  # drag and drop needs the tkdnd library that tkinterdnd2 ships for each pl
 except ImportError:  # pragma: no cover - tkinterdnd2 is in requirements.txt
     TkinterDnD = None
     DnDWrapper = object
-
-
-@dataclass
-class OpenedImage:
-    path: Path
-    rgb: np.ndarray
-    preview: Image.Image
-    report: Any  # forensics.FileReport
-    verdict: Verdict | None = None
-    heat_preview: Image.Image | None = None
-    ela_preview: Image.Image | None = None
-    enhanced: np.ndarray | None = None
-    enhanced_preview: Image.Image | None = None
-    pending: set[str] = field(default_factory=set)
 
 
 def make_preview(image: Image.Image | np.ndarray) -> Image.Image:
@@ -92,11 +78,7 @@ class App(ctk.CTk, DnDWrapper):
         self.geometry(self.settings.geometry)
         self.dialogs = dialogs or Dialogs(self)
         self.tasks = BackgroundTasks(self)
-        self.classifier: Classifier | None = None
-        self.model_error: str | None = None
-        self.current: OpenedImage | None = None
-        self.waiting_for_model: OpenedImage | None = None
-        self.enhance_token: CancelToken | None = None
+        self.session = Session()
         self.scan_window: ScanWindow | None = None
         self._photo: ImageTk.PhotoImage | None = None
         self.drop_enabled = False
@@ -106,6 +88,12 @@ class App(ctk.CTk, DnDWrapper):
         self._bind_keys()
         self.protocol("WM_DELETE_WINDOW", self.close)
         self.load_model(model_path)
+
+    # The session holds the state; these read it for the widgets, tests and benchmarks.
+    current = property(lambda self: self.session.current)
+    classifier = property(lambda self: self.session.classifier)
+    model_error = property(lambda self: self.session.model_error)
+    enhance_token = property(lambda self: self.session.enhance_token)
 
     # ---------- layout ----------
     def _build(self) -> None:
@@ -240,23 +228,19 @@ class App(ctk.CTk, DnDWrapper):
         self.model_status.configure(text="Loading model…")
 
         def done(classifier: Classifier) -> None:
-            self.classifier, self.model_error = classifier, None
+            target = self.session.model_loaded(classifier)
             self._describe_model()
             self._preload_upscaler()
-            target = self.waiting_for_model or self.current
-            self.waiting_for_model = None
             if target is not None:
-                target.verdict = target.heat_preview = None
                 self.classify(target)
 
         def failed(error: BaseException) -> None:
-            if self.classifier is not None:  # keep the model that works, and say why
+            if self.session.model_failed(error):  # keep the model that works, say why
                 self.model_status.configure(text=f"Kept the previous model: the new one "
                                                  f"failed to load ({error}).")
                 self.dialogs.error("Cannot load model", f"{error}\n\nThe previous model is "
                                                         "still in use.")
                 return
-            self.model_error = str(error)
             self.model_status.configure(text=f"No model: {error}. Enhancement still works.")
             if self.current is not None:
                 self._say_verdict("No verdict (no model)")
@@ -425,7 +409,7 @@ class App(ctk.CTk, DnDWrapper):
 
     def _show_opened(self, opened: OpenedImage) -> None:
         self.cancel_enhance()
-        self.current = opened
+        self.session.show(opened)
         self.settings.remember(opened.path)
         self.settings.save()
         self._refresh_recent()
@@ -463,12 +447,10 @@ class App(ctk.CTk, DnDWrapper):
 
     # ---------- verdict ----------
     def classify(self, opened: OpenedImage) -> None:
-        if self.classifier is None:
-            if self.model_error:
-                self._say_verdict("No verdict (no model)")
-            else:
-                self.waiting_for_model = opened
-                self._say_verdict("Waiting for the model…")
+        step = self.session.verdict_step(opened)
+        if step != "classify":
+            self._say_verdict("No verdict (no model)" if step == "no-model"
+                              else "Waiting for the model…")
             return
         classifier = self.classifier
         self._say_verdict("Analysing…")
@@ -643,18 +625,18 @@ class App(ctk.CTk, DnDWrapper):
     def _compute_view(self, opened: OpenedImage, kind: str, lane: str,
                       work: Callable[[], Image.Image]) -> None:
         """Run `work` once per picture and view kind; show its result if still on screen."""
-        if kind in opened.pending:
+        if not self.session.begin_view(opened, kind,
+                                       getattr(opened, f"{kind}_preview") is not None):
             return
-        opened.pending.add(kind)
 
         def done(image: Image.Image) -> None:
-            opened.pending.discard(kind)
+            self.session.end_view(opened, kind)
             setattr(opened, f"{kind}_preview", image)
             if opened is self.current:
                 self.show_view()
 
         def failed(error: BaseException) -> None:
-            opened.pending.discard(kind)
+            self.session.end_view(opened, kind)
             if opened is self.current:
                 self.view_note.configure(text=f"Could not compute this view: {error}")
 
@@ -663,10 +645,10 @@ class App(ctk.CTk, DnDWrapper):
     # ---------- enhancement ----------
     def start_enhance(self) -> None:
         opened = self.current
-        if opened is None or self.enhance_token is not None:
+        token = self.session.start_enhance()
+        if opened is None or token is None:
             return
         settings = self.enhance_panel.settings()
-        token = self.enhance_token = CancelToken()
         self.enhance_button.configure(state="disabled")
         self.cancel_button.configure(state="normal")
         self.enhance_progress.set(0)
@@ -709,14 +691,12 @@ class App(ctk.CTk, DnDWrapper):
             self.enhance_progress.set(fraction)
 
     def _enhance_finished(self, token: CancelToken) -> None:
-        if token is self.enhance_token:
-            self.enhance_token = None
+        if self.session.enhance_finished(token):
             self.cancel_button.configure(state="disabled")
             self.enhance_button.configure(state="normal" if self.current else "disabled")
 
     def cancel_enhance(self) -> None:
-        if self.enhance_token is not None:
-            self.enhance_token.cancel()
+        if self.session.cancel_enhance():
             self.enhance_status.configure(text="Cancelling…")
 
     # ---------- saving ----------
