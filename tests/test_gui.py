@@ -120,7 +120,9 @@ def open_via_dialog(app, path: Path) -> None:
 
 def test_window_title_and_model_status(app):
     assert app.title() == "AI Image Classifier & Enhancer"
-    assert app.model_status.cget("text").startswith("Model: mobilenet_v2")
+    status = app.model_status.cget("text")
+    assert status.startswith("Model: general_detector (whole picture and faces)")
+    assert "unseen test pictures" in status
 
 
 def test_open_shows_the_same_verdict_as_the_cli(app, photo):
@@ -163,7 +165,7 @@ def test_heatmap_and_ela_views(app, photo):
     assert "not a map of what is fake" not in app.view_note.cget("text")  # ELA note now
     app.view_switch.set("Heatmap")
     app.show_view()
-    assert "where the model looked" in app.view_note.cget("text").lower()
+    assert "where the face network looked" in app.view_note.cget("text").lower()
 
 
 def test_enhance_compare_and_save(app, photo, tmp_path):
@@ -365,7 +367,7 @@ def test_switching_to_the_seed_model_reclassifies(app, photo):
     app.load_model("seed_cnn")
     wait_for(app, lambda: app.classifier.source.stem == "seed_cnn"
              and app.current.verdict is not None)
-    assert app.model_status.cget("text").startswith("Model: seed_cnn")
+    assert app.model_status.cget("text").startswith("Model: seed_cnn (seed_cnn, faces only)")
     expected = Classifier.load("seed_cnn").classify_file(photo)
     assert app.current.verdict.probability == pytest.approx(expected.probability, abs=1e-6)
 
@@ -462,7 +464,7 @@ def test_the_verdict_badge_stays_visible_and_tabs_do_not_move_the_panel(app, pho
 
 def test_ela_is_computed_on_the_full_resolution_picture(app, tmp_path):
     from ai_image_classifier.forensics import error_level_analysis
-    from ai_image_classifier.gui.window import PREVIEW_MAX, make_preview
+    from ai_image_classifier.gui.formatting import PREVIEW_MAX, make_preview
 
     rng = np.random.default_rng(3)
     big = tmp_path / "big.jpg"
@@ -484,3 +486,30 @@ def test_probability_bar_has_its_scale_and_the_band_over_the_fill(app, photo):
     assert texts == {"0 %", "100 %"}
     if app.current.verdict.half_width > 0:
         assert bar.find_withtag("band")[0] > bar.find_withtag("fill")[0]  # over the fill
+
+
+def test_zoom_to_100_percent_and_pan_shows_real_pixels(app, tmp_path):
+    rng = np.random.default_rng(5)
+    pixels = rng.integers(0, 255, (900, 1400, 3), dtype=np.uint8)
+    big = tmp_path / "big.png"
+    Image.fromarray(pixels).save(big)
+    open_via_dialog(app, big)
+    viewer = app.viewer
+    viewer.zoom_switch.set("100 %")
+    viewer.pan_to(0.0, 0.0)
+    shown = np.asarray(viewer.picture_for(app.current))
+    height, width = shown.shape[:2]
+    assert (width, height) == (min(1400, app.canvas.winfo_width()),
+                               min(900, app.canvas.winfo_height()))
+    assert np.array_equal(shown, pixels[:height, :width])  # 1:1, from the top-left corner
+    viewer.pan_to(1.0, 1.0)
+    assert np.array_equal(np.asarray(viewer.picture_for(app.current)),
+                          pixels[900 - height:, 1400 - width:])
+    app.enhance_panel.choose(method="bicubic", scale=2, denoise="off")
+    app.start_enhance()
+    wait_for(app, lambda: app.current.enhanced is not None)
+    app.view_switch.set("Compare")
+    viewer.compare_slider.set(0.0)  # all enhanced
+    compare = np.asarray(viewer.picture_for(app.current))
+    assert np.array_equal(compare[:, 2:], app.current.enhanced[-compare.shape[0]:,
+                                                               -compare.shape[1] + 2:])

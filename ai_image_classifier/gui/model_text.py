@@ -16,6 +16,20 @@ SOURCE_WORDS = {
 }
 
 
+def status_line(card: dict[str, Any]) -> str:
+    """One line under the verdict: which model, and how it did on unseen pictures."""
+    name = card.get("name", "unknown")
+    kind = ("whole picture and faces" if "face_model" in card
+            else f"{card.get('architecture', 'unknown')}, faces only")
+    text = f"Model: {name} ({kind})"
+    overall = card.get("metrics", {}).get("test", {}).get("overall")
+    if overall and overall.get("accuracy_outside_band") is not None:
+        text += (f". On {overall['n']} unseen test pictures: uncertain for "
+                 f"{overall['uncertain_rate']:.0%}, other answers right "
+                 f"{overall['accuracy_outside_band']:.0%}")
+    return text + "."
+
+
 def _source_line(name: str, m: dict[str, Any]) -> str:
     words = SOURCE_WORDS.get(name, name)
     tpr, tnr = m.get("true_positive_rate"), m.get("true_negative_rate")

@@ -141,11 +141,13 @@ class ScanWindow(ctk.CTkToplevel):
         descending = self.sorted_by == (column, False)
         index = COLUMNS.index(column)
 
-        def key(row: dict[str, Any]) -> tuple:
+        def key(row: dict[str, Any]) -> Any:
             value = self._cells(row)[index]
-            return (value == "", float(value) if column == "probability" and value else value)
+            return float(value) if column == "probability" else value
 
-        self.rows.sort(key=key, reverse=descending)
+        filled = [row for row in self.rows if self._cells(row)[index]]
+        empty = [row for row in self.rows if not self._cells(row)[index]]  # always last
+        self.rows[:] = sorted(filled, key=key, reverse=descending) + empty
         self.sorted_by = (column, descending)
         self.table.delete(*self.table.get_children())
         for row in self.rows:

@@ -7,7 +7,6 @@ The window only arranges widgets and calls the runtime (`classifier`, `enhance`,
 from __future__ import annotations
 
 import logging
-import os
 import tkinter as tk
 from collections.abc import Callable
 from pathlib import Path
@@ -17,28 +16,25 @@ import customtkinter as ctk
 import numpy as np
 from PIL import Image, ImageTk
 
-from .. import __version__
-from ..classifier import MODEL_NAME, Classifier, Verdict, bundled_model_names
+from ..classifier import Classifier, Verdict
 from ..imaging import ImageDecodeError, open_rgb
 from ..resources import resource_path
-from . import model_text
+from . import info_windows, model_text
 from .dialogs import Dialogs
 from .enhance_panel import EnhancePanel
+from .formatting import TITLE, human_size, make_preview, metadata_text
 from .scan import ScanWindow
 from .session import OpenedImage, Session
 from .settings import Settings
 from .tasks import BackgroundTasks, CancelToken
-from .verdict_text import explanation
+from .theme import NEUTRAL, VERDICT_COLOURS
+from .verdict_panel import VerdictPanel
+from .viewer import PIXEL_VIEWS, Viewer
 
 log = logging.getLogger(__name__)
 
-TITLE = "AI Image Classifier & Enhancer"
 MIN_SIZE = (960, 640)
-PREVIEW_MAX = 1600  # longest side kept for on-screen previews
 PANEL_WIDTH = 400
-VIEWS = ("Original", "Enhanced", "Compare", "Heatmap", "ELA")
-VERDICT_COLOURS = {"real": ("#1b7f3b", "#4cc36f"), "fake": ("#b3261e", "#ff6b5e")}
-NEUTRAL = ("gray40", "gray70")
 
 try:  # drag and drop needs the tkdnd library that tkinterdnd2 ships for each platform
     from tkinterdnd2 import DND_FILES, TkinterDnD
@@ -47,25 +43,6 @@ try:  # drag and drop needs the tkdnd library that tkinterdnd2 ships for each pl
 except ImportError:  # pragma: no cover - tkinterdnd2 is in requirements.txt
     TkinterDnD = None
     DnDWrapper = object
-
-
-def make_preview(image: Image.Image | np.ndarray) -> Image.Image:
-    pil = Image.fromarray(image) if isinstance(image, np.ndarray) else image.copy()
-    pil.thumbnail((PREVIEW_MAX, PREVIEW_MAX), Image.Resampling.BILINEAR, reducing_gap=2.0)
-    return pil
-
-
-def human_size(size: int | None) -> str:
-    if size is None:
-        return "?"
-    if size < 1024:
-        return f"{size} bytes"
-    value = size / 1024
-    for unit in ("KB", "MB"):
-        if value < 1024:
-            return f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
 
 
 class App(ctk.CTk, DnDWrapper):
@@ -80,7 +57,6 @@ class App(ctk.CTk, DnDWrapper):
         self.tasks = BackgroundTasks(self)
         self.session = Session()
         self.scan_window: ScanWindow | None = None
-        self._photo: ImageTk.PhotoImage | None = None
         self.drop_enabled = False
         self._set_icon()
         self._build()
@@ -124,23 +100,10 @@ class App(ctk.CTk, DnDWrapper):
         ctk.CTkLabel(bar, text="Theme").pack(side="right", padx=(10, 2))
         self._refresh_recent()
 
-        viewer = ctk.CTkFrame(self)
-        viewer.grid(row=1, column=0, sticky="nsew", padx=(10, 5), pady=10)
-        viewer.grid_columnconfigure(0, weight=1)
-        viewer.grid_rowconfigure(1, weight=1)
-        self.view_switch = ctk.CTkSegmentedButton(viewer, values=list(VIEWS),
-                                                  command=lambda _: self.show_view())
-        self.view_switch.set("Original")
-        self.view_switch.grid(row=0, column=0, pady=(8, 4))
-        self.canvas = tk.Canvas(viewer, highlightthickness=0, borderwidth=0)
-        self.canvas.grid(row=1, column=0, sticky="nsew", padx=8, pady=4)
-        self.canvas.bind("<Configure>", lambda _: self.show_view())
-        self.compare_slider = ctk.CTkSlider(viewer, from_=0, to=1,
-                                            command=lambda _: self.show_view())
-        self.compare_slider.set(0.5)
-        self.view_note = ctk.CTkLabel(viewer, text="", text_color=NEUTRAL, wraplength=480)
-        self.view_note.grid(row=3, column=0, pady=(0, 6))
-        self._paint_canvas_background()
+        self.viewer = Viewer(self, self.show_view)
+        self.viewer.grid(row=1, column=0, sticky="nsew", padx=(10, 5), pady=10)
+        self.view_switch, self.canvas = self.viewer.view_switch, self.viewer.canvas
+        self.compare_slider, self.view_note = self.viewer.compare_slider, self.viewer.view_note
 
         # The right panel keeps one width whichever tab shows, and the verdict badge stays
         # above the tabs, so the answer is visible while enhancing or reading metadata.
@@ -163,18 +126,11 @@ class App(ctk.CTk, DnDWrapper):
         self.status.grid(row=2, column=0, columnspan=2, sticky="ew", padx=12, pady=(0, 6))
 
     def _build_verdict_tab(self, tab: ctk.CTkFrame) -> None:
-        self.verdict_label = ctk.CTkLabel(tab, text="Open or drop an image",
-                                          font=ctk.CTkFont(size=20, weight="bold"),
-                                          wraplength=330, justify="center")
-        self.verdict_label.pack(pady=(18, 8), fill="x")
-        self.probability_bar = tk.Canvas(tab, height=48, highlightthickness=0)
-        self.probability_bar.pack(fill="x", padx=12, pady=4)
-        self.probability_bar.bind("<Configure>", lambda _: self._draw_probability())
-        self.verdict_detail = ctk.CTkLabel(tab, text="", wraplength=330, justify="left")
-        self.verdict_detail.pack(fill="x", padx=12, pady=8)
-        self.model_status = ctk.CTkLabel(tab, text="", wraplength=330, justify="left",
-                                         text_color=NEUTRAL)
-        self.model_status.pack(fill="x", padx=12, pady=(16, 4), side="bottom")
+        self.verdict_panel = VerdictPanel(tab)
+        self.verdict_panel.pack(fill="both", expand=True)
+        panel = self.verdict_panel
+        self.verdict_label, self.verdict_detail = panel.headline, panel.detail
+        self.probability_bar, self.model_status = panel.bar, panel.model_status
 
     def _build_enhance_tab(self, tab: ctk.CTkFrame) -> None:
         self.enhance_panel = EnhancePanel(tab, self.settings.jpeg_quality, self.start_enhance,
@@ -263,91 +219,16 @@ class App(ctk.CTk, DnDWrapper):
 
     def _describe_model(self) -> None:
         assert self.classifier is not None
-        card = self.classifier.card or {}
-        text = (f"Model: {card.get('architecture', 'unknown')}, {self.classifier.input_size} px"
-                f" input, threshold {self.classifier.threshold:.2f}")
-        test = card.get("metrics", {}).get("test", {}).get("overall")
-        if test:
-            text += f". Test accuracy {test['accuracy']:.0%} on {test['n']} unseen images"
-        self.model_status.configure(text=text)
+        self.model_status.configure(text=model_text.status_line(self.classifier.card or {}))
 
     def show_model(self) -> None:
-        window = ctk.CTkToplevel(self)
-        window.title("Model")
-        window.geometry("600x560")
-        box = ctk.CTkTextbox(window, wrap="word")
-        box.pack(fill="both", expand=True, padx=10, pady=10)
-
-        def show(text: str) -> None:
-            box.configure(state="normal")
-            box.delete("1.0", "end")
-            box.insert("end", text)
-            box.configure(state="disabled")
-
-        showing_details = [False]
-
-        def toggle() -> None:
-            showing_details[0] = not showing_details[0]
-            show(self.model_card_text(details=showing_details[0]))
-            fold.configure(text="Hide details" if showing_details[0] else "Details…")
-
-        show(self.model_card_text())
-        row = ctk.CTkFrame(window, fg_color="transparent")
-        row.pack(pady=(0, 10))
-        fold = ctk.CTkButton(row, text="Details…", width=100, command=toggle)
-        fold.pack(side="left", padx=4)
-        ctk.CTkLabel(row, text="Bundled model").pack(side="left", padx=4)
-        choice = ctk.CTkOptionMenu(row, values=bundled_model_names(),
-                                   command=lambda name: self._switch_model(name, window))
-        choice.set(self.classifier.source.name.split(".")[0]
-                   if self.classifier and self.classifier.source
-                   else MODEL_NAME)
-        choice.pack(side="left", padx=4)
-        ctk.CTkButton(row, text="Open model file…",
-                      command=lambda: self.ask_model(window)).pack(side="left", padx=4)
-        window.after(50, window.lift)
+        info_windows.show_model(self)
 
     def model_card_text(self, details: bool = False) -> str:
-        """Plain words by default; the card's technical facts with `details`."""
-        if self.classifier is None:
-            return f"No model loaded. {self.model_error or 'Loading…'}"
-        card = self.classifier.card or {}
-        if not details:
-            return model_text.summary(card)
-        return model_text.details(card, self.classifier.threshold, self.classifier.half_width,
-                                  self.classifier.input_size, __version__)
+        return info_windows.model_card_text(self, details)
 
     def show_about(self) -> None:
-        """Version, the promise that nothing leaves the machine, and the log folder."""
-        from ..logs import log_dir
-
-        window = ctk.CTkToplevel(self)
-        window.title("About")
-        window.geometry("520x260")
-        folder = log_dir()
-        ctk.CTkLabel(window, justify="left", wraplength=480, text=(
-            f"{TITLE} {__version__}\n\nEverything runs on this computer: no picture, "
-            "verdict or setting is sent anywhere.\n\nWhen something goes wrong, the details "
-            f"are written to a log file in:\n{folder}")).pack(padx=16, pady=16, anchor="w")
-        ctk.CTkButton(window, text="Open log folder",
-                      command=lambda: self.open_folder(folder)).pack(pady=(0, 12))
-        window.after(50, window.lift)
-
-    def open_folder(self, folder: Path) -> None:
-        """Show a folder in the system's file manager."""
-        import subprocess
-        import sys
-
-        folder.mkdir(parents=True, exist_ok=True)
-        try:
-            if sys.platform == "win32":
-                os.startfile(folder)  # type: ignore[attr-defined]
-            else:
-                opener = "open" if sys.platform == "darwin" else "xdg-open"
-                subprocess.Popen([opener, str(folder)], stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
-        except OSError as error:
-            self.dialogs.error("Cannot open the folder", f"{folder}: {error}")
+        info_windows.show_about(self)
 
     def _switch_model(self, name: str, parent: Any) -> None:
         self.load_model(name)
@@ -428,21 +309,9 @@ class App(ctk.CTk, DnDWrapper):
         self.classify(opened)
 
     def _fill_metadata(self, report: Any) -> None:
-        lines = [f"Format: {report.format}, {report.width}×{report.height}, mode {report.mode}",
-                 f"File size: {human_size(report.file_size)}", ""]
-        lines += [f"{key}: {value}" for key, value in report.exif.items()] or ["No EXIF data"]
-        lines.append("")
-        lines.append("C2PA content credentials: " + (
-            report.content_credentials or ("present but unreadable" if report.c2pa_manifest
-                                           else "none")))
-        lines.append("AI-generator traces: " + (", ".join(report.generator_traces) or "none"))
-        lines.append("Editing-software traces: " + (", ".join(report.editor_traces) or "none"))
-        for key, value in report.text_chunks.items():
-            lines.append(f"\nText chunk '{key}':\n{value[:2000]}")
-        lines.append("\nMetadata can be removed or forged: its absence proves nothing.")
         self.metadata_box.configure(state="normal")
         self.metadata_box.delete("1.0", "end")
-        self.metadata_box.insert("end", "\n".join(lines))
+        self.metadata_box.insert("end", metadata_text(report))
         self.metadata_box.configure(state="disabled")
 
     # ---------- verdict ----------
@@ -470,133 +339,59 @@ class App(ctk.CTk, DnDWrapper):
 
     def _say_verdict(self, text: str, colour: Any = NEUTRAL) -> None:
         """The verdict tab's headline and the badge above the tabs, always alike."""
-        self.verdict_label.configure(text=text, text_color=colour)
+        self.verdict_panel.say(text, colour)
         self.badge.configure(text=text, text_color=colour)
 
     def _show_verdict(self) -> None:
         verdict = self.current.verdict if self.current else None
         if verdict is None:
             return
-        self._say_verdict(verdict.text, VERDICT_COLOURS.get(verdict.label, NEUTRAL))
         general = self.classifier is not None and self.classifier.general is not None
-        self.verdict_detail.configure(text=explanation(verdict, general))
+        self.verdict_panel.show(verdict, general)
+        self.badge.configure(text=verdict.text,
+                             text_color=VERDICT_COLOURS.get(verdict.label, NEUTRAL))
         if self.view_switch.get() == "Original":
             self.show_view()
-        self._draw_probability()
-
-    def _draw_probability(self) -> None:
-        bar = self.probability_bar
-        bar.delete("all")
-        bar.configure(bg=self._surface(bar.master))
-        verdict = self.current.verdict if self.current else None
-        width, height = bar.winfo_width(), bar.winfo_height()
-        if verdict is None or width < 10:
-            return
-        dark = ctk.get_appearance_mode() == "Dark"
-        ink = "white" if dark else "black"
-        top, bottom = 6, height - 16  # the bar; the scale's 0 % and 100 % marks below it
-        bar.create_rectangle(0, top, width, bottom, fill="gray30" if dark else "gray72",
-                             width=0)
-        colour = VERDICT_COLOURS.get(verdict.label, NEUTRAL)[dark]
-        bar.create_rectangle(0, top, width * verdict.probability, bottom, fill=colour, width=0,
-                             tags="fill")
-        if verdict.half_width > 0:  # the uncertain band, outlined over any fill
-            low = max(0.0, verdict.threshold - verdict.half_width) * width
-            high = min(1.0, verdict.threshold + verdict.half_width) * width
-            bar.create_rectangle(low, top - 4, high, bottom + 4, outline=ink, dash=(3, 2),
-                                 width=1, tags="band")
-        x = width * verdict.threshold
-        bar.create_line(x, 0, x, bottom + 4, fill=ink, width=2)
-        for text, anchor, where in (("0 %", "sw", 1), ("100 %", "se", width - 1)):
-            bar.create_text(where, height, text=text, anchor=anchor, fill="gray50",
-                            font=("TkDefaultFont", 9), tags="scale")
 
     # ---------- views ----------
-    @staticmethod
-    def _surface(frame: ctk.CTkFrame) -> str:
-        """The colour a CustomTkinter frame shows in the current theme, for plain Tk canvases."""
-        colour = frame.cget("fg_color")
-        if isinstance(colour, (list, tuple)):  # (light, dark), as CustomTkinter themes give it
-            colour = colour[ctk.get_appearance_mode() == "Dark"]
-        return str(colour)
-
-    def _paint_canvas_background(self) -> None:
-        self.canvas.configure(bg=self._surface(self.canvas.master))
-
     def show_view(self) -> None:
-        """Draw the current view into the canvas, computing heat map or ELA on first use."""
-        view = self.view_switch.get()
-        self.canvas.delete("all")
-        if view == "Compare":
-            self.compare_slider.grid(row=2, column=0, sticky="ew", padx=40, pady=4)
-        else:
-            self.compare_slider.grid_remove()
-        opened = self.current
+        """Draw the current view, computing heat map or ELA on first use."""
+        viewer, view, opened = self.viewer, self.viewer.view, self.current
+        viewer.clear(compare=view == "Compare")
         if opened is None:
-            self._draw_text("Open an image (Ctrl+O)"
-                            + (" or drop it here" if self.drop_enabled else ""))
+            viewer.draw_text("Open an image (Ctrl+O)"
+                             + (" or drop it here" if self.drop_enabled else ""))
             return
-        note = ""
-        picture: Image.Image | None = opened.preview
-        if view in ("Enhanced", "Compare") and opened.enhanced_preview is None:
-            picture, note = None, "Enhance the image to see this view (Enhance tab)."
-        elif view == "Enhanced":
-            picture = opened.enhanced_preview
-        elif view == "Compare":
-            picture = self._compare_picture(opened)
-            note = "Drag the slider: original on the left, enhanced on the right."
+        note, picture = "", None
+        if view in PIXEL_VIEWS:
+            picture = viewer.picture_for(opened)
+            if picture is None:
+                note = "Enhance the image to see this view (Enhance tab)."
+            elif view == "Compare":
+                note = "Drag the slider: original on the left, enhanced on the right."
+            if viewer.at_full_size and picture is not None:
+                note += " 100 %: drag the picture to move around."
         elif view == "Heatmap":
             picture = opened.heat_preview
-            note = ("Where the model looked (red = hiding it changes the verdict most). "
+            note = ("Where the face network looked (red = hiding it changes its score most). "
                     "This is not a map of what is fake.")
             if picture is None:
                 self._compute_heatmap(opened)
-        elif view == "ELA":
+        else:
             picture = opened.ela_preview
             note = ("Error level analysis: regions that re-compress differently stand out. "
                     "Edges and textures are bright in real photos too.")
             if picture is None:
                 self._compute_ela(opened)
-        self.view_note.configure(text=note)
+        self.view_note.configure(text=note.strip())
         if picture is None and view == "Heatmap" and self.classifier is None:
-            self._draw_text("The heat map needs the model, which is not loaded.")
+            viewer.draw_text("The heat map needs the model, which is not loaded.")
         elif picture is None:
-            self._draw_text("Working…" if view in ("Heatmap", "ELA") else note)
+            viewer.draw_text("Working…" if view in ("Heatmap", "ELA") else note)
         else:
-            self._draw_picture(picture)
-
-    def _draw_text(self, text: str) -> None:
-        self.canvas.create_text(self.canvas.winfo_width() // 2, self.canvas.winfo_height() // 2,
-                                text=text, fill="gray60", font=("TkDefaultFont", 14))
-
-    def _fit(self, picture: Image.Image) -> Image.Image:
-        width, height = max(self.canvas.winfo_width(), 1), max(self.canvas.winfo_height(), 1)
-        ratio = min(width / picture.width, height / picture.height)
-        size = (max(1, int(picture.width * ratio)), max(1, int(picture.height * ratio)))
-        return picture.resize(size, Image.Resampling.BILINEAR)
-
-    def _draw_picture(self, picture: Image.Image) -> None:
-        fitted = self._fit(picture)
-        self._photo = ImageTk.PhotoImage(fitted)
-        centre_x, centre_y = self.canvas.winfo_width() // 2, self.canvas.winfo_height() // 2
-        self.canvas.create_image(centre_x, centre_y, image=self._photo)
-        verdict = self.current.verdict if self.current else None
-        if verdict and verdict.face and self.view_switch.get() == "Original":
-            left, top = centre_x - fitted.width / 2, centre_y - fitted.height / 2
-            x0, y0, x1, y1 = verdict.face
-            self.canvas.create_rectangle(left + x0 * fitted.width, top + y0 * fitted.height,
-                                         left + x1 * fitted.width, top + y1 * fitted.height,
-                                         outline="#ffd400", width=3, tags="face")
-
-    def _compare_picture(self, opened: OpenedImage) -> Image.Image:
-        after = opened.enhanced_preview
-        before = opened.preview.resize(after.size, Image.Resampling.BICUBIC)
-        split = int(after.width * self.compare_slider.get())
-        combined = after.copy()
-        combined.paste(before.crop((0, 0, split, after.height)), (0, 0))
-        line = Image.new("RGB", (2, after.height), (255, 255, 255))
-        combined.paste(line, (max(0, split - 1), 0))
-        return combined
+            verdict = opened.verdict
+            viewer.draw_picture(picture, verdict.face if verdict and view == "Original"
+                                else None)
 
     def _compute_heatmap(self, opened: OpenedImage) -> None:
         if self.classifier is None:
@@ -770,8 +565,8 @@ class App(ctk.CTk, DnDWrapper):
         if self.scan_window is not None and self.scan_window.winfo_exists():
             self.scan_window.theme_table()
         self.settings.save()
-        self._paint_canvas_background()
-        self._draw_probability()
+        self.viewer.paint_background()
+        self.verdict_panel.draw_bar()
 
     def close(self) -> None:
         self.cancel_enhance()

@@ -1,0 +1,157 @@
+"""The picture area: the views (original, enhanced, compare, heat map, ELA), the compare
+slider, the face outline, and zoom to 100 % with drag to pan, so that a 12 MP before/after can
+be judged pixel for pixel."""
+
+from __future__ import annotations
+
+import tkinter as tk
+from collections.abc import Callable
+from typing import Any
+
+import customtkinter as ctk
+import numpy as np
+from PIL import Image, ImageTk
+
+from .session import OpenedImage
+from .theme import NEUTRAL, surface_colour
+
+VIEWS = ("Original", "Enhanced", "Compare", "Heatmap", "ELA")
+ZOOMS = ("Fit", "100 %")
+PIXEL_VIEWS = ("Original", "Enhanced", "Compare")  # the views that zoom to full resolution
+
+
+class Viewer(ctk.CTkFrame):
+    def __init__(self, master: Any, on_change: Callable[[], None]) -> None:
+        """`on_change()` is called when the view, zoom or slider changes (the App redraws)."""
+        super().__init__(master)
+        self.grid_columnconfigure(0, weight=1)
+        self.grid_rowconfigure(1, weight=1)
+        top = ctk.CTkFrame(self, fg_color="transparent")
+        top.grid(row=0, column=0, pady=(8, 4))
+        self.view_switch = ctk.CTkSegmentedButton(top, values=list(VIEWS),
+                                                  command=lambda _: on_change())
+        self.view_switch.set("Original")
+        self.view_switch.pack(side="left", padx=4)
+        self.zoom_switch = ctk.CTkSegmentedButton(top, values=list(ZOOMS),
+                                                  command=lambda _: on_change())
+        self.zoom_switch.set("Fit")
+        self.zoom_switch.pack(side="left", padx=(12, 4))
+        self.canvas = tk.Canvas(self, highlightthickness=0, borderwidth=0)
+        self.canvas.grid(row=1, column=0, sticky="nsew", padx=8, pady=4)
+        self.canvas.bind("<Configure>", lambda _: on_change())
+        self.canvas.bind("<ButtonPress-1>", self._grab)
+        self.canvas.bind("<B1-Motion>", self._drag)
+        self.compare_slider = ctk.CTkSlider(self, from_=0, to=1, command=lambda _: on_change())
+        self.compare_slider.set(0.5)
+        self.view_note = ctk.CTkLabel(self, text="", text_color=NEUTRAL, wraplength=480)
+        self.view_note.grid(row=3, column=0, pady=(0, 6))
+        self.centre = (0.5, 0.5)  # the 100 % view's centre, as fractions of the picture
+        self._grabbed: tuple[int, int, tuple[float, float]] | None = None
+        self._on_change = on_change
+        self._photo: ImageTk.PhotoImage | None = None
+        self._full_size: tuple[int, int] = (1, 1)
+        self.paint_background()
+
+    @property
+    def view(self) -> str:
+        return self.view_switch.get()
+
+    @property
+    def at_full_size(self) -> bool:
+        return self.zoom_switch.get() == ZOOMS[1] and self.view in PIXEL_VIEWS
+
+    def paint_background(self) -> None:
+        self.canvas.configure(bg=surface_colour(self))
+
+    def clear(self, compare: bool) -> None:
+        self.canvas.delete("all")
+        if compare:
+            self.compare_slider.grid(row=2, column=0, sticky="ew", padx=40, pady=4)
+        else:
+            self.compare_slider.grid_remove()
+
+    def draw_text(self, text: str) -> None:
+        self.canvas.create_text(self.canvas.winfo_width() // 2, self.canvas.winfo_height() // 2,
+                                text=text, fill="gray60", font=("TkDefaultFont", 14))
+
+    # ---------- pictures ----------
+    def picture_for(self, opened: OpenedImage) -> Image.Image | None:
+        """The picture a pixel view shows: fitted previews, or at 100 % the full-resolution
+        pixels around `centre`, the canvas's size."""
+        view = self.view
+        if view != "Original" and opened.enhanced_preview is None:
+            return None
+        if not self.at_full_size:
+            if view == "Original":
+                return opened.preview
+            if view == "Enhanced":
+                return opened.enhanced_preview
+            return self._compare(opened.preview.resize(opened.enhanced_preview.size,
+                                                       Image.Resampling.BICUBIC),
+                                 opened.enhanced_preview)
+        if view == "Original":
+            return Image.fromarray(self._window(opened.rgb))
+        enhanced = self._window(opened.enhanced)
+        if view == "Enhanced":
+            return Image.fromarray(enhanced)
+        scale = opened.enhanced.shape[0] / opened.rgb.shape[0]
+        before = self._window(opened.rgb, scale)
+        return self._compare(Image.fromarray(before).resize(
+            (enhanced.shape[1], enhanced.shape[0]), Image.Resampling.NEAREST),
+            Image.fromarray(enhanced))
+
+    def _window(self, pixels: np.ndarray, scale: float = 1.0) -> np.ndarray:
+        """The canvas-sized part of `pixels` around `centre` (for the original in compare,
+        the part that covers the same place in a picture `scale` times larger)."""
+        height, width = pixels.shape[:2]
+        self._full_size = (round(width * scale), round(height * scale))
+        view_w = min(width, max(1, round(self.canvas.winfo_width() / scale)))
+        view_h = min(height, max(1, round(self.canvas.winfo_height() / scale)))
+        left = min(max(0, round(self.centre[0] * width - view_w / 2)), width - view_w)
+        top = min(max(0, round(self.centre[1] * height - view_h / 2)), height - view_h)
+        return pixels[top:top + view_h, left:left + view_w]
+
+    def _compare(self, before: Image.Image, after: Image.Image) -> Image.Image:
+        split = int(after.width * self.compare_slider.get())
+        combined = after.copy()
+        combined.paste(before.crop((0, 0, split, after.height)), (0, 0))
+        combined.paste(Image.new("RGB", (2, after.height), (255, 255, 255)),
+                       (max(0, split - 1), 0))
+        return combined
+
+    def draw_picture(self, picture: Image.Image,
+                     face: tuple[float, float, float, float] | None = None) -> None:
+        """Fit the picture to the canvas (a 100 % window is drawn as it is), with the face
+        outline when given."""
+        fitted = picture if self.at_full_size else self._fit(picture)
+        self._photo = ImageTk.PhotoImage(fitted)
+        centre_x, centre_y = self.canvas.winfo_width() // 2, self.canvas.winfo_height() // 2
+        self.canvas.create_image(centre_x, centre_y, image=self._photo)
+        if face and not self.at_full_size:
+            left, top = centre_x - fitted.width / 2, centre_y - fitted.height / 2
+            x0, y0, x1, y1 = face
+            self.canvas.create_rectangle(left + x0 * fitted.width, top + y0 * fitted.height,
+                                         left + x1 * fitted.width, top + y1 * fitted.height,
+                                         outline="#ffd400", width=3, tags="face")
+
+    def _fit(self, picture: Image.Image) -> Image.Image:
+        width, height = max(self.canvas.winfo_width(), 1), max(self.canvas.winfo_height(), 1)
+        ratio = min(width / picture.width, height / picture.height)
+        size = (max(1, int(picture.width * ratio)), max(1, int(picture.height * ratio)))
+        return picture.resize(size, Image.Resampling.BILINEAR)
+
+    # ---------- panning ----------
+    def _grab(self, event: Any) -> None:
+        self._grabbed = (event.x, event.y, self.centre)
+
+    def _drag(self, event: Any) -> None:
+        if self._grabbed is None or not self.at_full_size:
+            return
+        x, y, (cx, cy) = self._grabbed
+        width, height = self._full_size
+        self.pan_to(cx - (event.x - x) / width, cy - (event.y - y) / height)
+
+    def pan_to(self, x: float, y: float) -> None:
+        """Centre the 100 % view on (x, y), fractions of the picture."""
+        self.centre = (min(1.0, max(0.0, x)), min(1.0, max(0.0, y)))
+        self._on_change()
