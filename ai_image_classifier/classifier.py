@@ -296,8 +296,13 @@ class Classifier:
         if "face_model" not in card or "head" not in card:
             raise ModelLoadError(f"{card_file.name}: not a general detector's card")
         face_name = card["face_model"]
-        face = cls.load(face_name if face_name in bundled_model_names()
-                        else card_file.parent / face_name)
+        face_path = face_name if face_name in bundled_model_names() else str(
+            card_file.parent / face_name)
+        if face_path.endswith(".card.json") or "face_model" in read_card_file(
+                bundled_model_dir() / f"{face_name}.card.json"):
+            raise ModelLoadError(f"{card_file.name}: 'face_model' must name a network, not "
+                                 "another detector")
+        face = cls.load(face_path)
         try:
             detector = GeneralDetector(GeneralHead.load(card_file.parent / card["head"]),
                                        ClipEncoder())

@@ -36,8 +36,8 @@ ImageSource = str | os.PathLike[str] | bytes | BinaryIO
 log = logging.getLogger(__name__)
 
 #: The only formats Pillow may try: no EPS (which would run Ghostscript), no exotic plugins
-#: whose decoders are rarely exercised. Phone formats (HEIF, AVIF) and MPO (JPEG with a
-#: preview) are included.
+#: whose decoders are rarely exercised. Phone formats (HEIF, AVIF) are included, and MPO
+#: (JPEG with a preview) where this Pillow has its plugin.
 _PLUGINS = ("Jpeg", "Mpo", "Png", "Gif", "Bmp", "Tiff", "WebP", "Ico", "Avif")
 for _plugin in _PLUGINS:  # registered here so that Pillow need not load every plugin
     with contextlib.suppress(ImportError):  # AVIF and WebP depend on the wheel's codecs

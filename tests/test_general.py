@@ -152,3 +152,12 @@ def test_tiny_general_training_run(tmp_path):
     image = tmp_path / "data" / "fake" / "fake_0.jpg"
     assert 0 <= classifier.classify_file(image).probability <= 1
     assert train_general(["--data", str(data), "--out", str(tmp_path / "out")]) == 2  # exists
+
+
+def test_a_card_whose_face_model_is_a_detector_is_refused(tmp_path):
+    from ai_image_classifier.classifier import ModelLoadError
+
+    card = tmp_path / "loop.card.json"
+    card.write_text(json.dumps({"face_model": MODEL_NAME, "head": "h.npz"}))
+    with pytest.raises(ModelLoadError, match="must name a network"):
+        Classifier.load(card)
