@@ -197,3 +197,11 @@ def test_goals_table_marks_what_is_met():
                    "largest drop on a split after 0.5× downscale (points)": False,
                    "ECE (calibration error)": False, "runtime export (MiB)": False,
                    "training time on this CPU (minutes)": True}
+
+
+def test_augmentation_layers_draw_independently():
+    """One seed for flip, rotation and zoom made their draws identical (issue #9)."""
+    from training.models import seed_augmentation
+
+    seeds = [layer.seed for layer in seed_augmentation(7).layers]
+    assert len(set(seeds)) == 3

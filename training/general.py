@@ -162,7 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--overwrite", action="store_true")
     parser.add_argument("--augmented-views", type=int, default=1)
     parser.add_argument("--clusters", type=int, default=32)
-    parser.add_argument("--answer-accuracy", type=float, default=0.90)
+    parser.add_argument("--answer-accuracy", type=float, default=0.95,
+                        help="size the uncertain band so answers outside it reach this "
+                             "accuracy on val")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", type=Path, default=CACHE, help="where features are cached")
     args = parser.parse_args(argv)

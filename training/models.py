@@ -12,9 +12,11 @@ def seed_augmentation(seed: int | None = None) -> keras.Sequential:
     """The seed app's augmentation: flips, small rotations and zooms."""
     return keras.Sequential(
         [
+            # Each layer its own seed: with one seed for all three, their random draws were
+            # the same numbers, so flips, rotations and zooms always came together.
             layers.RandomFlip("horizontal", seed=seed),
-            layers.RandomRotation(0.1, seed=seed),
-            layers.RandomZoom(0.1, seed=seed),
+            layers.RandomRotation(0.1, seed=None if seed is None else seed + 1),
+            layers.RandomZoom(0.1, seed=None if seed is None else seed + 2),
         ],
         name="augmentation",
     )
