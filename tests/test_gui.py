@@ -513,3 +513,14 @@ def test_zoom_to_100_percent_and_pan_shows_real_pixels(app, tmp_path):
     compare = np.asarray(viewer.picture_for(app.current))
     assert np.array_equal(compare[:, 2:], app.current.enhanced[-compare.shape[0]:,
                                                                -compare.shape[1] + 2:])
+
+
+def test_disabled_buttons_look_disabled_and_idle_progress_is_empty(app, photo):
+    from ai_image_classifier.gui.widgets import DISABLED_FILL
+
+    assert app.save_button.cget("fg_color") == DISABLED_FILL
+    open_via_dialog(app, photo)
+    assert app.enhance_button.cget("state") == "normal"
+    assert app.enhance_button.cget("fg_color") != DISABLED_FILL
+    bar = app.enhance_progress
+    assert bar.get() == 0 and bar.cget("progress_color") == bar.cget("fg_color")

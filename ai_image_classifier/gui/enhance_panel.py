@@ -9,6 +9,7 @@ from typing import Any
 import customtkinter as ctk
 
 from ..enhance_settings import DENOISE_MODES, METHODS, SCALES, EnhanceSettings
+from .widgets import QuietProgressBar, set_enabled
 
 METHOD_LABELS = {"learned": "Learned (AI upscaler)", "lanczos": "Lanczos", "bicubic": "Bicubic"}
 DENOISE_LABELS = {"auto": "Auto", "off": "Off", "seed": "Seed (h = 10)", "custom": "Custom"}
@@ -52,11 +53,11 @@ class EnhancePanel(ctk.CTkFrame):
         self.enhance_button = ctk.CTkButton(buttons, text="Enhance", command=on_enhance,
                                             state="disabled")
         self.enhance_button.pack(side="left", expand=True, fill="x", padx=(0, 4))
-        self.cancel_button = ctk.CTkButton(buttons, text="Cancel (Esc)", state="disabled",
-                                           command=on_cancel, fg_color="gray50")
+        self.cancel_button = ctk.CTkButton(buttons, text="Cancel (Esc)", command=on_cancel)
         self.cancel_button.pack(side="left", expand=True, fill="x", padx=(4, 0))
-        self.progress = ctk.CTkProgressBar(self)
-        self.progress.set(0)
+        for button in (self.enhance_button, self.cancel_button):
+            set_enabled(button, False)
+        self.progress = QuietProgressBar(self)
         self.progress.pack(fill="x", padx=12, pady=8)
         self.status = ctk.CTkLabel(self, text="", wraplength=WRAP, justify="left")
         self.status.pack(fill="x", padx=12)

@@ -15,6 +15,7 @@ from ..classifier import LABEL_TEXT, Classifier, Verdict, verdict_record
 from ..datasets import iter_image_files
 from ..saving import atomic_write
 from .tasks import BackgroundTasks, CancelToken
+from .widgets import QuietProgressBar, set_enabled
 
 if TYPE_CHECKING:
     from ..batch import BatchResult
@@ -63,8 +64,7 @@ class ScanWindow(ctk.CTkToplevel):
         across.grid(row=1, column=0, sticky="ew")
         self.table.bind("<Double-1>", self._open_row)
         self.theme_table()
-        self.progress = ctk.CTkProgressBar(self)
-        self.progress.set(0)
+        self.progress = QuietProgressBar(self)
         self.progress.pack(fill="x", padx=10, pady=4)
         bar = ctk.CTkFrame(self, fg_color="transparent")
         bar.pack(fill="x", padx=10, pady=(0, 10))
@@ -81,6 +81,8 @@ class ScanWindow(ctk.CTkToplevel):
         self.enhance_all_button = ctk.CTkButton(bar, text="Enhance all…", width=110,
                                                 state="disabled", command=self.ask_enhance_all)
         self.enhance_all_button.pack(side="right", padx=4)
+        for button in (self.json_button, self.csv_button, self.enhance_all_button):
+            set_enabled(button, False)
         self.protocol("WM_DELETE_WINDOW", self.close)
         self.after(50, self.lift)
         self._start(model_path)
@@ -176,15 +178,15 @@ class ScanWindow(ctk.CTkToplevel):
         self.status.configure(text=f"{state}: {len(self.rows)} of {total}, {count['fake']} "
                                    f"flagged, {count['uncertain']} uncertain, "
                                    f"{count['error']} unreadable")
-        self.cancel_button.configure(state="disabled")
+        set_enabled(self.cancel_button, False)
         for button in (self.csv_button, self.json_button, self.enhance_all_button):
-            button.configure(state="normal" if self.rows else "disabled")
+            set_enabled(button, bool(self.rows))
 
     def _failed(self, error: BaseException) -> None:
         self.finished = True
         if self.winfo_exists():
             self.status.configure(text=f"Scan failed: {error}")
-            self.cancel_button.configure(state="disabled")
+            set_enabled(self.cancel_button, False)
 
     def cancel(self) -> None:
         self.token.cancel()
@@ -211,8 +213,8 @@ class ScanWindow(ctk.CTkToplevel):
             return
         token = self.batch_token = CancelToken()
         self.batch_results = []
-        self.enhance_all_button.configure(state="disabled")
-        self.cancel_button.configure(state="normal")
+        set_enabled(self.enhance_all_button, False)
+        set_enabled(self.cancel_button, True)
         self.progress.set(0)
         self.status.configure(text=f"Enhancing 0 of {len(items)}…")
 
@@ -238,8 +240,8 @@ class ScanWindow(ctk.CTkToplevel):
         if token is not self.batch_token or not self.winfo_exists():
             return
         self.batch_token = None
-        self.enhance_all_button.configure(state="normal")
-        self.cancel_button.configure(state="disabled")
+        set_enabled(self.enhance_all_button, True)
+        set_enabled(self.cancel_button, False)
         from ..enhance import Cancelled
 
         count = Counter(result.status for result in self.batch_results)

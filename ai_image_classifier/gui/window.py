@@ -6,6 +6,7 @@ The window only arranges widgets and calls the runtime (`classifier`, `enhance`,
 
 from __future__ import annotations
 
+import gc
 import logging
 import tkinter as tk
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from .tasks import BackgroundTasks, CancelToken
 from .theme import NEUTRAL, VERDICT_COLOURS
 from .verdict_panel import VerdictPanel
 from .viewer import PIXEL_VIEWS, Viewer
+from .widgets import set_enabled
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,7 @@ class App(ctk.CTk, DnDWrapper):
         self.save_button = ctk.CTkButton(bar, text="Save…", width=90, command=self.ask_save,
                                          state="disabled")
         self.save_button.pack(side="left", padx=4)
+        set_enabled(self.save_button, False)
         ctk.CTkButton(bar, text="About…", width=80, command=self.show_about).pack(
             side="right", padx=(4, 10))
         ctk.CTkButton(bar, text="Model…", width=90, command=self.show_model).pack(
@@ -299,8 +302,8 @@ class App(ctk.CTk, DnDWrapper):
         self.set_status(f"{opened.path.name} — {width}×{height}, {report.format}, "
                         f"{human_size(report.file_size)}")
         self.title(f"{opened.path.name} — {TITLE}")
-        self.enhance_button.configure(state="normal")
-        self.save_button.configure(state="disabled")
+        set_enabled(self.enhance_button, True)
+        set_enabled(self.save_button, False)
         self.enhance_progress.set(0)
         self.enhance_status.configure(text="")
         self.view_switch.set("Original")
@@ -444,8 +447,8 @@ class App(ctk.CTk, DnDWrapper):
         if opened is None or token is None:
             return
         settings = self.enhance_panel.settings()
-        self.enhance_button.configure(state="disabled")
-        self.cancel_button.configure(state="normal")
+        set_enabled(self.enhance_button, False)
+        set_enabled(self.cancel_button, True)
         self.enhance_progress.set(0)
         self.enhance_status.configure(text="Enhancing…")
         self.set_status(f"Enhancing {opened.path.name}…")  # no stale "Saved …" from before
@@ -465,7 +468,7 @@ class App(ctk.CTk, DnDWrapper):
             if opened is self.current:
                 height, width = result[0].shape[:2]
                 self.enhance_status.configure(text=f"Done: {width}×{height}. Save with Ctrl+S.")
-                self.save_button.configure(state="normal")
+                set_enabled(self.save_button, True)
                 self.view_switch.set("Compare")
                 self.show_view()
 
@@ -487,8 +490,8 @@ class App(ctk.CTk, DnDWrapper):
 
     def _enhance_finished(self, token: CancelToken) -> None:
         if self.session.enhance_finished(token):
-            self.cancel_button.configure(state="disabled")
-            self.enhance_button.configure(state="normal" if self.current else "disabled")
+            set_enabled(self.cancel_button, False)
+            set_enabled(self.enhance_button, bool(self.current))
 
     def cancel_enhance(self) -> None:
         if self.session.cancel_enhance():
@@ -576,3 +579,6 @@ class App(ctk.CTk, DnDWrapper):
         self.settings.save()
         self.tasks.close()
         self.destroy()
+        # Widgets keep fonts in reference cycles; collected later in a worker thread, their
+        # Tk calls would wait for this interpreter's loop, which has ended. Free them here.
+        gc.collect()
