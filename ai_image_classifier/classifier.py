@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+from PIL import Image
 
 from .calibration import Calibration, logit, sigmoid
 from .imaging import (
@@ -351,7 +352,7 @@ class Classifier:
         return [self.verdict(float(p), i.face, why)
                 for p, i, why in zip(probabilities, inputs, limits, strict=True)]
 
-    def prepare(self, image: np.ndarray) -> ModelInput:
+    def prepare(self, image: np.ndarray | Image.Image) -> ModelInput:
         return prepare_model_input(image, self.input_size, general=self.general is not None)
 
     def classify_image(self, image: np.ndarray) -> Verdict:

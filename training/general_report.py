@@ -75,6 +75,35 @@ def source_table(metrics: dict) -> list[str]:
     return lines
 
 
+def robustness_lines(card: Path, data_dirs: list[Path]) -> list[str]:
+    """Test-split detection and false-positive rates as is, after JPEG q70, after a 0.5×
+    downscale: the way a picture arrives after being shared."""
+    from ai_image_classifier.classifier import Classifier
+    from ai_image_classifier.datasets import load_labelled
+
+    from .robustness import PERTURBATIONS, perturbed_predictions
+
+    classifier = Classifier.load(card)
+    items = [item for folder in data_dirs for item in load_labelled(folder, "test")]
+    variants = {"as is": lambda image: image, **PERTURBATIONS}
+    reports = {name: perturbed_predictions(classifier, items, perturb).report(
+        classifier.threshold, classifier.half_width)["by_source"]
+        for name, perturb in variants.items()}
+    lines = ["## Shared copies (test split, through the app)", "",
+             "Detected (TPR) or falsely flagged (FPR), as is / after JPEG q70 / after a 0.5× "
+             "downscale.", "", "| source | as is | JPEG q70 | 0.5× |", "|---|---|---|---|"]
+    for source in reports["as is"]:
+        cells = []
+        for name in variants:
+            m = reports[name][source]
+            rate = (m["true_positive_rate"] if m["true_positive_rate"] is not None
+                    else 1 - m["true_negative_rate"])
+            cells.append(("TPR " if m["true_positive_rate"] is not None else "FPR ")
+                         + percent(rate))
+        lines.append(f"| {source} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, nargs="+", required=True)
@@ -82,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
                         default=bundled_model_dir() / f"{MODEL_NAME}.card.json")
     parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--out", type=Path, default=Path("docs/general-detector.md"))
+    parser.add_argument("--robustness", action="store_true",
+                        help="also judge JPEG q70 and half-size copies of the test split "
+                             "through the app (about 6 minutes)")
     args = parser.parse_args(argv)
     card = json.loads(args.card.read_text(encoding="utf-8"))
     views = ["clean"] + [f"augmented{i}" for i in range(card["training"]["augmented_views"])]
@@ -115,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
                      f"{percent(row['false_positives_photos'])} | "
                      f"{percent(row['false_positives_paintings'])} |")
         print(family, row, flush=True)
+    if args.robustness:
+        lines += ["", *robustness_lines(args.card, args.data)]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")

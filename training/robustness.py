@@ -16,7 +16,7 @@ from PIL import Image
 from ai_image_classifier.classifier import Classifier
 from ai_image_classifier.datasets import LabelledImage
 from ai_image_classifier.evaluation import Predictions
-from ai_image_classifier.imaging import open_rgb, prepare_model_input
+from ai_image_classifier.imaging import open_rgb
 
 
 def jpeg_q70(image: Image.Image) -> Image.Image:
@@ -39,14 +39,18 @@ PERTURBATIONS: dict[str, Callable[[Image.Image], Image.Image]] = {
 def perturbed_predictions(classifier: Classifier, items: Sequence[LabelledImage],
                           perturb: Callable[[Image.Image], Image.Image],
                           batch_size: int = 64) -> Predictions:
+    """The app's verdicts (face network, or the general detector with its limits) on
+    perturbed copies."""
     probabilities: list[float] = []
+    unsure: list[bool] = []
     for start in range(0, len(items), batch_size):
         chunk = items[start:start + batch_size]
-        batch = np.stack([prepare_model_input(perturb(open_rgb(item.path)),
-                                              classifier.input_size).pixels for item in chunk])
-        probabilities.extend(classifier.predict_batch(batch))
+        verdicts = classifier.verdicts([classifier.prepare(perturb(open_rgb(item.path)))
+                                        for item in chunk])
+        probabilities += [v.probability for v in verdicts]
+        unsure += [bool(v.limits) for v in verdicts]
     return Predictions(np.array([item.target for item in items]), np.array(probabilities),
-                       [item.source for item in items])
+                       [item.source for item in items], unsure=np.array(unsure))
 
 
 def robustness_report(classifier: Classifier, items: Sequence[LabelledImage],
