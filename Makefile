@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test bench bench-enhance train train-seed train-upscaler report fuzz
+.PHONY: setup run test bench bench-enhance train train-seed train-upscaler train-general report fuzz
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-train.txt requirements-dev.txt pyproject.toml
@@ -35,6 +35,10 @@ train: setup  ## retrain the default model from ../shared/data into runs/ (about
 
 train-seed: setup  ## retrain the seed model into runs/ (about 4 minutes)
 	$(BIN)/python -m training.train --recipe seed --name seed_cnn
+
+train-general: setup  ## the general detector from ../shared/data and data-general into runs/ (CLIP features cached; about 45 minutes the first time)
+	$(BIN)/python -m training.general --data ../shared/data ../shared/data-general
+	$(BIN)/python -m training.general_report --data ../shared/data ../shared/data-general --card runs/general_detector.card.json --out runs/general-detector.md
 
 train-upscaler: setup  ## retrain the learned 2x upscaler into runs/upscaler (about 20 minutes)
 	$(BIN)/python -m training.superres
