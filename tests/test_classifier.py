@@ -135,10 +135,13 @@ def test_calibration_and_band_shape_the_verdict():
 def test_bundled_models_by_name():
     from ai_image_classifier.classifier import bundled_model_names
 
-    assert {"ai_imageclassifier", "seed_cnn"} <= set(bundled_model_names())
+    assert {"ai_imageclassifier", "general_detector", "seed_cnn"} <= set(bundled_model_names())
     seed = Classifier.load("seed_cnn")
     assert seed.source.name == "seed_cnn.tflite" and seed.card["architecture"] == "seed_cnn"
-    assert Classifier.load().card["architecture"] == "mobilenet_v2"
+    face = Classifier.load("ai_imageclassifier")
+    assert face.card["architecture"] == "mobilenet_v2" and face.general is None
+    default = Classifier.load()
+    assert default.card["face_model"] == "ai_imageclassifier" and default.general is not None
 
 
 class LeftHalfBrightness:
