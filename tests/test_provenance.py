@@ -78,11 +78,15 @@ def test_declared_generator_decides_the_verdict_and_names_itself(tmp_path):
     generated = png(tmp_path / "sd.png", parameters=A1111)
     model_only = classifier.classify_file(plain)
     verdict = classifier.classify_file(generated)
+    # A small flat picture is outside what the model judges ("uncertain"), yet the file's
+    # own declaration still decides.
+    assert model_only.label == "uncertain" and model_only.limits
     assert verdict.label == "fake"
     assert verdict.probability == pytest.approx(model_only.probability, abs=1e-6)
     assert verdict.evidence[0].startswith("PNG text chunk 'parameters'")
     assert verdict.evidence[-1] == f"model score {verdict.probability:.2f}"
-    assert model_only.evidence == (f"model score {model_only.probability:.2f}",)
+    assert model_only.evidence[-1] == f"model score {model_only.probability:.2f}"
+    assert all(e.startswith("cannot judge: ") for e in model_only.evidence[:-1])
     batched = dict(classifier.classify_files([plain, generated]))
     assert batched[generated].label == "fake" and batched[plain] == model_only
 
