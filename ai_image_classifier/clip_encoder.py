@@ -67,14 +67,15 @@ def fetch(target: Path | None = None) -> Path:
 
 
 def clip_pixels(image: Image.Image) -> np.ndarray:
-    """CLIP's own preprocessing: shorter side to 224 (bicubic), centre crop, mean/std.
-    Training and the app both call this, so they cannot drift."""
+    """CLIP's own preprocessing: the centre square, resized to 224 (bicubic), mean/std.
+    Cropping before resizing is CLIP's "shorter side to 224, centre crop" for a square picture
+    and nearly so for others, and it keeps a thin strip from being enlarged whole (a 64 ×
+    1,000,000 strip would become 224 × 3,500,000). Training and the app both call this."""
     width, height = image.size
-    scale = INPUT_SIDE / min(width, height)
-    size = (max(INPUT_SIDE, round(width * scale)), max(INPUT_SIDE, round(height * scale)))
-    resized = image.convert("RGB").resize(size, Image.Resampling.BICUBIC)
-    left, top = (size[0] - INPUT_SIDE) // 2, (size[1] - INPUT_SIDE) // 2
-    crop = resized.crop((left, top, left + INPUT_SIDE, top + INPUT_SIDE))
+    side = min(width, height)
+    left, top = (width - side) // 2, (height - side) // 2
+    square = image.convert("RGB").crop((left, top, left + side, top + side))
+    crop = square.resize((INPUT_SIDE, INPUT_SIDE), Image.Resampling.BICUBIC)
     pixels = (np.asarray(crop, dtype=np.float32) / 255.0 - MEAN) / STD
     return pixels.transpose(2, 0, 1)
 

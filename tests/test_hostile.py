@@ -172,6 +172,9 @@ def _slow_save_script(target: Path) -> str:
         "saving.encode_png = slow\n"
         "from ai_image_classifier.cli import _on_sigterm\n"
         "import signal; signal.signal(signal.SIGTERM, _on_sigterm)\n"
+        # A shell's background job inherits SIGINT ignored (CI runs so); a person's Ctrl-C
+        # reaches a foreground program, which is what this child stands for.
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         f"saving.save_image(np.zeros((64, 64, 3), np.uint8), {str(target)!r})\n")
 
 
@@ -249,10 +252,10 @@ def test_bmp_says_that_metadata_is_not_kept(tmp_path):
 # ---------- bad models and cards ----------
 
 def _bundled_copy(tmp_path: Path) -> Path:
-    from ai_image_classifier.classifier import MODEL_NAME, bundled_model_dir
+    from ai_image_classifier.classifier import FACE_MODEL_NAME, bundled_model_dir
 
     model = tmp_path / "m.tflite"
-    model.write_bytes((bundled_model_dir() / f"{MODEL_NAME}.tflite").read_bytes())
+    model.write_bytes((bundled_model_dir() / f"{FACE_MODEL_NAME}.tflite").read_bytes())
     return model
 
 
@@ -281,11 +284,11 @@ def test_a_bad_card_is_a_clear_error_and_exit_2(tmp_path, card_text, says):
 
 @pytest.mark.parametrize("suffix", [".tflite", ".keras"])
 def test_a_truncated_model_says_so_and_exits_2(tmp_path, suffix):
-    from ai_image_classifier.classifier import MODEL_NAME, bundled_model_dir
+    from ai_image_classifier.classifier import FACE_MODEL_NAME, bundled_model_dir
 
     from .test_cli import aiic
 
-    data = (bundled_model_dir() / f"{MODEL_NAME}{suffix}").read_bytes()
+    data = (bundled_model_dir() / f"{FACE_MODEL_NAME}{suffix}").read_bytes()
     model = tmp_path / f"m{suffix}"
     model.write_bytes(data[: len(data) // 3])
     image = tmp_path / "i.png"
