@@ -142,7 +142,7 @@ def main() -> None:
     lines.append(f"| seed network training, 32 px, batch 32 | {len(images) / seconds:.0f} img/s "
                  "| – | – |")
     size = fast_model.stat().st_size / 2**20
-    lines.append(f"| LiteRT export of the default model | {size:.1f} MiB | – | – |")
+    lines.append(f"| LiteRT export of the face network | {size:.1f} MiB | – | – |")
     print("\n".join(lines))
 
 
