@@ -109,12 +109,14 @@ def main() -> None:
         app.open_path(small)
         loop_gaps(app, lambda: app.current.path == small, 60)
         shown = time.perf_counter() - asked
-        plain = App()  # the same open with nothing running, in the same run
+        app.cancel_enhance()
+        loop_gaps(app, lambda: app.enhance_token is None, 30)
+        app.open_path(image)  # the same kind of open with nothing running, in the same run
+        loop_gaps(app, lambda: app.current.path == image, 60)
         asked = time.perf_counter()
-        plain.open_path(small)
-        loop_gaps(plain, lambda: plain.current is not None, 60)
+        app.open_path(small)
+        loop_gaps(app, lambda: app.current.path == small, 60)
         idle_open = time.perf_counter() - asked
-        plain.close()
         app.close()
 
     print("| measurement | ours | baseline | ratio | goal |")
