@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import logging
 import tempfile
 import time
 import traceback
@@ -135,15 +136,20 @@ def fuzz(inputs: int, seed: int, findings_dir: Path | None = None,
 
 
 def main() -> None:
+    logging.getLogger().addHandler(logging.NullHandler())  # the findings are the output
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--inputs", type=int, default=250_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--findings", type=Path, default=Path("runs/fuzz-findings"))
     args = parser.parse_args()
     report = fuzz(args.inputs, args.seed, args.findings)
+    import resource
+
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     summary = {"inputs": report.inputs, "decoded": report.decoded, "saved": report.saved,
                "findings": len(report.findings), "slowest_s": round(report.slowest_s, 2),
-               "seconds": round(report.seconds), "outcomes": dict(report.outcomes)}
+               "seconds": round(report.seconds), "peak_memory_mb": round(peak_mb),
+               "outcomes": dict(report.outcomes)}
     print(json.dumps(summary, indent=1))
     for finding in report.findings[:20]:
         print(finding)
