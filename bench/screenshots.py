@@ -2,8 +2,8 @@
 
     xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python bench/screenshots.py [OUT_DIR]
 
-Needs ImageMagick's `import` to grab the screen. Writes docs/screenshot-{light,dark}.png and
-a minimum-size one, after opening a generated picture and enhancing it.
+Needs ImageMagick's `import` to grab the screen. Writes docs/screenshot-{light,dark}.png, a
+minimum-size one and a folder scan, after opening a generated picture and enhancing it.
 """
 
 from __future__ import annotations
@@ -75,6 +75,16 @@ def main() -> None:
         app.show_view()
         settle(app, lambda: app.current.heat_preview is not None)
         grab(app, out / "screenshot-minimum.png")
+        folder = Path(temp) / "holiday"
+        folder.mkdir()
+        for index in range(6):
+            Image.open(picture).rotate(index * 7).save(folder / f"photo_{index}.jpg")
+        (folder / "damaged.jpg").write_bytes(b"\xff\xd8 not really a JPEG")
+        app.scan_folder(folder)
+        scan = app.scan_window
+        scan.geometry("980x420+0+0")
+        settle(app, lambda: scan.finished)
+        grab(scan, out / "screenshot-scan.png")
         app.close()
 
 

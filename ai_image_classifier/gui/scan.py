@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..batch import BatchResult
 
 COLUMNS = ("file", "verdict", "probability", "details")
-WIDTHS = (260, 260, 90, 320)
+WIDTHS = (220, 340, 90, 320)
 EXPORT_FIELDS = ["path", "label", "probability", "threshold", "region", "evidence", "error"]
 
 

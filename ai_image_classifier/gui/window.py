@@ -468,6 +468,7 @@ class App(ctk.CTk, DnDWrapper):
             if opened is self.current:
                 height, width = result[0].shape[:2]
                 self.enhance_status.configure(text=f"Done: {width}×{height}. Save with Ctrl+S.")
+                self.set_status(f"Enhanced {opened.path.name}: {width}×{height}, not saved yet")
                 set_enabled(self.save_button, True)
                 self.view_switch.set("Compare")
                 self.show_view()
@@ -480,6 +481,8 @@ class App(ctk.CTk, DnDWrapper):
             if opened is self.current:
                 self.enhance_status.configure(
                     text="Cancelled." if cancelled else f"Enhancement failed: {error}")
+                self.set_status("Enhancement cancelled" if cancelled
+                                else f"Enhancement failed: {error}")
                 self.enhance_progress.set(0)
 
         self.tasks.submit("work", work, done, failed)
