@@ -193,7 +193,8 @@ def remove_stale_partials(folder: Path, min_age_s: float = 2.0) -> None:
 
 
 def _process_alive(pid: int) -> bool:
-    if pid == os.getpid():
+    if pid == os.getpid() or os.name != "posix":
+        # On Windows os.kill(pid, 0) would terminate that process: there, only age counts.
         return True
     try:
         os.kill(pid, 0)
