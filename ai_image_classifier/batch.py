@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .datasets import iter_image_files
 from .enhance import Cancelled, EnhanceSettings, check_output_size, enhance
-from .imaging import ImageDecodeError, load_rgb, open_header
+from .imaging import ImageDecodeError, load_rgb, one_line, open_header
 from .saving import FORMAT_BY_SUFFIX, SaveError, metadata_note, read_metadata, save_image
 from .superres import UpscalerLoadError
 
@@ -88,7 +88,7 @@ def enhance_file(item: BatchItem, settings: EnhanceSettings, *, overwrite: bool 
     except (UpscalerLoadError, Cancelled):
         raise
     except (ImageDecodeError, SaveError, FileExistsError, OSError, ValueError) as error:
-        return BatchResult(item, "error", " ".join(str(error).split()))
+        return BatchResult(item, "error", one_line(error))
     except MemoryError:
         return BatchResult(item, "error", "not enough memory for this image at this scale")
     except Exception as error:  # noqa: BLE001 - one file's fault never ends a batch

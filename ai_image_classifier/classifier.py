@@ -27,6 +27,7 @@ from .imaging import (
     ModelInput,
     display_name,
     load_model_input,
+    one_line,
     prepare_model_input,
 )
 from .logs import native_stderr_to_log
@@ -112,7 +113,7 @@ def verdict_record(path: str, result: Verdict | Exception) -> dict[str, Any]:
                 "probability": round(result.probability, 6),
                 "threshold": round(result.threshold, 6), "region": result.region,
                 "evidence": list(result.evidence)}
-    return {"path": path, "error": " ".join(str(result).split())}
+    return {"path": path, "error": one_line(result)}
 
 
 class ModelBackend(Protocol):
@@ -275,25 +276,25 @@ class Classifier:
         name = MODEL_NAME if path is None else str(path)
         if path is None or name in bundled_model_names():
             card_file = bundled_model_dir() / f"{name}.card.json"
-            if "face_model" in read_card_file(card_file):
-                return cls._load_general(card_file)
+            card = read_card_file(card_file)
+            if "face_model" in card:
+                return cls._load_general(card_file, card)
             fast = bundled_model_dir() / f"{name}.tflite"
             path = fast if fast.is_file() else bundled_model_dir() / f"{name}.keras"
         path = Path(path)
         if path.name.endswith(".card.json"):
-            return cls._load_general(path)
+            return cls._load_general(path, read_card_file(path))
         card = read_card(path)
         backend = load_backend(path, card.get("test_time_augmentation") == FLIP_AVERAGE)
         return cls(backend, float(card.get("threshold", DEFAULT_THRESHOLD)), card, path,
                    Calibration.from_card(card), float(card.get("uncertain_half_width", 0.0)))
 
     @classmethod
-    def _load_general(cls, card_file: Path) -> Classifier:
+    def _load_general(cls, card_file: Path, card: dict[str, Any]) -> Classifier:
         """The face network named by the card, with the CLIP encoder and the card's head."""
         from .clip_encoder import ClipEncoder, EncoderMissingError
         from .general import GeneralDetector, GeneralHead, HeadLoadError
 
-        card = read_card_file(card_file)
         if "face_model" not in card or "head" not in card:
             raise ModelLoadError(f"{card_file.name}: not a general detector's card")
         face_name = card["face_model"]

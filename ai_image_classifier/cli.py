@@ -19,7 +19,7 @@ from .batch import BatchItem, BatchResult, enhance_batch, is_same_file, plan_fol
 from .classifier import Classifier, ModelLoadError, Verdict, verdict_record
 from .datasets import iter_image_files, load_labelled
 from .enhance_settings import DENOISE_MODES, METHODS, SCALES, EnhanceSettings
-from .imaging import display_name
+from .imaging import display_name, one_line
 from .logs import setup_logging
 from .superres import UpscalerLoadError
 
@@ -35,21 +35,6 @@ def _progress(total: int, description: str):
                 disable=total < 2 or not sys.stderr.isatty())
 
 
-class ModelUnavailable(Exception):
-    """The model cannot be loaded: exit 2 with its message."""
-
-
-def _load_classifier(model: str | None) -> Classifier:
-    try:
-        return Classifier.load(model)
-    except ModelLoadError as error:
-        raise ModelUnavailable(str(error)) from error
-
-
-def one_line(message: str) -> str:
-    return " ".join(message.split())
-
-
 def _image_files(raw_paths: list[str]) -> list[Path]:
     """Every image under the arguments; an argument that yields none is said, not skipped."""
     paths = []
@@ -62,7 +47,7 @@ def _image_files(raw_paths: list[str]) -> list[Path]:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    classifier = _load_classifier(args.model)
+    classifier = Classifier.load(args.model)
     paths = _image_files(args.paths)
     failed = 0
     with _progress(len(paths), "classify") as bar:
@@ -156,7 +141,7 @@ def cmd_enhance(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluation import predict_items  # scikit-learn: not needed by classify/enhance
 
-    classifier = _load_classifier(args.model)
+    classifier = Classifier.load(args.model)
     try:
         items = load_labelled(args.data, args.split)
     except (OSError, ValueError) as error:
@@ -275,8 +260,8 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return args.run(args)
-    except ModelUnavailable as error:
-        print(f"aiic: {one_line(str(error))}", file=sys.stderr)
+    except ModelLoadError as error:  # from any command: a clear line and exit 2
+        print(f"aiic: {one_line(error)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("aiic: cancelled", file=sys.stderr)

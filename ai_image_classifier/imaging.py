@@ -76,6 +76,11 @@ def display_name(path: str | os.PathLike[str]) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
+def one_line(message: object) -> str:
+    """A message on one line, whitespace runs (newlines too) made single spaces."""
+    return " ".join(str(message).split())
+
+
 def _describe(source: ImageSource) -> str:
     if isinstance(source, (str, os.PathLike)):
         return display_name(Path(source).name)

@@ -301,13 +301,19 @@ def test_image_opened_before_the_model_is_classified_when_it_arrives(tmp_path, m
         window.close()
 
 
-def test_folder_scan_and_export(app, tmp_path):
-    folder = write_face_folder(tmp_path / "faces", per_class=5)
+def scan_faces(app, tmp_path: Path, per_class: int):
+    """Scan a folder of synthetic faces with one unreadable file, through the dialog."""
+    folder = write_face_folder(tmp_path / "faces", per_class=per_class)
     (folder / "real" / "broken.png").write_bytes(b"nope")
     app.dialogs.open_answer = str(folder)
     app.ask_scan_folder()
     scan = app.scan_window
     wait_for(app, lambda: scan.finished)
+    return folder, scan
+
+
+def test_folder_scan_and_export(app, tmp_path):
+    folder, scan = scan_faces(app, tmp_path, per_class=5)
     assert len(scan.rows) == 11 and len(scan.table.get_children()) == 11
     assert sum("error" in row for row in scan.rows) == 1
     assert "1 unreadable" in scan.status.cget("text")
@@ -413,12 +419,7 @@ def test_opening_cancels_a_running_enhancement_and_is_not_kept_waiting(app, phot
 def test_scan_table_sorts_opens_and_speaks_like_the_main_window(app, tmp_path):
     from ai_image_classifier.classifier import LABEL_TEXT
 
-    folder = write_face_folder(tmp_path / "faces", per_class=3)
-    (folder / "real" / "broken.png").write_bytes(b"nope")
-    app.dialogs.open_answer = str(folder)
-    app.ask_scan_folder()
-    scan = app.scan_window
-    wait_for(app, lambda: scan.finished)
+    folder, scan = scan_faces(app, tmp_path, per_class=3)
     shown = [scan.table.item(i, "values") for i in scan.table.get_children()]
     assert {row[1] for row in shown} <= {*LABEL_TEXT.values(), "UNREADABLE"}
     broken = next(row for row in shown if row[1] == "UNREADABLE")

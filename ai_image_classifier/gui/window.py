@@ -351,8 +351,7 @@ class App(ctk.CTk, DnDWrapper):
             return
         general = self.classifier is not None and self.classifier.general is not None
         self.verdict_panel.show(verdict, general)
-        self.badge.configure(text=verdict.text,
-                             text_color=VERDICT_COLOURS.get(verdict.label, NEUTRAL))
+        self._say_verdict(verdict.text, VERDICT_COLOURS.get(verdict.label, NEUTRAL))
         if self.view_switch.get() == "Original":
             self.show_view()
 
