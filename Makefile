@@ -4,15 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: setup run test bench bench-enhance train train-seed train-upscaler train-general report fuzz
-setup: $(VENV)/.installed
+ENCODER := model/clip/clip_vit_b16.w8.onnx
+setup: $(VENV)/.installed $(ENCODER)
 
 $(VENV)/.installed: requirements.txt requirements-train.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
-	$(BIN)/python -m ai_image_classifier.clip_encoder  # the CLIP encoder, sha256-checked
 	touch $@
+
+$(ENCODER): | $(VENV)/.installed  ## the CLIP encoder: downloaded, sha256-checked, rewritten
+	$(BIN)/python -m ai_image_classifier.encoder_setup
 
 run: setup  ## start the app
 	$(BIN)/python app.py
@@ -52,5 +55,5 @@ dist:  ## frozen one-folder app in dist/AIImageClassifier, built from a clean ve
 	rm -rf $(DIST_VENV) build/app dist/AIImageClassifier
 	$(PYTHON) -m venv $(DIST_VENV)
 	$(DIST_VENV)/bin/python -m pip install --quiet -r requirements.txt -r requirements-dist.txt
-	$(DIST_VENV)/bin/python -m ai_image_classifier.clip_encoder  # bundled by app.spec
+	$(DIST_VENV)/bin/python -m ai_image_classifier.encoder_setup  # bundled by app.spec
 	$(DIST_VENV)/bin/python -m PyInstaller --noconfirm --log-level WARN --workpath build/app app.spec

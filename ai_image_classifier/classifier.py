@@ -31,7 +31,7 @@ from .imaging import (
     prepare_model_input,
 )
 from .logs import native_stderr_to_log
-from .provenance import read_provenance
+from .provenance import Provenance, read_provenance
 from .resources import resource_path
 
 if TYPE_CHECKING:
@@ -72,14 +72,20 @@ def card_path_for(model_path: Path) -> Path:
 
 @dataclass(frozen=True)
 class Verdict:
-    label: str  # "real", "fake" or "uncertain"
-    probability: float  # P(fake), calibrated on the validation split
+    """The answer for one picture, keeping apart what the file declares about itself and what
+    the model sees in its pixels: a declaration may decide (`declared`), but the model's own
+    answer (`model_label`, `probability`) is kept beside it, never overwritten."""
+
+    label: str  # the answer: "real", "fake" or "uncertain"
+    probability: float  # the model's P(fake), calibrated on the validation split
     threshold: float
     half_width: float = 0.0  # P within this of the threshold is "uncertain"
     face: tuple[float, float, float, float] | None = None  # the crop judged; None = whole image
-    provenance: tuple[str, ...] = ()  # what the file declares about being generated
-    limits: tuple[str, ...] = ()  # why the detector cannot judge this picture ("uncertain")
-    notes: tuple[str, ...] = ()  # what the file says that does not settle the verdict
+    declared: tuple[str, ...] = ()  # what the file declares that decides, naming its strength
+    limits: tuple[str, ...] = ()  # why the model cannot judge this picture
+    notes: tuple[str, ...] = ()  # what the file says that does not decide (e.g. a broken manifest)
+    model_label: str = ""  # what the model alone answers; "" = the same as `label`
+    caveat: str = ""  # what a "real" answer from the model is worth (from the model's card)
 
     @property
     def region(self) -> str:
@@ -91,12 +97,17 @@ class Verdict:
         return LABEL_TEXT[self.label]
 
     @property
+    def model_answer(self) -> str:
+        """What the model alone answers, whatever the file declares."""
+        return self.model_label or self.label
+
+    @property
     def evidence(self) -> tuple[str, ...]:
-        """What decided, most decisive first: the file's own declarations, what keeps the
-        model from judging, then the model's score."""
-        return (*self.provenance, *self.notes,
+        """What decided, most decisive first: the file's declarations, its other notes, what
+        keeps the model from judging, then the model's own answer."""
+        return (*(f"the file declares: {text}" for text in self.declared), *self.notes,
                 *(f"cannot judge: {reason}" for reason in self.limits),
-                f"model score {self.probability:.2f}")
+                f"the model sees: {self.model_answer} (score {self.probability:.2f})")
 
     @property
     def confidence(self) -> float:
@@ -106,14 +117,34 @@ class Verdict:
 
 def verdict_record(path: str, result: Verdict | Exception) -> dict[str, Any]:
     """One file's result as plain data, alike for `aiic classify --json` and the scan
-    window's exports: the verdict, rounded, with its region and evidence; or the error, on
-    one line."""
+    window's exports: the answer, what the file declares and what the model sees, kept
+    apart; or the error, on one line."""
     if isinstance(result, Verdict):
-        return {"path": path, "label": result.label,
-                "probability": round(result.probability, 6),
-                "threshold": round(result.threshold, 6), "region": result.region,
-                "evidence": list(result.evidence)}
+        model = {"label": result.model_answer, "probability": round(result.probability, 6),
+                 "threshold": round(result.threshold, 6),
+                 "uncertain_half_width": round(result.half_width, 6),
+                 "region": result.region, "limits": list(result.limits)}
+        if result.caveat:
+            model["caveat"] = result.caveat
+        return {"path": path, "label": result.label, "declared": list(result.declared),
+                "notes": list(result.notes), "model": model, "evidence": list(result.evidence)}
     return {"path": path, "error": one_line(result)}
+
+
+#: The columns of a flat (CSV) export of `verdict_record`s.
+FLAT_FIELDS = ["path", "label", "declared", "model_label", "probability", "threshold", "region",
+               "evidence", "error"]
+
+
+def flat_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A `verdict_record` with one value a column (`FLAT_FIELDS`), for CSV."""
+    if "error" in record:
+        return {"path": record["path"], "error": record["error"]}
+    model = record["model"]
+    return {"path": record["path"], "label": record["label"],
+            "declared": "; ".join(record["declared"]), "model_label": model["label"],
+            "probability": model["probability"], "threshold": model["threshold"],
+            "region": model["region"], "evidence": "; ".join(record["evidence"])}
 
 
 class ModelBackend(Protocol):
@@ -267,6 +298,9 @@ class Classifier:
     calibration: Calibration = Calibration()
     half_width: float = 0.0
     general: GeneralDetector | None = None  # the CLIP head fused with this face network
+    #: Why a general detector's whole-picture part is switched off ("" when it is not):
+    #: its encoder is missing, damaged, or failed its self-check on this computer.
+    general_off: str = ""
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Classifier:
@@ -306,13 +340,21 @@ class Classifier:
                                  "another detector")
         face = cls.load(face_path)
         try:
-            detector = GeneralDetector(GeneralHead.load(card_file.parent / card["head"]),
-                                       ClipEncoder())
-        except (EncoderMissingError, HeadLoadError) as exc:
+            head = GeneralHead.load(card_file.parent / card["head"])
+        except HeadLoadError as exc:
             raise ModelLoadError(str(exc)) from exc
-        return cls(face.backend, float(card.get("threshold", DEFAULT_THRESHOLD)), card,
-                   card_file, face.calibration, float(card.get("uncertain_half_width", 0.0)),
-                   detector)
+        threshold = float(card.get("threshold", DEFAULT_THRESHOLD))
+        half_width = float(card.get("uncertain_half_width", 0.0))
+        try:
+            encoder = ClipEncoder()
+            encoder.self_check()
+        except EncoderMissingError as exc:
+            # Verdicts then come from the file's declarations and the face network alone.
+            log.warning("general detector off: %s", exc)
+            return cls(face.backend, face.threshold, card, card_file, face.calibration,
+                       face.half_width, None, general_off=one_line(exc))
+        return cls(face.backend, threshold, card, card_file, face.calibration, half_width,
+                   GeneralDetector(head, encoder))
 
     @property
     def input_size(self) -> int:
@@ -329,26 +371,33 @@ class Classifier:
         return Verdict(label, float(probability), self.threshold, self.half_width, face,
                        limits=limits)
 
+    def _face_only_limits(self, prepared: ModelInput) -> tuple[str, ...]:
+        """With the whole-picture detector off, only a face can be judged."""
+        if self.general_off and prepared.face is None:
+            return ("no face found, and the whole-picture detector is off on this computer "
+                    f"({self.general_off})",)
+        return ()
+
     def predict_batch(self, batch: np.ndarray) -> np.ndarray:
         """Calibrated P(fake) for model inputs (`ModelInput.pixels`)."""
         return self.calibration.apply(self.backend.predict(batch))
 
-    def with_provenance(self, verdict: Verdict, source: ImageSource) -> Verdict:
-        """Provenance first: a file that declares itself generated is called so, whatever the
-        model says; the model's score stays in the evidence and in `probability`."""
-        if hasattr(source, "read"):
-            return verdict
-        provenance = read_provenance(source)
+    @staticmethod
+    def with_provenance(verdict: Verdict, provenance: Provenance) -> Verdict:
+        """Provenance first: a file whose declaration decides (a valid signed manifest, or a
+        generator's own parameters) is called generated; the model's answer stays beside it."""
+        notes = (*verdict.notes, *provenance.notes)
         if provenance.generated:
-            return replace(verdict, label="fake", provenance=provenance.generated,
-                           notes=provenance.notes)
-        return replace(verdict, notes=provenance.notes) if provenance.notes else verdict
+            return replace(verdict, label="fake", declared=provenance.generated, notes=notes,
+                           model_label=verdict.label)
+        return replace(verdict, notes=notes)
 
     def verdicts(self, inputs: list[ModelInput]) -> list[Verdict]:
         """The model's verdicts for prepared inputs (provenance is the caller's)."""
         face = self.predict_batch(np.stack([p.pixels for p in inputs]))
         if self.general is None:
-            return [self.verdict(float(p), i.face) for p, i in zip(face, inputs, strict=True)]
+            return [self.verdict(float(p), i.face, self._face_only_limits(i))
+                    for p, i in zip(face, inputs, strict=True)]
         probabilities, limits = self.general.judge(logit(face), inputs)
         return [self.verdict(float(p), i.face, why)
                 for p, i, why in zip(probabilities, inputs, limits, strict=True)]
@@ -356,13 +405,20 @@ class Classifier:
     def prepare(self, image: np.ndarray | Image.Image) -> ModelInput:
         return prepare_model_input(image, self.input_size, general=self.general is not None)
 
-    def classify_image(self, image: np.ndarray) -> Verdict:
-        """Verdict for a decoded RGB array (e.g. the picture the app already shows)."""
-        return self.verdicts([self.prepare(image)])[0]
+    def classify_image(self, image: np.ndarray | Image.Image,
+                       provenance: Provenance | None = None) -> Verdict:
+        """Verdict for a decoded picture (e.g. the one the app already shows), with the file's
+        declarations when the caller has read them."""
+        verdict = self.verdicts([self.prepare(image)])[0]
+        return self.with_provenance(verdict, provenance) if provenance else verdict
 
-    def classify_file(self, source: ImageSource) -> Verdict:
+    def classify_file(self, source: ImageSource, provenance: Provenance | None = None
+                      ) -> Verdict:
+        """Verdict for a file; its declarations are read here unless the caller passes them."""
         prepared = load_model_input(source, self.input_size, general=self.general is not None)
-        return self.with_provenance(self.verdicts([prepared])[0], source)
+        if provenance is None:
+            provenance = read_provenance(source) if not hasattr(source, "read") else Provenance()
+        return self.with_provenance(self.verdicts([prepared])[0], provenance)
 
     def classify_files(
         self, paths: Iterable[Path], batch_size: int = 32
@@ -373,7 +429,7 @@ class Classifier:
         def flush() -> Iterator[tuple[Path, Verdict]]:
             verdicts = self.verdicts([prepared for _, prepared in pending])
             for (path, _), verdict in zip(pending, verdicts, strict=True):
-                yield path, self.with_provenance(verdict, path)
+                yield path, self.with_provenance(verdict, read_provenance(path))
             pending.clear()
 
         for path in paths:

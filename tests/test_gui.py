@@ -424,8 +424,8 @@ def test_scan_table_sorts_opens_and_speaks_like_the_main_window(app, tmp_path):
     assert {row[1] for row in shown} <= {*LABEL_TEXT.values(), "UNREADABLE"}
     broken = next(row for row in shown if row[1] == "UNREADABLE")
     assert "not an image" in broken[3]  # the whole error, in its own column
-    assert all(row.get("region") for row in scan.rows if "error" not in row)
-    assert all(len(str(row["probability"]).split(".")[-1]) <= 6
+    assert all(row["model"].get("region") for row in scan.rows if "error" not in row)
+    assert all(len(str(row["model"]["probability"]).split(".")[-1]) <= 6
                for row in scan.rows if "error" not in row)
     scan.sort_by("probability")
     values = [float(scan.table.item(i, "values")[2]) for i in scan.table.get_children()

@@ -35,7 +35,8 @@ from sklearn.metrics import roc_auc_score
 from ai_image_classifier import __version__
 from ai_image_classifier.calibration import logit, uncertain_half_width
 from ai_image_classifier.classifier import FACE_MODEL_NAME, MODEL_NAME, Classifier
-from ai_image_classifier.clip_encoder import SHA256, WHEEL
+from ai_image_classifier.clip_encoder import ENCODER_SHA256
+from ai_image_classifier.encoder_setup import SOURCE_SHA256, WHEEL
 from ai_image_classifier.datasets import load_labelled
 from ai_image_classifier.evaluation import metrics_by_source, roc_threshold
 from ai_image_classifier.general import GeneralHead, graphic_measures
@@ -221,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
                         "MobileNetV2 face network",
         "face_model": FACE_MODEL,
         "head": head_path.name,
-        "encoder": {"wheel": WHEEL, "sha256": SHA256,
+        "encoder": {"wheel": WHEEL, "wheel_file_sha256": SOURCE_SHA256,
+                    "rewritten_sha256": ENCODER_SHA256,
                     "weights": "openai/clip-vit-base-patch16 (MIT licence)"},
         "output": "P(fake) = sigmoid(face weight × face logit + clip weight × head logit + "
                   "bias); label fake when P >= threshold",

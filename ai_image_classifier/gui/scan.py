@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import customtkinter as ctk
 
-from ..classifier import LABEL_TEXT, Classifier, Verdict, verdict_record
+from ..classifier import FLAT_FIELDS, LABEL_TEXT, Classifier, Verdict, flat_record, verdict_record
 from ..datasets import iter_image_files
 from ..saving import atomic_write
 from .tasks import BackgroundTasks, CancelToken
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 COLUMNS = ("file", "verdict", "probability", "details")
 WIDTHS = (220, 340, 90, 320)
-EXPORT_FIELDS = ["path", "label", "probability", "threshold", "region", "evidence", "error"]
 
 
 class ScanWindow(ctk.CTkToplevel):
@@ -134,9 +133,9 @@ class ScanWindow(ctk.CTkToplevel):
         the score, or the whole error."""
         if "error" in row:
             return row["path"], "UNREADABLE", "", row["error"]
-        details = "; ".join(e for e in row["evidence"] if not e.startswith("model score"))
-        return (row["path"], LABEL_TEXT[row["label"]], f"{row['probability']:.3f}",
-                details or row["region"])
+        details = "; ".join(e for e in row["evidence"] if not e.startswith("the model sees"))
+        return (row["path"], LABEL_TEXT[row["label"]], f"{row['model']['probability']:.3f}",
+                details or row["model"]["region"])
 
     def sort_by(self, column: str) -> None:
         """Sort by a column; a second click on it reverses the order."""
@@ -275,10 +274,9 @@ class ScanWindow(ctk.CTkToplevel):
                 json.dump({"folder": str(self.folder), "results": self.rows}, handle, indent=1,
                           ensure_ascii=False)
             else:
-                writer = csv.DictWriter(handle, EXPORT_FIELDS)
+                writer = csv.DictWriter(handle, FLAT_FIELDS)
                 writer.writeheader()
-                writer.writerows({**row, "evidence": "; ".join(row.get("evidence", []))}
-                                 for row in self.rows)
+                writer.writerows(flat_record(row) for row in self.rows)
 
     def close(self) -> None:
         self.cancel()

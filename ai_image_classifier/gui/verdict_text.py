@@ -22,8 +22,8 @@ def band_rule(verdict: Verdict) -> str:
 def explanation(verdict: Verdict, general: bool) -> str:
     """What decided, how sure the model is, and what it looked at."""
     parts = []
-    if verdict.provenance:
-        parts.append("The file says it was generated: " + "; ".join(verdict.provenance) + ". "
+    if verdict.declared:
+        parts.append("The file says it was generated: " + "; ".join(verdict.declared) + ". "
                      + METADATA_CAVEAT)
     if verdict.notes:
         parts.append("The file also says: " + "; ".join(verdict.notes)
