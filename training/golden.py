@@ -38,6 +38,7 @@ from .encoder_reference import ReferenceEncoder
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = PROJECT_ROOT / "tests" / "golden"
 FACE_NETWORKS = (FACE_MODEL_NAME, "seed_cnn")
+PARTS = ("encoder", "face_networks", "upscaler")
 
 
 def photo_like(rng: np.random.Generator, width: int, height: int, noise: float) -> np.ndarray:
@@ -148,6 +149,8 @@ def upscaler_golden(pictures: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
     from ai_image_classifier.superres import to_ycrcb
 
+    from . import superres  # noqa: F401 - registers the network's custom layer with Keras
+
     model = keras.saving.load_model(bundled_upscaler_path().with_suffix(".keras"), compile=False)
     lumas = [to_ycrcb(pictures[n][:48, :48])[:, :, 0] for n in sorted(pictures)]
     outputs = [np.asarray(model(luma[None, :, :, None], training=False))[0, :, :, 0]
@@ -158,15 +161,21 @@ def upscaler_golden(pictures: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=GOLDEN)
+    parser.add_argument("--only", choices=PARTS, nargs="+", default=PARTS,
+                        help="the models whose golden outputs to write (default: all)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    reference = ReferenceEncoder()
     pictures = golden_pictures()
-    np.savez_compressed(check_path(), **self_check_data(reference))
-    np.savez_compressed(args.out / "encoder.npz", **encoder_golden(reference, pictures))
-    np.savez_compressed(args.out / "face_networks.npz", **face_golden(pictures))
-    np.savez_compressed(args.out / "upscaler.npz", **upscaler_golden(pictures))
-    print(f"wrote {check_path()} and {args.out}/{{encoder,face_networks,upscaler}}.npz")
+    if "encoder" in args.only:
+        reference = ReferenceEncoder()
+        np.savez_compressed(check_path(), **self_check_data(reference))
+        np.savez_compressed(args.out / "encoder.npz", **encoder_golden(reference, pictures))
+        print(f"wrote {check_path()}")
+    if "face_networks" in args.only:
+        np.savez_compressed(args.out / "face_networks.npz", **face_golden(pictures))
+    if "upscaler" in args.only:
+        np.savez_compressed(args.out / "upscaler.npz", **upscaler_golden(pictures))
+    print(f"wrote {', '.join(f'{args.out}/{part}.npz' for part in args.only)}")
     return 0
 
 

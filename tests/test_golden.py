@@ -1,0 +1,127 @@
+"""Every shipped model computes on this CPU what an exact computation gave
+(`python -m training.golden` stores those outputs), and no shipped graph multiplies uint8
+activations by int8 weights, whose kernel saturates on x86 CPUs without VNNI: a golden test
+alone cannot catch that on a CPU that has VNNI.
+
+Tolerances: the encoder's outputs at cosine ≥ 0.999 (its self-check's bound) and the
+detector's probability within 0.01; the float LiteRT exports within 1e-3 of Keras."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ai_image_classifier.classifier import Classifier, bundled_model_dir, load_backend
+from ai_image_classifier.clip_encoder import (
+    CHECK_COSINE,
+    ClipEncoder,
+    EncoderMissingError,
+    check_path,
+    clip_pixels,
+    cosine,
+    encoder_path,
+)
+from ai_image_classifier.superres import LearnedUpscaler
+
+from .conftest import ROOT
+
+GOLDEN = ROOT / "tests" / "golden"
+needs_encoder = pytest.mark.skipif(not encoder_path().is_file(),
+                                   reason="the CLIP encoder is set up by `make setup`")
+
+
+def golden(name: str) -> dict[str, np.ndarray]:
+    with np.load(GOLDEN / f"{name}.npz") as stored:
+        return dict(stored)
+
+
+@needs_encoder
+def test_encoder_matches_the_exact_computation():
+    stored = golden("encoder")
+    encoder = ClipEncoder()
+    for i, name in enumerate(stored["names"]):
+        got = encoder.encode(clip_pixels(Image.fromarray(stored[f"picture_{name}"]))[None])
+        assert cosine(got.embeddings[0], stored["embedding"][i]) >= CHECK_COSINE, name
+        for block in range(got.blocks.shape[1]):
+            assert cosine(got.blocks[0, block], stored["block_cls"][i, block]) >= CHECK_COSINE
+
+
+@needs_encoder
+def test_detector_probabilities_match_the_exact_computation():
+    from ai_image_classifier.encoder_setup import sha256_of
+
+    stored = golden("encoder")
+    classifier = Classifier.load()
+    assert classifier.general is not None, classifier.general_off
+    head = bundled_model_dir() / classifier.card["head"]
+    assert sha256_of(head) == str(stored["head_sha256"]), \
+        "the head changed: run `python -m training.golden --only encoder`"
+    for i, name in enumerate(stored["names"]):
+        verdict = classifier.classify_image(stored[f"picture_{name}"])
+        assert verdict.probability == pytest.approx(stored["probability"][i], abs=0.01), name
+
+
+@pytest.mark.parametrize("name", ["ai_imageclassifier", "seed_cnn"])
+def test_face_network_exports_match_keras(name):
+    stored = golden("face_networks")
+    backend = load_backend(bundled_model_dir() / f"{name}.tflite")
+    got = backend.predict(stored[f"{name}_inputs"])
+    assert np.abs(got - stored[f"{name}_probability"]).max() <= 1e-3
+
+
+def test_upscaler_export_matches_keras():
+    """Compared away from the edges, which the app mirrors and Keras pads with zeros."""
+    stored = golden("upscaler")
+    upscaler = LearnedUpscaler()
+    edge = 2 * upscaler.margin
+    for luma, expected in zip(stored["luma"], stored["output"], strict=True):
+        got = upscaler.upscale_luma(luma)
+        assert np.abs(got - expected)[edge:-edge, edge:-edge].max() <= 1e-3
+
+
+@needs_encoder
+def test_self_check_passes_here_and_fails_on_wrong_numbers(tmp_path):
+    encoder = ClipEncoder()
+    encoder.self_check()
+    with np.load(check_path()) as stored:
+        wrong = dict(stored)
+    wrong["embedding"] = np.roll(wrong["embedding"], 1)  # what a broken kernel would give
+    np.savez(tmp_path / "wrong.npz", **wrong)
+    with pytest.raises(EncoderMissingError, match="computes differently"):
+        encoder.self_check(tmp_path / "wrong.npz")
+
+
+def test_no_shipped_graph_multiplies_uint8_by_int8():
+    """The encoder on disk (when set up) and any ONNX file committed under model/."""
+    onnx = pytest.importorskip("onnx", reason="the graph check needs requirements-train.txt")
+    from ai_image_classifier.encoder_setup import integer_matmuls
+
+    graphs = sorted((ROOT / "model").rglob("*.onnx"))
+    shipped = [g for g in graphs if g.name.endswith(".w8.onnx") or "clip" not in g.parts]
+    if not shipped:
+        pytest.skip("no ONNX graph is set up (`make setup`)")
+    for path in shipped:
+        model = onnx.load(str(path))
+        saturating = [(op, node) for op, node, activation, weight in integer_matmuls(model)
+                      if (activation, weight) == (2, 3)]
+        assert not saturating, f"{path.name}: uint8 × int8 products: {saturating[:3]}"
+        assert not any(n.op_type == "DynamicQuantizeLinear" for n in model.graph.node), \
+            f"{path.name} quantises activations: its output would depend on float rounding"
+
+
+def test_the_graph_check_finds_the_original_u8s8_pattern():
+    """The check above would have caught the wheel's original graph."""
+    onnx = pytest.importorskip("onnx", reason="the graph check needs requirements-train.txt")
+    from onnx import TensorProto, helper
+
+    from ai_image_classifier.encoder_setup import integer_matmuls
+
+    graph = helper.make_graph(
+        [helper.make_node("DynamicQuantizeLinear", ["x"], ["xq", "xs", "xz"]),
+         helper.make_node("MatMulInteger", ["xq", "w", "xz", "wz"], ["y"], name="mm")],
+        "u8s8", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.INT32, [1, 2])],
+        [helper.make_tensor("w", TensorProto.INT8, [4, 2], [1] * 8),
+         helper.make_tensor("wz", TensorProto.INT8, [], [0])])
+    assert integer_matmuls(helper.make_model(graph)) == [("MatMulInteger", "mm", 2, 3)]
