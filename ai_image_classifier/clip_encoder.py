@@ -59,6 +59,33 @@ def clip_pixels(image: Image.Image) -> np.ndarray:
     return normalise(np.asarray(crop))
 
 
+Box = tuple[int, int, int, int]  # left, top, right, bottom in pixels
+
+
+def crop_boxes(size: tuple[int, int], count: int) -> list[Box]:
+    """`count` native-resolution 224 px squares spread along the picture's diagonal (the centre
+    for one). Generators leave their traces at pixel scale, which shrinking a 12 MP photo to
+    224 px erases; these crops keep them. A picture smaller than a crop gets one box, itself."""
+    width, height = size
+    if min(width, height) <= INPUT_SIDE:
+        return [(0, 0, width, height)]
+    boxes = []
+    for i in range(count):
+        fraction = (i + 1) / (count + 1)
+        left = round(fraction * (width - INPUT_SIDE))
+        top = round(fraction * (height - INPUT_SIDE))
+        boxes.append((left, top, left + INPUT_SIDE, top + INPUT_SIDE))
+    return boxes
+
+
+def crop_pixels(image: Image.Image, box: Box) -> np.ndarray:
+    """One crop as CLIP input: a 224 px box as it is; a smaller picture through `clip_pixels`."""
+    left, top, right, bottom = box
+    if (right - left, bottom - top) != (INPUT_SIDE, INPUT_SIDE):
+        return clip_pixels(image.crop(box))
+    return normalise(np.asarray(image.convert("RGB").crop(box)))
+
+
 def normalise(pixels: np.ndarray) -> np.ndarray:
     """224×224×3 uint8 → CLIP's 3×224×224 float input."""
     return ((pixels.astype(np.float32) / 255.0 - MEAN) / STD).transpose(2, 0, 1)

@@ -321,32 +321,52 @@ class ModelInput:
     pixels: np.ndarray  # size×size×3 uint8
     face: tuple[float, float, float, float] | None  # the face crop used, as fractions; None = whole
     clip: np.ndarray | None = None  # 3×224×224: the whole picture as the general detector sees it
+    crops: np.ndarray | None = None  # k×3×224×224: native-resolution crops (clip_encoder)
     graphic: tuple[float, float] = (0.0, 0.0)  # flat fraction, colour coverage (general.py)
     size: tuple[int, int] = (0, 0)  # the decoded picture's width and height
 
 
-def prepare_model_input(image: Image.Image | np.ndarray, size: int,
-                        find_faces: bool = True, general: bool = False) -> ModelInput:
-    """The model's input for a decoded picture: the face crop when a face is small in it, and
-    with `general` the whole picture for the CLIP encoder and its graphic measures."""
+#: The shorter side kept by `reduced`: enough for the face search and the whole-picture views.
+REDUCED_SIDE = 640
+
+
+def reduced(image: Image.Image, side: int = REDUCED_SIDE) -> Image.Image:
+    """A copy shrunk by a whole factor (box filter, fast) to keep the shorter side ≥ `side`;
+    the image itself when it is already that small."""
+    factor = min(image.size) // side
+    return image.reduce(factor) if factor >= 2 else image
+
+
+def prepare_model_input(image: Image.Image | np.ndarray, size: int, find_faces: bool = True,
+                        general: bool = False, crops: int = 1) -> ModelInput:
+    """Every view the models take of a decoded picture: the face crop when a face is small in
+    it, and with `general` the whole picture for the CLIP encoder, `crops` native-resolution
+    crops and the graphic measures. Training calls this too, so both see the same views."""
     from .faces import crop, face_region  # OpenCV loads on first use, off the start-up path
 
     pil = Image.fromarray(image) if isinstance(image, np.ndarray) else image
-    region = face_region(pil) if find_faces else None
-    pixels = to_model_input(crop(pil, region) if region else pil, size)
+    if pil.mode != "RGB":
+        pil = _to_rgb(pil)
+    small = reduced(pil)
+    region = face_region(small) if find_faces else None
+    pixels = to_model_input(crop(small, region) if region else small, size)
     if not general:
         return ModelInput(pixels, region, size=pil.size)
-    from .clip_encoder import clip_pixels
+    from .clip_encoder import clip_pixels, crop_boxes, crop_pixels
     from .general import graphic_measures
 
-    return ModelInput(pixels, region, clip_pixels(pil), graphic_measures(pil), pil.size)
+    native = np.stack([crop_pixels(pil, box) for box in crop_boxes(pil.size, crops)])
+    return ModelInput(pixels, region, clip_pixels(small), native, graphic_measures(small),
+                      pil.size)
 
 
 def load_model_input(source: ImageSource, size: int, find_faces: bool = True,
-                     general: bool = False) -> ModelInput:
-    """Decode a file straight into the model's input. JPEG draft mode decodes just enough
-    for the face search and the crop, so a 12 MP photo is never decoded whole."""
+                     general: bool = False, crops: int = 1) -> ModelInput:
+    """Decode a file into the models' views (`prepare_model_input`). The general detector's
+    native-resolution crops need the full picture; the face network alone needs only enough
+    for the face search, so a JPEG is then decoded in draft mode."""
     from .faces import DETECT_SIDE
 
-    image = open_rgb(source, draft_size=max(2 * size, DETECT_SIDE if find_faces else 0))
-    return prepare_model_input(image, size, find_faces, general)
+    draft = None if general else max(2 * size, DETECT_SIDE if find_faces else 0)
+    image = open_rgb(source, draft_size=draft)
+    return prepare_model_input(image, size, find_faces, general, crops)

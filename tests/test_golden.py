@@ -112,7 +112,7 @@ def test_no_shipped_graph_multiplies_uint8_by_int8():
 
 def test_the_graph_check_finds_the_original_u8s8_pattern():
     """The check above would have caught the wheel's original graph."""
-    onnx = pytest.importorskip("onnx", reason="the graph check needs requirements-train.txt")
+    pytest.importorskip("onnx", reason="the graph check needs requirements-train.txt")
     from onnx import TensorProto, helper
 
     from ai_image_classifier.encoder_setup import integer_matmuls

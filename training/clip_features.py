@@ -1,13 +1,19 @@
-"""Cache CLIP embeddings of labelled images, so the head trains in seconds, not hours.
+"""Cache CLIP features of labelled images, so heads train in seconds, not hours.
 
 The encoder is frozen, so each image is encoded once per view and kept in
-`runs/clip-features/<dataset>-<split>-<view>.npz`. The "clean" view is the picture as the app
-would see it; "augmented" views undo the data's shortcuts before the head can learn them:
-sources differ in size, resampling and JPEG history (the paintings came at 224 px and lower
-JPEG quality), so each augmented view crops, rescales with a random filter and re-encodes
-JPEG at random, on both classes alike.
+`runs/clip-features/<dataset>-<split>-<view>.npz`: the final embedding (512) and the CLS token
+after each block (12 × 768, float16), for the whole picture and for a native-resolution crop,
+both made by `imaging.prepare_model_input`, the function the app calls. Views:
 
-    python -m training.clip_features --data ../shared/data ../shared/data-general
+- `clean`: the picture as the app sees it (the crop is the app's centre crop).
+- `augmented` (train only): a random JPEG history, rescale and mirror, on both classes alike,
+  then a random native crop, so compression and size cannot stand in for the label.
+- `control` (val and test): a copy shrunk 4× and enlarged back, which erases the pixel-level
+  traces of generation and keeps the scene. A detector that still separates the classes on
+  it reads content, not traces (issue 17's content-shortcut control).
+
+    python -m training.clip_features --data ../shared/data-modern ../shared/data-general \
+        ../shared/data
 """
 
 from __future__ import annotations
@@ -21,66 +27,95 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ai_image_classifier.clip_encoder import ClipEncoder, clip_pixels
+from ai_image_classifier.classifier import FACE_MODEL_NAME, Classifier
+from ai_image_classifier.clip_encoder import INPUT_SIDE, ClipEncoder, crop_pixels
 from ai_image_classifier.datasets import LABELS, LabelledImage, load_labelled
-from ai_image_classifier.imaging import open_rgb
+from ai_image_classifier.imaging import open_rgb, prepare_model_input
 
 CACHE = Path("runs/clip-features")
 FILTERS = (Image.Resampling.BILINEAR, Image.Resampling.BICUBIC, Image.Resampling.LANCZOS,
            Image.Resampling.BOX)
+SPLIT_VIEWS = {"val": ("clean", "control"), "test": ("clean", "control"),
+               "train": ("clean", "augmented")}
+FACE_INPUT = 128  # only the views' geometry matters here; the face network has its own cache
 
 
 def augment(image: Image.Image, rng: np.random.Generator) -> Image.Image:
-    """A random crop, rescale and JPEG history, each with probability one half."""
+    """A random rescale, JPEG history and mirror, each with probability one half."""
     if rng.random() < 0.5:
-        side = rng.uniform(0.6, 1.0)
-        width, height = image.size
-        crop_w, crop_h = max(16, int(width * side)), max(16, int(height * side))
-        left = int(rng.integers(0, width - crop_w + 1))
-        top = int(rng.integers(0, height - crop_h + 1))
-        image = image.crop((left, top, left + crop_w, top + crop_h))
-    if rng.random() < 0.5:
-        factor = rng.uniform(0.4, 1.6)
+        factor = rng.uniform(0.5, 1.25)
         size = (max(16, round(image.width * factor)), max(16, round(image.height * factor)))
         image = image.resize(size, FILTERS[int(rng.integers(len(FILTERS)))])
     if rng.random() < 0.5:
         buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=int(rng.integers(55, 96)))
+        image.save(buffer, "JPEG", quality=int(rng.integers(60, 96)))
         image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
     if rng.random() < 0.5:
         image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     return image
 
 
+def control_copy(image: Image.Image) -> Image.Image:
+    """Shrunk 4× and enlarged back: the scene stays, the pixel-level traces go."""
+    small = image.resize((max(1, image.width // 4), max(1, image.height // 4)),
+                         Image.Resampling.BOX)
+    return small.resize(image.size, Image.Resampling.BICUBIC)
+
+
+def random_box(size: tuple[int, int], rng: np.random.Generator) -> tuple[int, int, int, int]:
+    width, height = size
+    if min(width, height) <= INPUT_SIDE:
+        return (0, 0, width, height)
+    left = int(rng.integers(0, width - INPUT_SIDE + 1))
+    top = int(rng.integers(0, height - INPUT_SIDE + 1))
+    return (left, top, left + INPUT_SIDE, top + INPUT_SIDE)
+
+
+def view_pixels(path: Path, view: str, rng: np.random.Generator) -> np.ndarray:
+    """2×3×224×224: the whole picture and one native crop, as the app would make them."""
+    image = open_rgb(path)
+    if view == "control":
+        image = control_copy(image)
+    if view == "augmented":
+        image = augment(image, rng)
+    prepared = prepare_model_input(image, FACE_INPUT, find_faces=False, general=True)
+    crop = prepared.crops[0] if view != "augmented" else crop_pixels(
+        image, random_box(image.size, rng))
+    return np.stack([prepared.clip, crop])
+
+
+def encode(items: list[LabelledImage], encoder: ClipEncoder, view: str, seed: int,
+           batch: int = 4) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    embeddings, blocks = [], []
+    for start in range(0, len(items), batch):
+        pixels = np.concatenate([view_pixels(i.path, view, rng)
+                                 for i in items[start:start + batch]])
+        features = encoder.encode(pixels)
+        embeddings.append(features.embeddings.reshape(-1, 2, features.embeddings.shape[-1]))
+        blocks.append(features.blocks.reshape(-1, 2, *features.blocks.shape[1:])
+                      .astype(np.float16))
+    embedded, blocked = np.concatenate(embeddings), np.concatenate(blocks)
+    return {"whole_embeddings": embedded[:, 0], "crop_embeddings": embedded[:, 1],
+            "whole_blocks": blocked[:, 0], "crop_blocks": blocked[:, 1]}
+
+
 def cache_path(data_dir: Path, split: str, view: str, cache: Path = CACHE) -> Path:
     return cache / f"{data_dir.resolve().name}-{split}-{view}.npz"
 
 
-def encode(items: list[LabelledImage], encoder: ClipEncoder, view: str, seed: int,
-           batch_size: int = 16) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    embeddings = []
-    for start in range(0, len(items), batch_size):
-        pixels = []
-        for item in items[start:start + batch_size]:
-            image = open_rgb(item.path)
-            pixels.append(clip_pixels(augment(image, rng) if view != "clean" else image))
-        embeddings.append(encoder.embed(np.stack(pixels)))
-    # float32: the card's val and test numbers must be what the app computes, to the digit.
-    return np.concatenate(embeddings).astype(np.float32)
-
-
 def cached_features(data_dir: Path, split: str, view: str, encoder: ClipEncoder | None = None,
-                    cache: Path = CACHE, limit: int | None = None) -> dict[str, np.ndarray]:
-    """Embeddings, labels and sources of one split and view, encoding them when not cached."""
+                    cache: Path = CACHE) -> dict[str, np.ndarray]:
+    """Features, labels, sources and paths of one split and view, encoding when not cached."""
     path = cache_path(data_dir, split, view, cache)
     if path.is_file():
         with np.load(path) as stored:
             return dict(stored)
-    items = load_labelled(data_dir, split)[:limit]
+    items = load_labelled(data_dir, split)
     started = time.monotonic()
-    features = {
-        "embeddings": encode(items, encoder or ClipEncoder(), view, seed=zlib.crc32(view.encode())),
+    features = encode(items, encoder or ClipEncoder(), view,
+                      seed=zlib.crc32(f"{data_dir.name}-{split}-{view}".encode()))
+    features |= {
         "targets": np.array([LABELS.index(item.label) for item in items], dtype=np.int8),
         "sources": np.array([item.source for item in items]),
         "paths": np.array([str(item.path.relative_to(data_dir)) for item in items]),
@@ -91,19 +126,39 @@ def cached_features(data_dir: Path, split: str, view: str, encoder: ClipEncoder 
     return features
 
 
+def face_logits(data_dir: Path, split: str, view: str, cache: Path = CACHE) -> np.ndarray:
+    """The face network's calibrated logit for each image of a split and view (the clean and
+    control views; the augmented view reuses the clean one), through the app's own code."""
+    path = cache / f"{data_dir.resolve().name}-{split}-{view}-face.npy"
+    if not path.is_file():
+        classifier = Classifier.load(FACE_MODEL_NAME)
+        logits = []
+        for item in load_labelled(data_dir, split):
+            image = open_rgb(item.path)
+            if view == "control":
+                image = control_copy(image)
+            prepared = prepare_model_input(image, classifier.input_size)
+            probability = float(classifier.predict_batch(prepared.pixels[None])[0])
+            probability = min(max(probability, 1e-7), 1 - 1e-7)
+            logits.append(np.log(probability / (1 - probability)))
+        cache.mkdir(parents=True, exist_ok=True)
+        np.save(path, np.array(logits, dtype=np.float32))
+    return np.load(path)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, nargs="+", required=True)
-    parser.add_argument("--augmented-views", type=int, default=1,
-                        help="augmented copies of each training image (besides the clean one)")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--cache", type=Path, default=CACHE)
     args = parser.parse_args(argv)
     encoder = ClipEncoder(threads=args.threads)
-    for data_dir in args.data:
-        for split in ("val", "test", "train"):
-            cached_features(data_dir, split, "clean", encoder)
-        for view in range(args.augmented_views):
-            cached_features(data_dir, "train", f"augmented{view}", encoder)
+    for split in ("val", "test", "train"):
+        for data_dir in args.data:
+            for view in SPLIT_VIEWS[split]:
+                cached_features(data_dir, split, view, encoder, args.cache)
+                if view != "augmented":
+                    face_logits(data_dir, split, view, args.cache)
 
 
 if __name__ == "__main__":

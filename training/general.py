@@ -36,8 +36,8 @@ from ai_image_classifier import __version__
 from ai_image_classifier.calibration import logit, uncertain_half_width
 from ai_image_classifier.classifier import FACE_MODEL_NAME, MODEL_NAME, Classifier
 from ai_image_classifier.clip_encoder import ENCODER_SHA256
-from ai_image_classifier.encoder_setup import SOURCE_SHA256, WHEEL
 from ai_image_classifier.datasets import load_labelled
+from ai_image_classifier.encoder_setup import SOURCE_SHA256, WHEEL
 from ai_image_classifier.evaluation import metrics_by_source, roc_threshold
 from ai_image_classifier.general import GeneralHead, graphic_measures
 from ai_image_classifier.imaging import open_rgb
