@@ -2,80 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-import json
-
 import numpy as np
 import pytest
-from PIL import Image
 
 from ai_image_classifier.classifier import Classifier, Verdict, verdict_record
 from ai_image_classifier.content_credentials import read_content_credentials
 from ai_image_classifier.provenance import Provenance, read_provenance
 
-c2pa = pytest.importorskip("c2pa", reason="c2pa-python is in requirements.txt")
-IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+pytest.importorskip("c2pa", reason="c2pa-python is in requirements.txt")
 
-
-def _signer():
-    """An ES256 signer whose certificate has the profile C2PA requires (a CA and an end
-    entity with digitalSignature and emailProtection), trusted by nobody."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    def name(common: str) -> x509.Name:
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common),
-                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "aiic tests")])
-
-    def usage(sign: bool) -> x509.KeyUsage:
-        return x509.KeyUsage(digital_signature=sign, content_commitment=False,
-                             key_encipherment=False, data_encipherment=False,
-                             key_agreement=False, key_cert_sign=not sign, crl_sign=not sign,
-                             encipher_only=False, decipher_only=False)
-
-    now = dt.datetime.now(dt.UTC)
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-
-    def certificate(subject: str, public_key, ca: bool) -> x509.Certificate:
-        builder = (x509.CertificateBuilder().subject_name(name(subject))
-                   .issuer_name(name("aiic test CA")).public_key(public_key)
-                   .serial_number(x509.random_serial_number())
-                   .not_valid_before(now - dt.timedelta(days=1))
-                   .not_valid_after(now + dt.timedelta(days=30))
-                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-                   .add_extension(usage(sign=not ca), critical=True)
-                   .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key),
-                                  critical=False))
-        if not ca:
-            builder = builder.add_extension(
-                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
-            ).add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                ca_key.public_key()), critical=False)
-        return builder.sign(ca_key, hashes.SHA256())
-
-    chain = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in (
-        certificate("aiic test signer", key.public_key(), ca=False),
-        certificate("aiic test CA", ca_key.public_key(), ca=True)))
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    return c2pa.Signer.from_info(c2pa.C2paSignerInfo(b"es256", chain, pem, None))
-
-
-def signed_jpeg(source_type: str, generator: str = "Test Generator",
-                pixels: np.ndarray | None = None) -> bytes:
-    manifest = {"claim_generator_info": [{"name": generator, "version": "1.0"}],
-                "assertions": [{"label": "c2pa.actions", "data": {"actions": [
-                    {"action": "c2pa.created", "digitalSourceType": IPTC + source_type}]}}]}
-    source, signed = io.BytesIO(), io.BytesIO()
-    pixels = np.full((48, 64, 3), 120, np.uint8) if pixels is None else pixels
-    Image.fromarray(pixels).save(source, "JPEG", quality=92)
-    source.seek(0)
-    with c2pa.Builder(json.dumps(manifest)) as builder:
-        builder.sign(_signer(), "image/jpeg", source, signed)
-    return signed.getvalue()
+from .corpus.c2pa_signed import signed_picture  # noqa: E402 - only once c2pa is there
 
 
 def altered(data: bytes) -> bytes:
@@ -91,7 +27,7 @@ def model_said(label: str = "real") -> Verdict:
 
 def test_a_valid_ai_manifest_decides_and_names_signer_and_strength(tmp_path):
     path = tmp_path / "firefly.jpg"
-    path.write_bytes(signed_jpeg("trainedAlgorithmicMedia", "Adobe Firefly"))
+    path.write_bytes(signed_picture("trainedAlgorithmicMedia", "Adobe Firefly"))
     credentials = read_content_credentials(path.read_bytes(), "JPEG")
     assert credentials and credentials.decides and credentials.state == "Valid"
     verdict = Classifier.with_provenance(model_said(), read_provenance(path))
@@ -105,7 +41,7 @@ def test_a_valid_ai_manifest_decides_and_names_signer_and_strength(tmp_path):
 
 def test_an_altered_ai_manifest_is_a_note_and_never_decides(tmp_path):
     path = tmp_path / "edited.jpg"
-    path.write_bytes(altered(signed_jpeg("compositeWithTrainedAlgorithmicMedia")))
+    path.write_bytes(altered(signed_picture("compositeWithTrainedAlgorithmicMedia")))
     provenance = read_provenance(path)
     assert provenance.generated == ()
     (note,) = provenance.notes
@@ -122,7 +58,7 @@ def test_a_photograph_with_a_broken_manifest_gets_the_models_verdict(tmp_path):
     photo = np.clip(np.stack([x / 3, y / 2, (x + y) / 5], axis=-1) % 256
                     + rng.normal(0, 4, (480, 640, 3)), 0, 255).astype(np.uint8)
     path = tmp_path / "photo.jpg"
-    path.write_bytes(altered(signed_jpeg("trainedAlgorithmicMedia", "Forger", photo)))
+    path.write_bytes(altered(signed_picture("trainedAlgorithmicMedia", "Forger", photo)))
     classifier = Classifier.load()
     verdict = classifier.classify_file(path)
     model_alone = classifier.classify_file(path, provenance=Provenance())
@@ -134,7 +70,7 @@ def test_a_photograph_with_a_broken_manifest_gets_the_models_verdict(tmp_path):
 
 def test_a_capture_claim_is_shown_but_does_not_decide(tmp_path):
     path = tmp_path / "camera.jpg"
-    path.write_bytes(signed_jpeg("digitalCapture", "Leica M11-P"))
+    path.write_bytes(signed_picture("digitalCapture", "Leica M11-P"))
     provenance = read_provenance(path)
     assert provenance.generated == ()
     (note,) = provenance.notes
