@@ -19,7 +19,7 @@ from PIL import ExifTags, Image
 from .content_credentials import has_manifest_bytes, read_content_credentials
 from .declarations import generator_names, text_declarations
 from .imaging import ImageSource, open_header, read_bytes
-from .provenance import Provenance, provenance_of, text_chunks, xmp_facts
+from .provenance import Provenance, provenance_of, text_chunks, tolerant, xmp_facts
 
 EXIF_FIELDS = ("Make", "Model", "LensModel", "Software", "DateTime", "DateTimeOriginal",
                "Artist", "ImageDescription")
@@ -51,8 +51,8 @@ def inspect_file(source: ImageSource) -> FileReport:
     after them."""
     data = read_bytes(source)
     with open_header(data) as image:
-        exif = image.getexif()
-        merged = dict(exif) | dict(exif.get_ifd(ExifTags.IFD.Exif))
+        exif = tolerant(image.getexif, Image.Exif())
+        merged = tolerant(lambda: dict(exif) | dict(exif.get_ifd(ExifTags.IFD.Exif)), {})
         named = {ExifTags.TAGS.get(tag, str(tag)): value for tag, value in merged.items()}
         report = FileReport(
             format=image.format or "unknown",

@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 import logging
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 import defusedxml.ElementTree  # noqa: F401 - what Image.getxmp parses with; without it, none
 from PIL import ExifTags, Image
@@ -33,6 +34,7 @@ from .declarations import (
 from .imaging import ImageSource, open_header, read_bytes
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 USER_COMMENT = 0x9286  # EXIF UserComment: where AUTOMATIC1111 keeps `parameters` in a JPEG
 
@@ -73,7 +75,7 @@ def provenance_of(image: Image.Image, data: bytes,
     elif credentials:
         notes.append(credentials.describe())
     unsigned = text_declarations(text_chunks(image))
-    exif = _guarded(image.getexif, None)
+    exif = tolerant(image.getexif, None)
     if exif is not None:
         unsigned += text_declarations(user_comment_fields(exif), "EXIF UserComment")
         software = software_declaration("EXIF Software",
@@ -100,8 +102,9 @@ def provenance_of(image: Image.Image, data: bytes,
     return Provenance(tuple(decisive), tuple(notes))
 
 
-def _guarded(read, default):
-    """A metadata reader's result, or `default` when that part of the file is damaged."""
+def tolerant(read: Callable[[], T], default: T) -> T:
+    """A metadata reader's result, or `default` when that part of the file is damaged (a
+    PNG's EXIF or text after its pixels makes Pillow decode them, damaged or not)."""
     try:
         return read()
     except Exception:  # noqa: BLE001 - Pillow and defusedxml raise many types for damage
@@ -111,14 +114,14 @@ def _guarded(read, default):
 
 def text_chunks(image: Image.Image) -> dict[str, str]:
     """A PNG's text chunks (all of them, also those after the pixel data); {} elsewhere."""
-    chunks = _guarded(lambda: getattr(image, "text", {}), {})
+    chunks = tolerant(lambda: getattr(image, "text", {}), {})
     return {str(key): str(value) for key, value in chunks.items()}
 
 
 def user_comment_fields(exif: Image.Exif) -> dict[str, str]:
     """Text fields kept in EXIF UserComment: AUTOMATIC1111's `parameters` text, or the
     fields saving carried there as a JSON object (`saving.declaring_comment`)."""
-    raw = _guarded(lambda: exif.get_ifd(ExifTags.IFD.Exif).get(USER_COMMENT), None)
+    raw = tolerant(lambda: exif.get_ifd(ExifTags.IFD.Exif).get(USER_COMMENT), None)
     text = decode_user_comment(raw) if isinstance(raw, bytes) else str(raw or "")
     if not text.strip():
         return {}
@@ -146,7 +149,7 @@ def decode_user_comment(raw: bytes) -> str:
 def xmp_facts(image: Image.Image) -> XmpFacts:
     """IPTC DigitalSourceType codes and creator tools from the XMP packet, parsed as XML
     (Pillow's `getxmp`, with defusedxml refusing entity expansion)."""
-    tree = _guarded(image.getxmp, {})
+    tree = tolerant(image.getxmp, {})
     codes, tools = [], []
     for key, value in _walk(tree):
         if key == "DigitalSourceType":
