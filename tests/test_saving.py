@@ -176,3 +176,23 @@ def test_only_this_hosts_dead_partial_files_are_removed(tmp_path):
     target = save_image(picture(), tmp_path / "next.png")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [target.name, other_host.name, old_format.name])
+
+
+def test_a_cancel_while_a_batch_item_saves_cancels_the_batch(tmp_path, monkeypatch):
+    from ai_image_classifier import batch
+    from ai_image_classifier.enhance import Cancelled
+
+    saving_started = []
+    real_save = batch.save_image
+
+    def save(*args, **kwargs):
+        saving_started.append(True)
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "save_image", save)
+    source = tmp_path / "a.png"
+    Image.fromarray(picture()).save(source)
+    with pytest.raises(Cancelled):
+        enhance_file(BatchItem(source, tmp_path / "out.png"), QUICK,
+                     should_stop=lambda: bool(saving_started))
+    assert [p.name for p in tmp_path.iterdir()] == ["a.png"]
