@@ -44,7 +44,8 @@ JPEG_EXIF_LIMIT, JPEG_XMP_LIMIT = 65533, 65533 - 29
 NS = {"x": "adobe:ns:meta/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
       "Iptc4xmpExt": "http://iptc.org/std/Iptc4xmpExt/2008-02-29/",
       "xmpMM": "http://ns.adobe.com/xap/1.0/mm/",
-      "stEvt": "http://ns.adobe.com/xap/1.0/sType/ResourceEvent#"}
+      "stEvt": "http://ns.adobe.com/xap/1.0/sType/ResourceEvent#",
+      "dcterms": "http://purl.org/dc/terms/"}
 for _prefix, _uri in NS.items():
     ET.register_namespace(_prefix, _uri)
 
@@ -158,7 +159,7 @@ def enhancement_xmp(original: bytes | None) -> bytes:
     """The original's XMP with this app's enhancement recorded (a new packet when there is
     none or it cannot be parsed): DigitalSourceType `algorithmicallyEnhanced` replaces a
     capture or other claim, but a declaration of generated content stays; a history entry
-    names the app."""
+    names the app; a link to the original's C2PA manifest is dropped."""
     try:
         return _marked(_parse(original))
     except RecursionError:  # a packet nested too deeply to write back: start afresh
@@ -172,6 +173,10 @@ def _marked(root: ET.Element) -> bytes:
         rdf = ET.SubElement(root, _q("rdf", "RDF"))
     codes = []
     for element in list(rdf.iter()):
+        # The link to the original's C2PA manifest, which no longer matches these pixels.
+        element.attrib.pop(_q("dcterms", "provenance"), None)
+        for child in element.findall(_q("dcterms", "provenance")):
+            element.remove(child)
         if _q("Iptc4xmpExt", "DigitalSourceType") in element.attrib:
             codes.append(iptc_code(element.attrib.pop(_q("Iptc4xmpExt", "DigitalSourceType"))))
         for child in list(element):

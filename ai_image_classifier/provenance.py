@@ -120,7 +120,7 @@ def text_chunks(image: Image.Image) -> dict[str, str]:
 
 def user_comment_fields(exif: Image.Exif) -> dict[str, str]:
     """Text fields kept in EXIF UserComment: AUTOMATIC1111's `parameters` text, or the
-    fields saving carried there as a JSON object (`saving.declaring_comment`)."""
+    fields saving carried there as a JSON object (`metadata.for_format`)."""
     raw = tolerant(lambda: exif.get_ifd(ExifTags.IFD.Exif).get(USER_COMMENT), None)
     text = decode_user_comment(raw) if isinstance(raw, bytes) else str(raw or "")
     if not text.strip():
@@ -130,7 +130,8 @@ def user_comment_fields(exif: Image.Exif) -> dict[str, str]:
     except ValueError:
         return {"parameters": text}
     if isinstance(fields, dict):
-        return {str(key): str(value) for key, value in fields.items()}
+        return {str(key): value if isinstance(value, str) else json.dumps(value)
+                for key, value in fields.items()}
     return {"parameters": text}
 
 

@@ -107,6 +107,14 @@ def test_a_generated_declaration_in_xmp_is_not_replaced_by_our_mark():
     assert facts.creator_tools == (APP,)
 
 
+def test_the_link_to_the_originals_c2pa_manifest_is_dropped():
+    linked = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+              '02/22-rdf-syntax-ns#"><rdf:Description xmlns:dcterms="http://purl.org/dc/terms/" '
+              'dcterms:provenance="https://example.com/m.c2pa"/></rdf:RDF></x:xmpmeta>')
+    packet = enhancement_xmp(linked.encode())
+    assert b"m.c2pa" not in packet and b"algorithmicallyEnhanced" in packet
+
+
 def test_a_damaged_or_hostile_xmp_packet_is_replaced_by_a_fresh_one():
     for packet in (b"<x:xmpmeta", b"<!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>", b"\xff\xfe"):
         assert b"algorithmicallyEnhanced" in enhancement_xmp(packet)
