@@ -2,8 +2,8 @@
 
 The corpus is written at test time by `tests/corpus/hostile.py`; every run goes through the
 real `aiic` command in a child process with an address-space limit, and the child's peak
-memory is checked. Time is not asserted here (a busy 2-core machine is twice as slow): it is
-measured in bench/.
+memory is checked. Time is not asserted (a busy 2-core machine is twice as slow): speed
+belongs in bench/, as ratios.
 """
 
 from __future__ import annotations
