@@ -16,7 +16,14 @@ from pathlib import Path
 from .datasets import iter_image_files
 from .enhance import Cancelled, EnhanceSettings, check_output_size, enhance
 from .imaging import ImageDecodeError, load_rgb, one_line, open_header
-from .saving import FORMAT_BY_SUFFIX, SaveError, metadata_note, read_metadata, save_image
+from .saving import (
+    FORMAT_BY_SUFFIX,
+    SaveCancelled,
+    SaveError,
+    metadata_note,
+    read_metadata,
+    save_image,
+)
 from .superres import UpscalerLoadError
 
 log = logging.getLogger(__name__)
@@ -84,9 +91,11 @@ def enhance_file(item: BatchItem, settings: EnhanceSettings, *, overwrite: bool 
         result = enhance(load_rgb(item.source), settings, should_stop=should_stop)
         item.target.parent.mkdir(parents=True, exist_ok=True)
         save_image(result, item.target, overwrite=overwrite, quality=quality,
-                   metadata=metadata)
+                   metadata=metadata, should_stop=should_stop)
     except (UpscalerLoadError, Cancelled):
         raise
+    except SaveCancelled:
+        raise Cancelled from None
     except (ImageDecodeError, SaveError, FileExistsError, OSError, ValueError) as error:
         return BatchResult(item, "error", one_line(error))
     except MemoryError:

@@ -188,16 +188,31 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    # The training package (and TensorFlow) is imported only for this command, so the
-    # runtime and a frozen app never load it.
+def training_checkout() -> Path | None:
+    """The source checkout this runtime runs from, when it has `training/` beside the
+    package; None for an installed package or a frozen app, which never carry it."""
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "training" / "train.py").is_file() else None
+
+
+def cmd_train(train_args: list[str]) -> int:
+    """`aiic train …`: the training package's own command line, from a source checkout. It
+    (and TensorFlow) is imported only here, so the runtime and a frozen app never load it."""
+    root = training_checkout()
+    if root is None:
+        print("aiic: training needs a source checkout of the project (an installed app has "
+              "no training/ folder): clone the repository, then run `pip install -r "
+              "requirements-train.txt` and `python -m training.train` there", file=sys.stderr)
+        return 2
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))  # this checkout's training/, not another of that name
     try:
         from training.train import main as train_main
     except ImportError as error:
-        print(f"aiic: training needs the training package and TensorFlow "
-              f"(pip install -r requirements-train.txt): {error}", file=sys.stderr)
+        print(f"aiic: training needs TensorFlow (pip install -r requirements-train.txt): "
+              f"{error}", file=sys.stderr)
         return 2
-    return train_main(args.train_args)
+    return train_main(train_args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -246,10 +261,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--model", help=MODEL_HELP)
     evaluate.set_defaults(run=cmd_evaluate)
 
-    train = commands.add_parser("train", help="train a model (see `aiic train --help`)",
-                                add_help=False)
-    train.add_argument("train_args", nargs=argparse.REMAINDER)
-    train.set_defaults(run=cmd_train)
+    # Listed for the help only: main() hands everything after "train" to the training
+    # command (argparse would take its options for aiic's own).
+    commands.add_parser("train", help="train a model, from a source checkout (see `aiic "
+                                      "train --help`)", add_help=False)
     return parser
 
 
@@ -267,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
     setup_logging()
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["train"]:
+        return cmd_train(argv[1:])
     args = build_parser().parse_args(argv)
     if hasattr(signal, "SIGTERM"):
         # Not on the main thread (an embedding program), the caller's handler stays.

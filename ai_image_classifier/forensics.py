@@ -1,9 +1,10 @@
 """What a file says about itself, and error-level analysis: the forensic basics.
 
-This shows people the evidence that tools like Sherloq show (what settles a verdict is read
-by `provenance`, matched by structure rather than by a word appearing somewhere):
-camera and software tags, generator parameters left in PNG text chunks, a C2PA (content
-credentials) manifest, and where JPEG re-compression error is uneven.
+This shows people the evidence that tools like Sherloq show: camera and software tags,
+generator parameters left in PNG text chunks, a C2PA (content credentials) manifest, and where
+JPEG re-compression error is uneven. What settles a verdict is read from the same bytes by
+`provenance` (the report carries it, so the window need not read the file again); generator
+names come from the same table (`declarations`) as the verdict's.
 """
 
 from __future__ import annotations
@@ -16,18 +17,15 @@ import numpy as np
 from PIL import ExifTags, Image
 
 from .content_credentials import has_manifest_bytes, read_content_credentials
+from .declarations import generator_names, text_declarations
 from .imaging import ImageSource, open_header, read_bytes
+from .provenance import Provenance, provenance_of, text_chunks, tolerant, xmp_facts
 
 EXIF_FIELDS = ("Make", "Model", "LensModel", "Software", "DateTime", "DateTimeOriginal",
                "Artist", "ImageDescription")
-#: Names found in Software tags and text chunks of generated or edited images (lower case).
-GENERATOR_MARKERS = ("stable diffusion", "midjourney", "dall-e", "dall·e", "firefly", "novelai",
-                     "comfyui", "automatic1111", "invokeai", "imagen", "sdxl", "flux",
-                     "leonardo", "gpt-image", "ideogram")
+#: Names found in Software tags and text chunks of edited images (lower case).
 EDITOR_MARKERS = ("photoshop", "gimp", "lightroom", "affinity", "pixelmator", "snapseed",
                   "facetune", "paint.net", "canva", "picsart", "faceapp")
-#: PNG text keys written by generator front-ends (A1111 "parameters", ComfyUI "prompt").
-GENERATOR_KEYS = ("parameters", "prompt", "workflow", "sd-metadata", "dream")
 
 
 @dataclass
@@ -43,14 +41,18 @@ class FileReport:
     editor_traces: list[str] = field(default_factory=list)
     c2pa_manifest: bool = False  # a C2PA store is present
     content_credentials: str = ""  # what it says, validated ("" when absent or unreadable)
+    #: What the file declares, as the verdict weighs it: pass it to `classify_image`.
+    provenance: Provenance = field(default_factory=Provenance)
 
 
 def inspect_file(source: ImageSource) -> FileReport:
-    """Header-level facts and metadata; decodes no pixels."""
+    """Header-level facts and metadata, and the file's `Provenance` from the same bytes (its
+    C2PA store parsed once); decodes no pixels except a PNG's, to find text chunks stored
+    after them."""
     data = read_bytes(source)
     with open_header(data) as image:
-        exif = image.getexif()
-        merged = dict(exif) | dict(exif.get_ifd(ExifTags.IFD.Exif))
+        exif = tolerant(image.getexif, Image.Exif())
+        merged = tolerant(lambda: dict(exif) | dict(exif.get_ifd(ExifTags.IFD.Exif)), {})
         named = {ExifTags.TAGS.get(tag, str(tag)): value for tag, value in merged.items()}
         report = FileReport(
             format=image.format or "unknown",
@@ -59,15 +61,17 @@ def inspect_file(source: ImageSource) -> FileReport:
             mode=image.mode,
             file_size=len(data),
             exif={key: str(named[key]).strip("\x00 ") for key in EXIF_FIELDS if key in named},
-            text_chunks={str(k): str(v) for k, v in getattr(image, "text", {}).items()},
+            text_chunks=text_chunks(image),
             c2pa_manifest=has_manifest_bytes(data),
         )
         credentials = read_content_credentials(data, image.format)
         report.content_credentials = credentials.describe() if credentials else ""
-    clues = [report.exif.get("Software", ""), *report.text_chunks.values()]
+        report.provenance = provenance_of(image, data, credentials)
+        tools = xmp_facts(image).creator_tools
+    clues = [report.exif.get("Software", ""), *tools, *report.text_chunks.values()]
     haystack = " ".join(clues).lower()
-    report.generator_traces = [m for m in GENERATOR_MARKERS if _mentions(haystack, m)] + [
-        f"PNG text '{k}'" for k in report.text_chunks if k.lower() in GENERATOR_KEYS]
+    report.generator_traces = [*generator_names(haystack),
+                               *text_declarations(report.text_chunks)]
     report.editor_traces = [m for m in EDITOR_MARKERS if _mentions(haystack, m)]
     return report
 

@@ -1,36 +1,39 @@
 """Write images without losing anything the user had.
 
 `atomic_write` writes to a partial file in the target folder and moves it into place only
-once complete, so a crash, a kill or a full disk never leaves half a file. A new file is
-created exclusively (hard link, which fails if the name appeared meanwhile), so nothing that
-another program or a second save put there is replaced. Partial files carry a recognisable
-name with the writer's process id; a later save in that folder removes those whose writer is
-gone.
+once complete, so a crash, a kill, a cancel or a full disk never leaves half a file. A new
+file is created exclusively (hard link, which fails if the name appeared meanwhile; a file
+system without hard links claims the name instead), so nothing that another program or a
+second save put there is replaced. Partial files carry a recognisable name with the writer's
+host and process id; a later save in that folder removes those whose writer is gone, and only
+its own host's (on a shared folder another machine's process ids mean nothing here).
+What metadata travels into which format is `metadata`'s concern.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import os
 import secrets
+import socket
 import stat
 import struct
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
-from PIL import ExifTags, Image
+from PIL import Image
 
 from .file_types import WRITE_FORMATS
-from .imaging import ImageSource, open_header
-from .opencv import import_cv2
+from .metadata import Metadata, Written, for_format, read_metadata
+
+__all__ = ["Metadata", "SaveCancelled", "SaveError", "atomic_write", "metadata_note",
+           "read_metadata", "save_image"]
 
 FORMAT_BY_SUFFIX = {suffix: kind for suffix, (kind, _) in WRITE_FORMATS.items()}
 
@@ -38,12 +41,9 @@ FORMAT_BY_SUFFIX = {suffix: kind for suffix, (kind, _) in WRITE_FORMATS.items()}
 log = logging.getLogger(__name__)
 
 PARTIAL_PREFIX = ".aiic-partial-"
-#: TIFF tags that describe how the source stored its pixels (size, compression, strips,
-#: tiles, sample layout); copied into a new file they would contradict its own pixels.
-LAYOUT_TAGS = frozenset({254, 256, 257, 258, 259, 262, 266, 273, 277, 278, 279, 284, 317, 322,
-                         323, 324, 325, 338, 339, 530, 531})
-#: Formats that cannot hold EXIF or an ICC profile; saving to them says so.
-NO_METADATA_FORMATS = ("BMP",)
+#: Rows of a PNG encoded at a time: progress and Cancel land every few megabytes.
+PNG_BAND_ROWS = 256
+PNG_COLOUR_TYPE = {1: 0, 3: 2, 4: 6}  # channels → grey, RGB, RGBA
 
 
 def _current_umask() -> int:
@@ -55,45 +55,27 @@ def _current_umask() -> int:
 UMASK = _current_umask()  # read once at import: os.umask is process-wide and not thread-safe
 
 
+def _host_tag() -> str:
+    """This machine's name as it can stand in a file name (no separators)."""
+    name = "".join(c if c.isalnum() else "_" for c in socket.gethostname())[:32]
+    return name or "host"
+
+
+HOST = _host_tag()
+
+
 class SaveError(OSError):
     """The image could not be written; the message says why, for people."""
 
 
-@dataclass(frozen=True)
-class Metadata:
-    """What travels from the original to the saved copy: EXIF (upright) and ICC profile."""
-
-    exif: bytes | None = None
-    icc_profile: bytes | None = None
-
-
-def read_metadata(source: ImageSource) -> Metadata:
-    """EXIF and ICC of `source`; orientation is reset because saved pixels are upright.
-
-    Damaged metadata is dropped (and logged), never a reason to fail: the pixels matter more.
-    """
-    with open_header(source) as image:
-        icc = image.info.get("icc_profile")
-        icc = bytes(icc) if isinstance(icc, (bytes, bytearray)) and icc else None
-        try:
-            exif = image.getexif()
-            for tag in LAYOUT_TAGS & set(exif):  # a TIFF's own layout, not the picture's
-                del exif[tag]
-            if ExifTags.Base.Orientation in exif:
-                exif[ExifTags.Base.Orientation] = 1
-            exif_bytes = exif.tobytes() if exif else None
-        except Exception:  # noqa: BLE001 - Pillow raises many types for damaged EXIF
-            log.info("EXIF of %s dropped", source, exc_info=True)
-            exif_bytes = None
-        return Metadata(exif_bytes, icc)
+class SaveCancelled(Exception):
+    """The caller asked to stop; the partial file was removed and nothing was written."""
 
 
 def metadata_note(target: Path, metadata: Metadata | None) -> str:
     """What the saved file could not keep, in words ("" when it kept everything)."""
     kind = FORMAT_BY_SUFFIX.get(target.suffix.lower())
-    if metadata and kind in NO_METADATA_FORMATS and (metadata.exif or metadata.icc_profile):
-        return f"{kind} cannot hold EXIF or colour profiles; they were not kept"
-    return ""
+    return "; ".join(for_format(metadata, kind).lost) if kind and metadata else ""
 
 
 def save_image(
@@ -103,8 +85,15 @@ def save_image(
     overwrite: bool = False,
     quality: int = 95,
     metadata: Metadata | None = None,
+    enhanced: bool = True,
+    progress: Callable[[float], object] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Path:
-    """Atomically write an RGB array; the format follows the file's suffix."""
+    """Atomically write an RGB array; the format follows the file's suffix. The original's
+    `metadata` travels as far as the format allows (`metadata_note` says what did not), and
+    `enhanced` records in XMP that this app enhanced the pixels. `progress` receives 0..1;
+    `should_stop` is polled as the file is written and raises `SaveCancelled`, leaving the
+    target as it was."""
     target = Path(target)
     image_format = FORMAT_BY_SUFFIX.get(target.suffix.lower())
     if image_format is None:
@@ -112,39 +101,69 @@ def save_image(
         raise SaveError(f"{target.name}: unknown image type (use one of {known})")
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} already exists; choose another name or allow overwrite")
-    options: dict[str, object] = {}
-    if image_format in ("JPEG", "WEBP"):
-        options["quality"] = quality
-    if metadata and image_format != "BMP":
-        if metadata.exif:
-            options["exif"] = metadata.exif
-        if metadata.icc_profile:
-            options["icc_profile"] = metadata.icc_profile
+    written = for_format(metadata, image_format, enhanced)
+    report = progress or (lambda _fraction: None)
+    stop = should_stop or (lambda: False)
     try:
         with atomic_write(target, replace=overwrite) as stream:
+            report(0.0)
             if image_format == "PNG":
-                stream.write(encode_png(image, options.get("exif"), options.get("icc_profile")))
+                write_png(image, stream, written, report, stop)
             else:
-                _save_with_pillow(image, stream, image_format, options)
-    except (SaveError, FileExistsError):
+                _save_with_pillow(image, _StoppableStream(stream, stop), image_format,
+                                  written, quality)
+            if stop():
+                raise SaveCancelled
+            report(1.0)
+    except (SaveError, SaveCancelled, FileExistsError):
         raise
     except OSError as exc:
         raise SaveError(f"cannot save {target.name}: {exc.strerror or exc}") from exc
     return target
 
 
-def _save_with_pillow(image: np.ndarray, stream: IO[bytes], image_format: str,
-                      options: dict[str, object]) -> None:
+class _StoppableStream:
+    """A file for Pillow's encoders that polls `should_stop` on every write. It has no
+    `fileno`, so Pillow writes through it instead of straight to the descriptor."""
+
+    def __init__(self, stream: IO[bytes], should_stop: Callable[[], bool]) -> None:
+        self._stream, self._should_stop = stream, should_stop
+
+    def write(self, data: bytes) -> int:
+        if self._should_stop():
+            raise SaveCancelled
+        return self._stream.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "fileno":
+            raise AttributeError(name)
+        return getattr(self._stream, name)
+
+
+def _save_with_pillow(image: np.ndarray, stream: Any, image_format: str, written: Written,
+                      quality: int) -> None:
     """Pillow's encoder; metadata it rejects is dropped (logged) rather than losing the save."""
+    options: dict[str, object] = {"quality": quality} if image_format in ("JPEG", "WEBP") else {}
+    if written.icc_profile:
+        options["icc_profile"] = written.icc_profile
+    if image_format == "TIFF" and (written.exif or written.xmp):
+        exif = Image.Exif()
+        if written.exif:
+            exif.load(written.exif)
+        if written.xmp:
+            exif[700] = written.xmp  # TIFF keeps XMP in its own tag
+        options["exif"] = exif
+    else:
+        options.update({k: v for k, v in (("exif", written.exif), ("xmp", written.xmp)) if v})
     try:
         Image.fromarray(image).save(stream, format=image_format, **options)
     except (ValueError, TypeError, struct.error, OSError) as exc:
-        if "exif" not in options and "icc_profile" not in options:
+        bare = {k: v for k, v in options.items() if k == "quality"}
+        if bare == options:
             raise SaveError(f"the {image_format} encoder failed ({exc})") from exc
         log.warning("metadata dropped on save", exc_info=True)
         stream.seek(0)
         stream.truncate()
-        bare = {k: v for k, v in options.items() if k not in ("exif", "icc_profile")}
         Image.fromarray(image).save(stream, format=image_format, **bare)
 
 
@@ -153,30 +172,71 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
             + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
 
 
-def encode_png(image: np.ndarray, exif: bytes | None = None,
-               icc_profile: bytes | None = None) -> bytes:
-    """PNG bytes of an RGB array, with EXIF (eXIf) and ICC (iCCP) chunks after the header.
+def _text_chunk(key: str, value: str) -> bytes | None:
+    """tEXt when Latin-1 holds it, else iTXt (UTF-8); None for a key PNG does not allow."""
+    try:
+        name = key.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+    if not 1 <= len(name) <= 79 or b"\0" in name:
+        return None
+    try:
+        return _png_chunk(b"tEXt", name + b"\0" + value.encode("latin-1"))
+    except UnicodeEncodeError:
+        return _png_chunk(b"iTXt", name + b"\0\0\0\0\0" + value.encode("utf-8", "replace"))
 
-    OpenCV's encoder writes a 48-megapixel result many times faster than Pillow's default
-    (the README's benchmark has the numbers) at a similar size; the chunks keep the metadata.
-    """
-    cv2 = import_cv2()  # imported when first needed: the window starts without OpenCV
-    ok, encoded = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise SaveError("the PNG encoder failed")
-    data = encoded.tobytes()
-    chunks = b""
-    if icc_profile:
-        chunks += _png_chunk(b"iCCP", b"ICC Profile\0\0" + zlib.compress(icc_profile))
-    if exif:
-        chunks += _png_chunk(b"eXIf", exif.removeprefix(b"Exif\0\0"))
-    header_end = 8 + 8 + 13 + 4  # signature, then IHDR: length, type, 13 bytes, CRC
-    return data[:header_end] + chunks + data[header_end:]
+
+def png_header(image: np.ndarray, written: Written) -> bytes:
+    """Signature, IHDR and the metadata chunks, which precede the pixels."""
+    channels = 1 if image.ndim == 2 else image.shape[2]
+    if image.dtype != np.uint8 or channels not in PNG_COLOUR_TYPE:
+        raise SaveError(f"cannot write a {image.dtype} picture of {channels} channels as PNG")
+    height, width = image.shape[:2]
+    chunks = [b"\x89PNG\r\n\x1a\n", _png_chunk(b"IHDR", struct.pack(
+        ">IIBBBBB", width, height, 8, PNG_COLOUR_TYPE[channels], 0, 0, 0))]
+    if written.icc_profile:
+        chunks.append(_png_chunk(b"iCCP", b"ICC Profile\0\0" + zlib.compress(written.icc_profile)))
+    if written.exif:
+        chunks.append(_png_chunk(b"eXIf", written.exif.removeprefix(b"Exif\0\0")))
+    for key, value in written.text:
+        chunk = _text_chunk(key, value)
+        if chunk is None:
+            log.info("PNG text chunk %r not written: PNG does not allow that key", key)
+        chunks += [chunk] if chunk else []
+    if written.xmp:
+        chunks.append(_png_chunk(b"iTXt", b"XML:com.adobe.xmp\0\0\0\0\0" + written.xmp))
+    return b"".join(chunks)
+
+
+def write_png(image: np.ndarray, stream: IO[bytes], written: Written,
+              progress: Callable[[float], object], should_stop: Callable[[], bool]) -> None:
+    """Stream a PNG band by band: each row "Up"-filtered, deflated at level 1 with run-length
+    matching (as fast as OpenCV's encoder, and as small; the README has the numbers), with
+    progress and a chance to stop after every band."""
+    stream.write(png_header(image, written))
+    height = image.shape[0]
+    rows = image.reshape(height, -1)
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    above = np.zeros(rows.shape[1], np.uint8)
+    for start in range(0, height, PNG_BAND_ROWS):
+        if should_stop():
+            raise SaveCancelled
+        band = rows[start:start + PNG_BAND_ROWS]
+        filtered = np.empty((len(band), rows.shape[1] + 1), np.uint8)
+        filtered[:, 0] = 2  # the "Up" filter: each byte minus the one above it
+        np.subtract(band, np.vstack([above[None], band[:-1]]), out=filtered[:, 1:])
+        above = band[-1]
+        deflated = compressor.compress(filtered.data)
+        if deflated:
+            stream.write(_png_chunk(b"IDAT", deflated))
+        progress(min(start + PNG_BAND_ROWS, height) / height)
+    stream.write(_png_chunk(b"IDAT", compressor.flush()) + _png_chunk(b"IEND", b""))
 
 
 def remove_stale_partials(folder: Path, min_age_s: float = 2.0) -> None:
-    """Remove partial files left in `folder` by a save that was killed: those whose writer
-    process is gone, or that are older than a day."""
+    """Remove partial files that this host left in `folder` in a save that was killed: those
+    whose writer process is gone, or that are older than a day. Another host's are left to it
+    (in a shared folder its process ids say nothing here)."""
     try:
         candidates = list(folder.glob(PARTIAL_PREFIX + "*"))
     except OSError:
@@ -184,12 +244,19 @@ def remove_stale_partials(folder: Path, min_age_s: float = 2.0) -> None:
     now = time.time()
     for path in candidates:
         try:
-            pid = int(path.name[len(PARTIAL_PREFIX):].split("-", 1)[0])
+            host, pid_text, _ = path.name[len(PARTIAL_PREFIX):].split("-", 2)
+            pid = int(pid_text)
             age = now - path.stat().st_mtime
         except (ValueError, OSError):
             continue
-        if age > 86400 or (age > min_age_s and not _process_alive(pid)):
+        if host == HOST and (age > 86400 or (age > min_age_s and not _process_alive(pid))):
             path.unlink(missing_ok=True)
+
+
+def partial_name(target: Path) -> Path:
+    """A partial file beside `target`, named with this host, this process and a random tag."""
+    return target.parent / (f"{PARTIAL_PREFIX}{HOST}-{os.getpid()}-{secrets.token_hex(4)}"
+                            f"{target.suffix}")
 
 
 def _process_alive(pid: int) -> bool:
@@ -224,7 +291,7 @@ def atomic_write(target: Path, mode: str = "wb", *, replace: bool = True,
     by a later save when the process was killed.
     """
     remove_stale_partials(target.parent)
-    temp = target.parent / f"{PARTIAL_PREFIX}{os.getpid()}-{secrets.token_hex(4)}{target.suffix}"
+    temp = partial_name(target)
     try:
         handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                          0o600)
@@ -253,12 +320,14 @@ def _link_exclusively(temp: Path, target: Path) -> None:
     except FileExistsError:
         raise FileExistsError(
             f"{target} appeared while saving; it was left alone, choose another name") from None
-    except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV,
-                             errno.EMLINK):
-            raise
-        # A file system without hard links: claim the name exclusively, then fill it.
+    except OSError:
+        # No hard links here (FAT and exFAT answer EINVAL or EPERM, shares EOPNOTSUPP, …):
+        # claim the name exclusively, then fill it.
         os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        os.replace(temp, target)
+        try:
+            os.replace(temp, target)
+        except BaseException:
+            target.unlink(missing_ok=True)  # the empty file we claimed, nobody else's
+            raise
     else:
         temp.unlink()

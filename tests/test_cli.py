@@ -16,7 +16,7 @@ from .conftest import ROOT, write_face_folder
 
 def aiic(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "ai_image_classifier", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=900)
 
 
 @pytest.fixture(scope="module")

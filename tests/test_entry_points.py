@@ -27,7 +27,7 @@ def programs() -> list:
 
 
 def run(program: list[str], *args: str, **kwargs) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*program, *args], capture_output=True, text=True, timeout=120,
+    return subprocess.run([*program, *args], capture_output=True, text=True, timeout=900,
                           cwd=ROOT, **kwargs)
 
 

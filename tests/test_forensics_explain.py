@@ -33,7 +33,9 @@ def test_generator_parameters_in_png_text(tmp_path, rgb_image):
     path = tmp_path / "gen.png"
     Image.fromarray(rgb_image).save(path, pnginfo=info)
     report = inspect_file(path)
-    assert "sdxl" in report.generator_traces and "PNG text 'parameters'" in report.generator_traces
+    assert report.generator_traces == [
+        "sdxl", "PNG text chunk 'parameters' (Stable Diffusion, AUTOMATIC1111/Forge)"]
+    assert report.provenance.generated  # the verdict weighs the same declaration
 
 
 def test_c2pa_manifest_is_detected(rgb_image):

@@ -2,7 +2,8 @@
 
 The corpus is written at test time by `tests/corpus/hostile.py`; every run goes through the
 real `aiic` command in a child process with an address-space limit, and the child's peak
-memory and time are checked.
+memory is checked. Time is not asserted (a busy 2-core machine is twice as slow): speed
+belongs in bench/, as ratios.
 """
 
 from __future__ import annotations
@@ -31,26 +32,27 @@ def _limit_address_space() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
 
 
-def run_aiic(*args: str, timeout: float = 600) -> tuple[subprocess.CompletedProcess[bytes],
-                                                         float, float]:
-    """`aiic args…` in a child process: its result, seconds taken and peak memory in MB.
+#: Only a guard against a hang, sized for a loaded 2-core CI machine; never a speed check.
+TIMEOUT_S = 900
+
+
+def run_aiic(*args: str) -> tuple[subprocess.CompletedProcess[bytes], float]:
+    """`aiic args…` in a child process: its result and peak memory in MB.
 
     Each call runs in a fresh grandchild so that RUSAGE_CHILDREN measures only this run."""
     script = (
-        "import resource, subprocess, sys, time\n"
+        "import resource, subprocess, sys\n"
         f"resource.setrlimit(resource.RLIMIT_AS, ({ADDRESS_SPACE}, {ADDRESS_SPACE}))\n"
-        "t = time.monotonic()\n"
         "r = subprocess.run([sys.executable, '-m', 'ai_image_classifier', *sys.argv[1:]])\n"
         "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-        "sys.stderr.buffer.write(b'\\n@@ %f %f' % (time.monotonic() - t, peak))\n"
+        "sys.stderr.buffer.write(b'\\n@@ %f' % peak)\n"
         "sys.exit(r.returncode)\n")
     result = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT,
-                            capture_output=True, timeout=timeout,
+                            capture_output=True, timeout=TIMEOUT_S,
                             env={**os.environ, "AIIC_LOG_DIR": str(ROOT / "runs" / "test-logs")})
-    stderr, _, stats = result.stderr.rpartition(b"\n@@ ")
-    seconds, peak = (float(v) for v in stats.split())
+    stderr, _, peak = result.stderr.rpartition(b"\n@@ ")
     result.stderr = stderr
-    return result, seconds, peak
+    return result, float(peak)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +77,7 @@ def test_the_corpus_covers_every_class(corpus):
 
 
 def test_classify_every_file_in_one_process(corpus):
-    result, seconds, peak = run_aiic("classify", "--json", *map(str, corpus))
+    result, peak = run_aiic("classify", "--json", *map(str, corpus))
     assert result.returncode == 1  # some files are broken; the rest are still judged
     records = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
     folders = [path for path in corpus if path.is_dir()]
@@ -93,24 +95,24 @@ def test_classify_every_file_in_one_process(corpus):
     assert "format this app cannot read" in by_name["eps.eps"]["error"]
     assert b"no images in" in result.stderr
     _check_clean_stderr(result.stderr)
-    assert seconds < 120 and peak < PEAK_MEMORY_MB
+    assert peak < PEAK_MEMORY_MB
 
 
 def test_folder_scan_goes_past_every_bad_file(corpus):
     folder = corpus[0].parent
-    result, seconds, peak = run_aiic("classify", str(folder))
+    result, peak = run_aiic("classify", str(folder))
     lines = result.stdout.decode("utf-8").splitlines()
     scanned = [p for p in corpus if p.is_file() and p.suffix.lower() != ".eps"]
     assert len(lines) == len(scanned)
     assert all(line.count("\t") >= 2 for line in lines)  # a newline in a name stays escaped
     assert any(line.startswith(str(folder / "new\\nline.png")) for line in lines)
     _check_clean_stderr(result.stderr)
-    assert seconds < 120 and peak < PEAK_MEMORY_MB
+    assert peak < PEAK_MEMORY_MB
 
 
 def test_enhance_every_file(corpus, tmp_path):
     folder = corpus[0].parent
-    result, seconds, peak = run_aiic("enhance", str(folder), "-o", str(tmp_path / "out"))
+    result, peak = run_aiic("enhance", str(folder), "-o", str(tmp_path / "out"))
     assert result.returncode == 1
     lines = (result.stdout + result.stderr).decode("utf-8").splitlines()
     per_file = [line for line in lines if "\t" in line]
@@ -120,7 +122,7 @@ def test_enhance_every_file(corpus, tmp_path):
     assert any("the result would be" in line for line in per_file)
     assert lines[-1].startswith("aiic: ") and "failed" in lines[-1]
     _check_clean_stderr(result.stderr)
-    assert seconds < 300 and peak < PEAK_MEMORY_MB
+    assert peak < PEAK_MEMORY_MB
     assert not list((tmp_path / "out").rglob(".aiic-partial-*"))
 
 
@@ -151,9 +153,8 @@ def test_transparency_is_flattened_on_white():
 def test_fuzzing_lets_only_documented_errors_out():
     from .corpus.fuzz import fuzz
 
-    report = fuzz(inputs=2000, seed=7)
+    report = fuzz(inputs=2000, seed=7, time_limit_s=None)  # `make fuzz` checks time
     assert report.findings == []
-    assert report.slowest_s < 10
     assert report.decoded > 100  # the mutations still reach the decoders
 
 
@@ -164,12 +165,12 @@ def _slow_save_script(target: Path) -> str:
     return (
         "import numpy as np, sys\n"
         "from ai_image_classifier import saving\n"
-        "real = saving.encode_png\n"
+        "real = saving.write_png\n"
         "def slow(*a, **k):\n"
         "    print('writing', flush=True)\n"
         "    import time; time.sleep(30)\n"
         "    return real(*a, **k)\n"
-        "saving.encode_png = slow\n"
+        "saving.write_png = slow\n"
         "from ai_image_classifier.cli import _on_sigterm\n"
         "import signal; signal.signal(signal.SIGTERM, _on_sigterm)\n"
         # A shell's background job inherits SIGINT ignored (CI runs so); a person's Ctrl-C
@@ -201,13 +202,13 @@ def test_a_file_that_appears_while_saving_is_left_alone(tmp_path, rgb_image, mon
     from ai_image_classifier import saving
 
     target = tmp_path / "out.png"
-    real = saving.encode_png
+    real = saving.write_png
 
     def appear_meanwhile(*args, **kwargs):
         target.write_bytes(b"someone else's file")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(saving, "encode_png", appear_meanwhile)
+    monkeypatch.setattr(saving, "write_png", appear_meanwhile)
     with pytest.raises(FileExistsError, match="appeared while saving"):
         saving.save_image(rgb_image, target)
     assert target.read_bytes() == b"someone else's file"

@@ -1,14 +1,20 @@
-"""Release files: the workflow lints clean, the installer script and spec agree with the code."""
+"""Release files: the workflow lints clean, the installer script and spec agree with the code,
+and the wheel installs and classifies."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from ai_image_classifier import __version__
 
@@ -60,23 +66,70 @@ def test_workflow_builds_the_version_from_the_package():
     assert re.fullmatch(r"\d+\.\d+\.\d+", __version__)
 
 
-def test_a_wheel_carries_the_models_and_no_training_package(tmp_path):
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """The project's wheel, built once for this module."""
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--no-build-isolation", str(ROOT), "-w", str(out)], check=True,
+                   capture_output=True, timeout=900)
+    (built,) = out.glob("*.whl")
+    return built
+
+
+def test_a_wheel_carries_the_models_and_no_training_package(wheel):
     """`pip install .` (not editable) must find the bundled models, and must not put a generic
     top-level `training` package into site-packages."""
-    import zipfile
-
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--no-build-isolation", str(ROOT), "-w", str(tmp_path)], check=True,
-                   capture_output=True, timeout=600)
-    (wheel,) = tmp_path.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert not any(name.startswith("training/") for name in names)
     bundled = "ai_image_classifier/bundled_model/"
     for needed in ("ai_imageclassifier.tflite", "ai_imageclassifier.card.json",
-                   "upscaler/upscaler_x2.tflite"):
+                   "general_detector.card.json", "general_detector.head.npz",
+                   "clip_encoder.check.npz", "upscaler/upscaler_x2.tflite"):
         assert bundled + needed in names
+    encoder = "clip/clip_vit_b16.w8.onnx"
+    assert (bundled + encoder in names) == (ROOT / "model" / encoder).is_file()
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA")))
     assert b"Requires-Dist: pillow==" in metadata and b'extra == "train"' in metadata
+
+
+INSTALLED_PROBE = r'''
+import json, sys
+import ai_image_classifier
+from ai_image_classifier.classifier import Classifier
+from ai_image_classifier.cli import main
+
+classifier = Classifier.load()
+verdict = classifier.classify_file(sys.argv[1])
+train = main(["train", "--help"])
+print(json.dumps({"module": ai_image_classifier.__file__, "label": verdict.label,
+                  "probability": verdict.probability, "general_off": classifier.general_off,
+                  "general": classifier.general is not None, "train": train}))
+'''
+
+
+def test_the_installed_wheel_loads_the_default_model_and_classifies(wheel, tmp_path):
+    """Installed from the wheel and run from elsewhere (not this checkout): the default
+    model loads (its whole-picture part when the encoder was set up before building,
+    otherwise it says why it is off) and answers; `aiic train` says it needs a checkout."""
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--no-compile", "--target", str(target), str(wheel)], check=True,
+                   capture_output=True, timeout=900)
+    rng = np.random.default_rng(2)
+    picture = tmp_path / "picture.png"
+    Image.fromarray(rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)).save(picture)
+    path = os.pathsep.join(filter(None, [str(target), os.environ.get("PYTHONPATH")]))
+    run = subprocess.run([sys.executable, "-c", INSTALLED_PROBE, str(picture)], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=900,
+                         env={**os.environ, "PYTHONPATH": path, "HOME": str(tmp_path)})
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert Path(result["module"]).is_relative_to(target)
+    assert result["label"] in ("real", "fake", "uncertain") and 0 <= result["probability"] <= 1
+    encoder_built = (ROOT / "model" / "clip" / "clip_vit_b16.w8.onnx").is_file()
+    assert result["general"] == encoder_built and bool(result["general_off"]) != encoder_built
+    assert result["train"] == 2 and "needs a source checkout" in run.stderr
 
 
 def test_resources_fall_back_to_the_installed_copy(tmp_path, monkeypatch):

@@ -1,0 +1,206 @@
+"""Saving keeps what the file declared, records our enhancement honestly, says what a format
+cannot keep, reports progress, can be cancelled, and copes with file systems without hard
+links and folders shared between machines."""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+import os
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+from ai_image_classifier import saving
+from ai_image_classifier.batch import BatchItem, enhance_file
+from ai_image_classifier.declarations import UNSIGNED
+from ai_image_classifier.enhance_settings import EnhanceSettings
+from ai_image_classifier.metadata import APP, enhancement_xmp
+from ai_image_classifier.provenance import read_provenance, xmp_facts
+from ai_image_classifier.saving import (
+    HOST,
+    PARTIAL_PREFIX,
+    SaveCancelled,
+    metadata_note,
+    read_metadata,
+    save_image,
+)
+
+from .test_provenance import A1111, COMFY_PROMPT, XMP
+
+FORMATS = (".png", ".jpg", ".webp", ".tif")
+QUICK = EnhanceSettings(method="bicubic", scale=2, denoise="off")
+
+
+def picture(seed: int = 0, size: tuple[int, int] = (48, 64)) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (*size, 3), dtype=np.uint8)
+
+
+def sources(folder) -> dict[str, object]:
+    """Files declaring a generator in each way one can, by name."""
+    made = {}
+    for name, chunks in (("a1111", {"parameters": A1111}),
+                         ("comfyui", {"prompt": COMFY_PROMPT,
+                                      "workflow": json.dumps({"nodes": [{"id": 1}]}),
+                                      "Title": "kept in PNG only"})):
+        info = PngInfo()
+        for key, value in chunks.items():
+            info.add_text(key, value)
+        Image.fromarray(picture()).save(folder / f"{name}.png", pnginfo=info)
+        made[name] = folder / f"{name}.png"
+    xmp = folder / "iptc.jpg"
+    Image.fromarray(picture()).save(xmp, xmp=XMP.format(code="trainedAlgorithmicMedia").encode())
+    made["iptc"] = xmp
+    exif = Image.Exif()
+    exif[0x0131] = "Midjourney v6"
+    software = folder / "software.webp"
+    Image.fromarray(picture()).save(software, exif=exif.tobytes())
+    made["software"] = software
+    return made
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_declarations_survive_enhance_and_save(tmp_path, suffix):
+    for name, source in sources(tmp_path).items():
+        before = read_provenance(source).generated
+        target = tmp_path / f"{name}_out{suffix}"
+        result = enhance_file(BatchItem(source, target), QUICK)
+        assert result.status == "done", result.message
+        after = read_provenance(target).generated
+        assert before and all(text.startswith(UNSIGNED) for text in after)
+        # The same declarations, wherever the format keeps them (PNG text becomes EXIF
+        # UserComment outside PNG, as AUTOMATIC1111 writes it).
+        def what(texts):
+            return sorted(t.split(": ", 1)[1].replace("EXIF UserComment", "PNG text chunk")
+                          for t in texts)
+
+        assert what(after) == what(before), (name, suffix)
+        if name == "comfyui" and suffix != ".png":
+            assert "Title" in result.message  # what the format could not keep is said
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_our_enhancement_is_recorded_in_xmp_and_never_reads_as_generated(tmp_path, suffix):
+    source = tmp_path / "photo.jpg"
+    Image.fromarray(picture()).save(source, xmp=XMP.format(code="digitalCapture").encode())
+    target = tmp_path / f"out{suffix}"
+    assert enhance_file(BatchItem(source, target), QUICK).status == "done"
+    with Image.open(target) as saved:
+        facts = xmp_facts(saved)
+    assert facts.source_types == ("algorithmicallyEnhanced",)  # replaces the capture claim
+    assert APP in facts.creator_tools
+    provenance = read_provenance(target)
+    assert provenance.generated == ()
+    assert any("algorithmicallyEnhanced" in note for note in provenance.notes)
+
+
+def test_a_generated_declaration_in_xmp_is_not_replaced_by_our_mark():
+    packet = enhancement_xmp(XMP.format(code="compositeWithTrainedAlgorithmicMedia").encode())
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, "JPEG", xmp=packet)
+    facts = xmp_facts(Image.open(buffer))
+    assert facts.source_types == ("compositeWithTrainedAlgorithmicMedia",)
+    assert facts.creator_tools == (APP,)
+
+
+def test_the_link_to_the_originals_c2pa_manifest_is_dropped():
+    linked = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+              '02/22-rdf-syntax-ns#"><rdf:Description xmlns:dcterms="http://purl.org/dc/terms/" '
+              'dcterms:provenance="https://example.com/m.c2pa"/></rdf:RDF></x:xmpmeta>')
+    packet = enhancement_xmp(linked.encode())
+    assert b"m.c2pa" not in packet and b"algorithmicallyEnhanced" in packet
+
+
+def test_a_damaged_or_hostile_xmp_packet_is_replaced_by_a_fresh_one():
+    for packet in (b"<x:xmpmeta", b"<!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>", b"\xff\xfe"):
+        assert b"algorithmicallyEnhanced" in enhancement_xmp(packet)
+    deep = b"<x:xmpmeta xmlns:x='adobe:ns:meta/'>" + b"<a>" * 5000 + b"</a>" * 5000 + \
+        b"</x:xmpmeta>"
+    assert b"algorithmicallyEnhanced" in enhancement_xmp(deep)
+
+
+def test_bmp_and_a_c2pa_manifest_say_what_was_not_kept(tmp_path):
+    from .test_content_credentials import signed_picture
+
+    signed = tmp_path / "signed.jpg"
+    signed.write_bytes(signed_picture("trainedAlgorithmicMedia"))
+    note = metadata_note(tmp_path / "out.png", read_metadata(signed))
+    assert "C2PA manifest" in note and "cannot survive an edit" in note
+    declared = sources(tmp_path)["a1111"]
+    note = metadata_note(tmp_path / "out.bmp", read_metadata(declared))
+    assert "BMP cannot hold" in note and "text chunks" in note
+    assert metadata_note(tmp_path / "out.png", read_metadata(declared)) == ""
+
+
+@pytest.mark.parametrize("shape", [(37, 50, 3), (300, 20, 3), (33, 41, 4), (600, 7)])
+def test_png_keeps_the_exact_pixels_and_reports_progress(tmp_path, shape):
+    image = np.random.default_rng(1).integers(0, 256, shape, dtype=np.uint8)
+    seen: list[float] = []
+    target = save_image(image, tmp_path / "out.png", progress=seen.append)
+    with Image.open(target) as saved:
+        assert np.array_equal(np.asarray(saved), image)
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
+    assert len(seen) >= 2 + shape[0] // saving.PNG_BAND_ROWS
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg", ".tif"])
+def test_a_cancelled_save_leaves_nothing(tmp_path, suffix):
+    image = picture(size=(1200, 900))
+    calls = iter([False, False])
+    with pytest.raises(SaveCancelled):
+        save_image(image, tmp_path / f"out{suffix}", should_stop=lambda: next(calls, True))
+    assert list(tmp_path.iterdir()) == []
+    old = tmp_path / f"old{suffix}"
+    old.write_bytes(b"the user's file")
+    with pytest.raises(SaveCancelled):
+        save_image(image, old, overwrite=True, should_stop=lambda: True)
+    assert [p.name for p in tmp_path.iterdir()] == [old.name]
+    assert old.read_bytes() == b"the user's file"
+
+
+@pytest.mark.parametrize("error", [errno.EINVAL, errno.EPERM, errno.EOPNOTSUPP, errno.EIO])
+def test_a_file_system_without_hard_links_still_saves_new_files(tmp_path, monkeypatch, error):
+    def no_links(*_args):
+        raise OSError(error, os.strerror(error))
+
+    monkeypatch.setattr(saving.os, "link", no_links)
+    target = save_image(picture(), tmp_path / "new.png")
+    assert np.array_equal(np.asarray(Image.open(target)), picture())
+    assert [p.name for p in tmp_path.iterdir()] == ["new.png"]
+
+
+def test_only_this_hosts_dead_partial_files_are_removed(tmp_path):
+    dead_pid = 2 ** 22 + 12345  # above Linux's largest process id
+    mine = tmp_path / f"{PARTIAL_PREFIX}{HOST}-{dead_pid}-aaaa.png"
+    other_host = tmp_path / f"{PARTIAL_PREFIX}otherhost-{dead_pid}-bbbb.png"
+    old_format = tmp_path / f"{PARTIAL_PREFIX}{dead_pid}-cccc.png"
+    for path in (mine, other_host, old_format):
+        path.write_bytes(b"partial")
+        os.utime(path, (time.time() - 60, time.time() - 60))
+    target = save_image(picture(), tmp_path / "next.png")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [target.name, other_host.name, old_format.name])
+
+
+def test_a_cancel_while_a_batch_item_saves_cancels_the_batch(tmp_path, monkeypatch):
+    from ai_image_classifier import batch
+    from ai_image_classifier.enhance import Cancelled
+
+    saving_started = []
+    real_save = batch.save_image
+
+    def save(*args, **kwargs):
+        saving_started.append(True)
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "save_image", save)
+    source = tmp_path / "a.png"
+    Image.fromarray(picture()).save(source)
+    with pytest.raises(Cancelled):
+        enhance_file(BatchItem(source, tmp_path / "out.png"), QUICK,
+                     should_stop=lambda: bool(saving_started))
+    assert [p.name for p in tmp_path.iterdir()] == ["a.png"]
