@@ -403,7 +403,12 @@ class Classifier:
                 for p, i, why in zip(probabilities, inputs, limits, strict=True)]
 
     def prepare(self, image: np.ndarray | Image.Image) -> ModelInput:
-        return prepare_model_input(image, self.input_size, general=self.general is not None)
+        return prepare_model_input(image, self.input_size, general=self.general is not None,
+                                   crops=self.general.crops if self.general else 1)
+
+    def _load_input(self, source: ImageSource) -> ModelInput:
+        return load_model_input(source, self.input_size, general=self.general is not None,
+                                crops=self.general.crops if self.general else 1)
 
     def classify_image(self, image: np.ndarray | Image.Image,
                        provenance: Provenance | None = None) -> Verdict:
@@ -415,7 +420,7 @@ class Classifier:
     def classify_file(self, source: ImageSource, provenance: Provenance | None = None
                       ) -> Verdict:
         """Verdict for a file; its declarations are read here unless the caller passes them."""
-        prepared = load_model_input(source, self.input_size, general=self.general is not None)
+        prepared = self._load_input(source)
         if provenance is None:
             provenance = read_provenance(source) if not hasattr(source, "read") else Provenance()
         return self.with_provenance(self.verdicts([prepared])[0], provenance)
@@ -434,8 +439,7 @@ class Classifier:
 
         for path in paths:
             try:
-                prepared = load_model_input(path, self.input_size,
-                                            general=self.general is not None)
+                prepared = self._load_input(path)
             except ImageDecodeError as error:
                 yield from flush() if pending else ()
                 yield path, error

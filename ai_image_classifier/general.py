@@ -1,14 +1,21 @@
-"""The general detector: frozen CLIP features, a small trained head, fused with the face model.
+"""The general detector: frozen CLIP features, two small trained heads, fused with the face
+model.
 
-UnivFD's finding is that a linear head on a foundation model's features generalises across
-generators far better than a network trained end to end on one generator's artefacts; the
-face network stays for what it is good at (face swaps, which change a small region). The two
-logits are combined by a logistic fusion fitted on the validation split
-(`training/general.py`), which also sets the threshold and the uncertain band.
+- The *content* head (UnivFD) reads the final CLIP embedding of the whole picture: what the
+  scene looks like. It recognises generators whose style it has seen.
+- The *trace* head (after RINE, ECCV 2024) reads the CLS tokens that intermediate transformer
+  blocks leave on native-resolution crops, where the low-level traces of generation survive
+  that shrinking the whole picture to 224 px erases. Its logit is the mean over the crops.
+- The face network judges a face crop (face swaps change a small region).
 
-The head also knows its limits: `domain_limits` names what makes a picture unlike anything it
-was trained on (too small, flat colours like a drawing or a screenshot, or CLIP features far
-from every training cluster), and such pictures are answered "uncertain" with the reason.
+The three logits are combined by a logistic fusion that `training/general.py` fits on scores
+of generator families each head never saw, so the threshold and the uncertain band describe
+how it does on a new generator, not only on the ones it learned. Both heads are linear, with
+their standardisation folded into the weights.
+
+The detector also knows its limits: `domain_limits` names what makes a picture unlike
+anything it was trained on (too small, flat colours like a drawing or a screenshot, or CLIP
+features far from every training cluster), and such pictures are answered "uncertain".
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ if TYPE_CHECKING:
 
 MIN_SIDE = 64  # pixels; below this there is too little to judge
 FLAT_SIDE = 512  # flatness is measured on a copy at most this large (nearest neighbour)
+FUSED = ("face", "content", "trace")  # the fusion's inputs, in the order of its weights
 
 
 class HeadLoadError(RuntimeError):
@@ -34,41 +42,55 @@ class HeadLoadError(RuntimeError):
 
 @dataclass(frozen=True)
 class GeneralHead:
-    weights: np.ndarray  # 512: the logistic head on unit CLIP embeddings
-    bias: float
-    fusion: np.ndarray  # (face weight, clip weight, bias) on the two logits
+    content_weights: np.ndarray  # 512: logistic head on the whole picture's unit embedding
+    content_bias: float
+    trace_blocks: np.ndarray  # indices of the blocks whose CLS tokens the trace head reads
+    trace_weights: np.ndarray  # len(trace_blocks) × 768, standardisation folded in
+    trace_bias: float
+    fusion: np.ndarray  # weights of FUSED, then the bias
     centroids: np.ndarray  # k×512 unit vectors: clusters of the training embeddings
     min_similarity: float  # below this cosine to every centroid: unlike the training data
     max_flat_fraction: float  # above these (`graphic_measures`): a drawing or a screenshot
     max_colour_coverage: float
+    crops: int = 1  # native-resolution crops per picture
 
     @classmethod
     def load(cls, path: Path) -> GeneralHead:
         try:
             with np.load(path) as stored:
-                head = cls(stored["weights"].astype(np.float32), float(stored["bias"]),
-                           stored["fusion"].astype(np.float64),
+                head = cls(stored["content_weights"].astype(np.float32),
+                           float(stored["content_bias"]),
+                           stored["trace_blocks"].astype(np.int64),
+                           stored["trace_weights"].astype(np.float32),
+                           float(stored["trace_bias"]), stored["fusion"].astype(np.float64),
                            stored["centroids"].astype(np.float32),
                            float(stored["min_similarity"]), float(stored["max_flat_fraction"]),
-                           float(stored["max_colour_coverage"]))
-        except (OSError, KeyError, ValueError) as exc:
+                           float(stored["max_colour_coverage"]), int(stored["crops"]))
+        except (OSError, KeyError, ValueError, TypeError) as exc:
             raise HeadLoadError(f"{path.name}: not a valid detector head ({exc})") from exc
-        if head.weights.shape != (head.centroids.shape[1],) or head.fusion.shape != (3,):
+        if (head.content_weights.shape != (head.centroids.shape[1],)
+                or head.trace_weights.shape != (len(head.trace_blocks), 768)
+                or head.fusion.shape != (len(FUSED) + 1,) or not 1 <= head.crops <= 8
+                or not np.isin(head.trace_blocks, np.arange(12)).all()):
             raise HeadLoadError(f"{path.name}: the head's shapes do not match")
         return head
 
     def save(self, path: Path) -> None:
-        np.savez(path, weights=self.weights, bias=self.bias, fusion=self.fusion,
-                 centroids=self.centroids, min_similarity=self.min_similarity,
-                 max_flat_fraction=self.max_flat_fraction,
-                 max_colour_coverage=self.max_colour_coverage)
+        np.savez(path, **{name: getattr(self, name) for name in self.__dataclass_fields__})
 
-    def clip_logit(self, embeddings: np.ndarray) -> np.ndarray:
-        return embeddings.astype(np.float32) @ self.weights + self.bias
+    def content_logit(self, embeddings: np.ndarray) -> np.ndarray:
+        return embeddings.astype(np.float32) @ self.content_weights + self.content_bias
 
-    def fused_logit(self, face_logit: np.ndarray, clip_logit: np.ndarray) -> np.ndarray:
-        face_weight, clip_weight, bias = self.fusion
-        return face_weight * face_logit + clip_weight * clip_logit + bias
+    def trace_logit(self, blocks: np.ndarray) -> np.ndarray:
+        """N×12×768 CLS tokens → N logits."""
+        chosen = blocks[:, self.trace_blocks].astype(np.float32)
+        return np.einsum("nbd,bd->n", chosen, self.trace_weights) + self.trace_bias
+
+    def fused_logit(self, face: np.ndarray, content: np.ndarray, trace: np.ndarray
+                    ) -> np.ndarray:
+        *weights, bias = self.fusion
+        return (weights[0] * np.asarray(face, np.float64) + weights[1] * content
+                + weights[2] * trace + bias)
 
     def similarity(self, embeddings: np.ndarray) -> np.ndarray:
         """Cosine similarity of each embedding to its nearest training cluster."""
@@ -88,20 +110,43 @@ class GeneralHead:
         return tuple(reasons)
 
 
+@dataclass(frozen=True)
+class Scores:
+    """Each part's logit for a batch of pictures, before fusion."""
+
+    content: np.ndarray
+    trace: np.ndarray
+    similarity: np.ndarray
+
+
 class GeneralDetector:
     """The CLIP encoder and the head: fused probabilities and domain limits for a batch."""
 
     def __init__(self, head: GeneralHead, encoder: ClipEncoder) -> None:
         self.head, self.encoder = head, encoder
 
+    @property
+    def crops(self) -> int:
+        return self.head.crops
+
+    def scores(self, inputs: list[ModelInput]) -> Scores:
+        """One encoder run over every picture's whole view and crops."""
+        counts = [len(i.crops) for i in inputs]
+        features = self.encoder.encode(np.concatenate(
+            [np.stack([i.clip for i in inputs]), *[i.crops for i in inputs]]))
+        whole = features.embeddings[:len(inputs)]
+        per_crop = self.head.trace_logit(features.blocks[len(inputs):])
+        edges = np.cumsum([0, *counts])
+        trace = np.array([per_crop[a:b].mean() for a, b in zip(edges[:-1], edges[1:],
+                                                                 strict=True)])
+        return Scores(self.head.content_logit(whole), trace, self.head.similarity(whole))
+
     def judge(self, face_logits: np.ndarray, inputs: list[ModelInput]
               ) -> tuple[np.ndarray, list[tuple[str, ...]]]:
-        embeddings = self.encoder.embed(np.stack([i.clip for i in inputs]))
-        fused = self.head.fused_logit(np.asarray(face_logits, np.float64),
-                                      self.head.clip_logit(embeddings))
-        similarity = self.head.similarity(embeddings)
+        scores = self.scores(inputs)
+        fused = self.head.fused_logit(face_logits, scores.content, scores.trace)
         limits = [self.head.domain_limits(i.graphic, i.size, float(sim))
-                  for i, sim in zip(inputs, similarity, strict=True)]
+                  for i, sim in zip(inputs, scores.similarity, strict=True)]
         return 1.0 / (1.0 + np.exp(-fused)), limits
 
 

@@ -15,7 +15,7 @@ def test_band_edges_have_one_decimal_so_they_match_the_answer():
 
 
 def test_explanation_names_what_decided_and_what_limits_it():
-    verdict = Verdict("fake", 0.2, 0.5, provenance=("PNG text chunk 'parameters' (ComfyUI)",),
+    verdict = Verdict("fake", 0.2, 0.5, declared=("PNG text chunk 'parameters' (ComfyUI)",),
                       notes=("C2PA manifest: digitalSourceType digitalCapture",),
                       limits=("too small to judge (40×30 pixels)",))
     text = explanation(verdict, general=True)
