@@ -61,3 +61,24 @@ def overlay_heatmap(image: np.ndarray, heat: np.ndarray, opacity: float = 0.45,
     colours = cv2.cvtColor(cv2.applyColorMap(levels, cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
     blended = image.astype(np.float32) * (1 - opacity) + colours.astype(np.float32) * opacity
     return blended.astype(np.uint8)
+
+
+def verdict_occlusion_map(classifier: Classifier, image: np.ndarray, grid: int = 4
+                          ) -> np.ndarray:
+    """How much hiding each of grid × grid tiles of the whole picture moves the verdict's
+    score (the whole-picture detector fused with the face network, each seeing the picture
+    as it always does), in 0..1 at grid resolution. Coarse on purpose: the whole-picture
+    detector sees the picture at 224 px, and each tile costs one more run of its encoder."""
+    height, width = image.shape[:2]
+    rows = np.linspace(0, height, grid + 1).round().astype(int)
+    cols = np.linspace(0, width, grid + 1).round().astype(int)
+    inputs = [classifier.prepare(image)]
+    for top, bottom in zip(rows[:-1], rows[1:], strict=True):
+        for left, right in zip(cols[:-1], cols[1:], strict=True):
+            hidden = image.copy()
+            hidden[top:bottom, left:right] = 128
+            inputs.append(classifier.prepare(hidden))
+    scores = np.array([verdict.probability for verdict in classifier.verdicts(inputs)])
+    change = np.abs(scores[1:] - scores[0]).reshape(grid, grid)
+    peak = change.max()
+    return (change / peak if peak > 0 else change).astype(np.float32)
