@@ -142,7 +142,7 @@ def test_the_window_is_shown_only_once_it_is_whole(tmp_path, monkeypatch):
 def test_open_shows_the_same_verdict_as_the_cli(app, photo):
     open_via_dialog(app, photo)
     expected = Classifier.load().classify_file(photo)
-    assert app.side.verdict.headline.cget("text") == expected.text
+    assert app.side.badge.cget("text") == expected.text
     assert current(app).verdict.probability == pytest.approx(expected.probability, abs=1e-6)
     status = app.status_bar.line.cget("text")
     assert "160×120" in status and "JPEG" in status
@@ -159,9 +159,9 @@ def test_a_declared_generator_is_one_part_and_the_models_view_another(app, tmp_p
     Image.fromarray(np.full((120, 160, 3), 90, np.uint8)).save(path, pnginfo=info)
     open_via_dialog(app, path)
     panel = app.side.verdict
-    assert panel.headline.cget("text") == "IMAGE MIGHT BE AI-GENERATED OR EDITED"
-    assert panel.declared.cget("text").startswith("The file declares: PNG text chunk "
-                                                  "'parameters'")
+    assert app.side.badge.cget("text") == "IMAGE MIGHT BE AI-GENERATED OR EDITED"
+    assert panel.declared_title.cget("text") == "The file declares"
+    assert panel.declared.cget("text").startswith("PNG text chunk 'parameters'")
     assert "easily stripped or forged" in panel.declared.cget("text")
     model = panel.model.cget("text")
     assert model.startswith(("On its own, the model answers", "The model cannot judge"))
@@ -176,7 +176,7 @@ def test_opening_another_picture_leaves_no_trace_of_the_last_verdict(app, photo,
     app.pictures.open(write_picture(tmp_path / "next.png", (160, 120)))
     wait_for(app, lambda: current(app).path.name == "next.png")
     if current(app).verdict is None:  # analysing: nothing of the previous picture shows
-        assert panel.headline.cget("text") == "Analysing…"
+        assert app.side.badge.cget("text") == "Analysing…"
         assert not panel.bar.winfo_manager() and not panel.model.winfo_manager()
     wait_for(app, lambda: current(app).verdict is not None)
     assert panel.bar.winfo_manager()
@@ -275,7 +275,9 @@ def test_dark_theme_reaches_tables_scrollbars_dialogs_and_is_remembered(app):
     assert style.lookup(".", "background") == dark["background"]  # message boxes, dialogs
     assert style.lookup("Treeview", "background") == dark["field"]
     assert style.lookup("TScrollbar", "troughcolor") == dark["trough"]
-    assert tk.Listbox(app).cget("background") == dark["field"]  # Tk's own dialogs' parts
+    dialog = tk.Toplevel(app, class_="TkFDialog")  # Tk's own file dialog, as X11 builds it
+    assert str(tk.Menu(dialog).cget("background")) == dark["background"]
+    dialog.destroy()
     assert Settings.load().theme == "Dark"
 
 
@@ -312,7 +314,7 @@ def test_missing_model_still_enhances(tmp_path, monkeypatch, photo):
         assert "not found" in window.side.verdict.model_status.cget("text")
         window.pictures.open(photo)
         wait_for(window, lambda: current(window) is not None)
-        assert window.side.verdict.headline.cget("text") == "No verdict (no model)"
+        assert window.side.badge.cget("text") == "No verdict (no model)"
         enhance(window)
     finally:
         window.close()
@@ -336,7 +338,7 @@ def test_image_opened_before_the_model_is_classified_when_it_arrives(tmp_path, m
     try:
         window.pictures.open(photo)
         wait_for(window, lambda: current(window) is not None)
-        assert window.side.verdict.headline.cget("text") == "Waiting for the model…"
+        assert window.side.badge.cget("text") == "Waiting for the model…"
         release.set()
         wait_for(window, lambda: current(window).verdict is not None)
         assert window.side.badge.cget("text") == current(window).verdict.text

@@ -35,7 +35,7 @@ def test_a_declared_file_keeps_the_declaration_and_the_models_own_answer_apart()
         model_label="real")
     view = verdict_view(verdict, general=True)
     assert view.headline == "IMAGE MIGHT BE AI-GENERATED OR EDITED" and view.tone == "fake"
-    assert view.declared.startswith("The file declares: PNG text chunk 'parameters'")
+    assert view.declared.startswith("PNG text chunk 'parameters' (Stable Diffusion)")
     assert "unsigned text" in view.declared and "does not decide" in view.declared
     assert view.model.startswith("On its own, the model answers real (score 17.9%)")
     assert view.score == pytest.approx(0.179) and view.score_tone == "real"  # the bar's colour

@@ -30,19 +30,21 @@ class Dialogs:
         if self.parent.tk.call("tk", "windowingsystem") != "x11":
             return
 
-        def recolour() -> None:
-            name = FILE_LIST if str(self.parent) == "." else f"{self.parent}.{FILE_LIST}"
-            try:
-                dialog = self.parent.nametowidget(name)
-            except KeyError:
+        def recolour(tries: int = 50) -> None:  # Tcl's own dialog: reached through Tcl
+            call = self.parent.tk.call
+            name = f".{FILE_LIST}" if str(self.parent) == "." else f"{self.parent}.{FILE_LIST}"
+            if not int(call("winfo", "exists", name)) or not int(call("winfo", "ismapped",
+                                                                        name)):
+                if tries:
+                    self.parent.after(20, recolour, tries - 1)
                 return
             colours = palette()
-            for canvas in _descendants(dialog, tk.Canvas):
-                canvas.configure(background=colours["field"])
-                for item in canvas.find_withtag("text"):
-                    canvas.itemconfigure(item, fill=colours["foreground"])
+            for canvas in _descendants(call, name, "Canvas"):
+                call(canvas, "configure", "-background", colours["field"])
+                for item in self.parent.tk.splitlist(call(canvas, "find", "withtag", "text")):
+                    call(canvas, "itemconfigure", item, "-fill", colours["foreground"])
 
-        self.parent.after(30, recolour)
+        self.parent.after(20, recolour)
 
     def open_image(self, folder: str) -> str:
         self._recolour_file_list()
@@ -89,10 +91,11 @@ class Dialogs:
         messagebox.showerror(title, message, parent=self.parent)
 
 
-def _descendants(widget: Any, kind: type) -> list[Any]:
-    found = [widget] if isinstance(widget, kind) else []
-    for child in widget.winfo_children():
-        found += _descendants(child, kind)
+def _descendants(call: Any, path: str, kind: str) -> list[str]:
+    """The Tk paths under `path` (itself included) of widget class `kind`."""
+    found = [path] if call("winfo", "class", path) == kind else []
+    for child in call("winfo", "children", path):
+        found += _descendants(call, str(child), kind)
     return found
 
 

@@ -63,6 +63,16 @@ class EnhanceFlow:
         self.token: CancelToken | None = None
         self._timer: TimeLeft | None = None
         self._fraction = 0.0
+        self._warm = False
+
+    def warm_up(self) -> None:
+        """Load the upscaler once the first verdict is in (or the model, with no picture):
+        its first tensor allocation holds the GIL for a moment, better spent then than during
+        an Enhance, and not while the first verdict is computed. A missing upscaler is
+        reported when an enhancement needs it."""
+        if not self._warm:
+            self._warm = True
+            self.tasks.submit("work", _load_upscaler, lambda _: None, lambda _: None)
 
     def idle(self, text: str = "") -> None:
         """Show the idle state (after a picture was opened, or a refusal)."""
@@ -144,3 +154,9 @@ class EnhanceFlow:
         if self.token is not None and not self.token.cancelled:
             self.token.cancel()
             self.ui.enhance_state(True, False, self._fraction, "Cancelling…")
+
+
+def _load_upscaler() -> None:
+    from ..enhance import learned_upscaler
+
+    learned_upscaler()

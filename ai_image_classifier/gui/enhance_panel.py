@@ -57,7 +57,7 @@ class EnhancePanel(ctk.CTkFrame):
         self.cancel_button.pack(side="left", expand=True, fill="x", padx=(4, 0))
         self.progress = QuietProgressBar(self)
         self.progress.pack(fill="x", padx=12, pady=8)
-        self.status = ctk.CTkLabel(self, text="", wraplength=WRAP, justify="left")
+        self.status = ctk.CTkLabel(self, text="", wraplength=WRAP, justify="left", anchor="w")
         self.status.pack(fill="x", padx=12)
         self.enhance_state(False, False, 0.0, "")
         self._set(chosen.method, int(chosen.scale), chosen.denoise)

@@ -55,9 +55,9 @@ class TopBar(ctk.CTkFrame):
 
 
 class SidePanel(ctk.CTkFrame):
-    """One width whichever tab shows; the verdict badge (and the notice that the whole-picture
-    detector is off, when it is) stays above the tabs, visible while enhancing or reading
-    metadata."""
+    """One width whichever tab shows; the verdict's headline (the badge, and the notice that the
+    whole-picture detector is off, when it is) stays above the tabs, visible while enhancing or
+    reading metadata."""
 
     def __init__(self, master: Any, chosen: EnhanceSettings, jpeg_quality: int,
                  on_enhance: Callable[[], None], on_cancel: Callable[[], None],
@@ -66,9 +66,10 @@ class SidePanel(ctk.CTkFrame):
         self.grid_propagate(False)
         self.grid_columnconfigure(0, weight=1)
         self.grid_rowconfigure(2, weight=1)
-        self.badge = ctk.CTkLabel(self, text="No picture yet", corner_radius=8, height=36,
-                                  font=ctk.CTkFont(size=14, weight="bold"),
-                                  fg_color=("gray85", "gray25"), text_color=NEUTRAL)
+        self.badge = ctk.CTkLabel(self, text="No picture yet", corner_radius=8, height=44,
+                                  font=ctk.CTkFont(size=15, weight="bold"),
+                                  wraplength=PANEL_WIDTH - 20, fg_color=("gray85", "gray25"),
+                                  text_color=NEUTRAL)
         self.badge.grid(row=0, column=0, sticky="ew", pady=(0, 4))
         self.notice = ctk.CTkLabel(self, text="", wraplength=PANEL_WIDTH - 10, justify="left",
                                    text_color=("#8a5a00", "#f0b94a"))
@@ -84,7 +85,7 @@ class SidePanel(ctk.CTkFrame):
         self.metadata.pack(fill="both", expand=True, padx=6, pady=6)
 
     def show_verdict(self, view: VerdictView | None, waiting: str = "") -> None:
-        """The verdict tab and the badge, always alike."""
+        """The headline in the badge, the rest in the Verdict tab; or what it waits for."""
         self.verdict.show(view, waiting)
         self.badge.configure(text=view.headline if view else waiting,
                              text_color=tone_colour(view.tone) if view else NEUTRAL)

@@ -124,6 +124,13 @@ class PictureFlow:
         self._generation = models.generation
         models.listeners.append(self.model_changed)
 
+    def warm_up(self) -> None:
+        """Import OpenCV (the face search needs it, and it is slow to import) in the open
+        lane while the model loads, rather than in the first verdict."""
+        from ..opencv import import_cv2
+
+        self.tasks.submit("open", import_cv2, lambda _: None, lambda _: None)
+
     # ---------- opening ----------
     def open(self, path: Path) -> None:
         """Decode in its own lane, so that opening never waits behind an enhancement; work on

@@ -15,7 +15,7 @@ from .scan_flow import COLUMNS, ScanFlow, cells
 from .theme import style_tk
 from .widgets import QuietProgressBar, Tooltip, set_enabled
 
-WIDTHS = (220, 340, 90, 320)
+WIDTHS = (220, 340, 110, 320)
 CELL_PADDING = 12  # pixels a ttk cell keeps around its text
 
 

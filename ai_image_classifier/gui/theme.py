@@ -4,6 +4,7 @@ Tk's own message boxes and file dialogs, which are built from ttk and classic Tk
 
 from __future__ import annotations
 
+import sys
 from tkinter import ttk
 from typing import Any
 
@@ -11,6 +12,7 @@ import customtkinter as ctk
 
 VERDICT_COLOURS = {"real": ("#1b7f3b", "#4cc36f"), "fake": ("#b3261e", "#ff6b5e")}
 NEUTRAL = ("gray40", "gray70")
+FILE_DIALOG = "TkFDialog"  # the class of Tk's own file dialog (X11)
 #: Light and dark colours for ttk and classic Tk widgets, close to CustomTkinter's.
 PALETTES = {
     False: {"background": "#ebebeb", "foreground": "#1a1a1a", "field": "#ffffff",
@@ -20,6 +22,17 @@ PALETTES = {
            "heading": "#3a3a3a", "trough": "#242424", "thumb": "#565b5e",
            "select": "#1f6aa5", "disabled": "#707070"},
 }
+
+
+def set_mode(choice: str) -> None:
+    """Light, Dark, or the system's. On Linux "System" is resolved here, once: left to
+    CustomTkinter, it starts a `gsettings` process every 30 ms on the window's thread, each
+    a stall of tens of milliseconds. (Elsewhere the system is asked natively, cheaply.)"""
+    if choice == "System" and sys.platform.startswith("linux"):
+        import darkdetect
+
+        choice = darkdetect.theme() or "Light"
+    ctk.set_appearance_mode(choice)
 
 
 def dark() -> bool:
@@ -48,8 +61,8 @@ def surface_colour(frame: Any) -> str:
 
 def style_tk(root: Any, scaling: float = 1.0) -> None:
     """Theme ttk and classic Tk widgets like the rest of the window. "clam" is the ttk theme
-    that takes colours on every platform; on X11 the option database also reaches Tk's
-    message boxes and file dialogs."""
+    that takes colours on every platform; on X11, Tk's message boxes are ttk, and the option
+    database reaches the classic widgets of its file dialog."""
     colours = palette()
     style = ttk.Style(root)
     if style.theme_use() != "clam":
@@ -69,9 +82,8 @@ def style_tk(root: Any, scaling: float = 1.0) -> None:
     style.configure("Treeview.Heading", background=colours["heading"], foreground=foreground)
     style.map("Treeview", background=[("selected", colours["select"])],
               foreground=[("selected", "#ffffff")])
-    for pattern, value in (("*Background", background), ("*Foreground", foreground),
-                           ("*selectBackground", colours["select"]),
-                           ("*activeBackground", colours["heading"]),
-                           ("*activeForeground", foreground), ("*Listbox.background", field),
-                           ("*Entry.background", field), ("*insertBackground", foreground)):
-        root.option_add(pattern, value)
+    for pattern, value in (("Background", background), ("Foreground", foreground),
+                           ("selectBackground", colours["select"]),
+                           ("activeBackground", colours["heading"]),
+                           ("activeForeground", foreground)):
+        root.option_add(f"*{FILE_DIALOG}*{pattern}", value)  # its menus and file list

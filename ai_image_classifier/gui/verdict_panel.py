@@ -1,7 +1,7 @@
-"""The Verdict tab: the headline, then two parts kept apart, "The file declares" and "The model
-sees" (the model's own score as a bar with its scale and uncertain band), then what a "real"
-answer is worth; the model's status line at the bottom. It shows a `VerdictView` and decides
-nothing."""
+"""The Verdict tab, under the verdict's headline (the badge above the tabs): two parts kept
+apart, "The file declares" and "The model sees" (the model's own score as a bar with its
+scale and uncertain band), then what a "real" answer is worth; the model's status line at the
+bottom. It shows a `VerdictView` and decides nothing."""
 
 from __future__ import annotations
 
@@ -21,38 +21,34 @@ class VerdictPanel(ctk.CTkFrame):
         super().__init__(master, fg_color="transparent")
         self.view: VerdictView | None = None
         self.model_status = ctk.CTkLabel(self, text="Loading the model…", wraplength=WRAP,
-                                         justify="left", text_color=NEUTRAL)
+                                         justify="left", anchor="w", text_color=NEUTRAL)
         self.model_status.pack(fill="x", padx=12, pady=(8, 4), side="bottom")
-        body = ctk.CTkScrollableFrame(self, fg_color="transparent")
-        body.pack(fill="both", expand=True)
-        self.headline = ctk.CTkLabel(body, text="Open or drop an image", wraplength=WRAP,
-                                     font=ctk.CTkFont(size=20, weight="bold"), justify="center")
-        self.headline.pack(pady=(12, 8), fill="x")
+        self.message = ctk.CTkLabel(self, text="Open or drop an image.", wraplength=WRAP,
+                                    justify="left", anchor="w", text_color=NEUTRAL)
         bold = ctk.CTkFont(weight="bold")
-        self.declared_title = ctk.CTkLabel(body, text="The file declares", font=bold,
+        self.declared_title = ctk.CTkLabel(self, text="The file declares", font=bold,
                                            anchor="w")
-        self.declared = ctk.CTkLabel(body, text="", wraplength=WRAP, justify="left",
+        self.declared = ctk.CTkLabel(self, text="", wraplength=WRAP, justify="left",
                                      anchor="w")
-        self.model_title = ctk.CTkLabel(body, text="The model sees", font=bold, anchor="w")
-        self.score = ctk.CTkLabel(body, text="", anchor="w", text_color=NEUTRAL)
-        self.bar = tk.Canvas(body, height=40, highlightthickness=0)
+        self.model_title = ctk.CTkLabel(self, text="The model sees", font=bold, anchor="w")
+        self.score = ctk.CTkLabel(self, text="", anchor="w", text_color=NEUTRAL)
+        self.bar = tk.Canvas(self, height=40, highlightthickness=0)
         self.bar.bind("<Configure>", lambda _: self.draw_bar())
-        self.model = ctk.CTkLabel(body, text="", wraplength=WRAP, justify="left", anchor="w")
-        self.caveat = ctk.CTkLabel(body, text="", wraplength=WRAP, justify="left", anchor="w",
+        self.model = ctk.CTkLabel(self, text="", wraplength=WRAP, justify="left", anchor="w")
+        self.caveat = ctk.CTkLabel(self, text="", wraplength=WRAP, justify="left", anchor="w",
                                    text_color=NEUTRAL)
         self._parts = (self.declared_title, self.declared, self.model_title, self.score,
                        self.bar, self.model, self.caveat)
+        self.show(None, "Open or drop an image.")
 
     def show(self, view: VerdictView | None, waiting: str = "") -> None:
-        """A verdict's two parts, or only `waiting` in the headline (nothing of a previous
-        picture stays)."""
+        """A verdict's two parts, or only `waiting` (nothing of a previous picture stays)."""
         self.view = view
-        for part in self._parts:
+        for part in (self.message, *self._parts):
             part.pack_forget()
         if view is None:
-            self.headline.configure(text=waiting, text_color=NEUTRAL)
+            self._put(self.message, waiting, pady=(8, 0))
             return
-        self.headline.configure(text=view.headline, text_color=tone_colour(view.tone))
         if view.declared:
             self._put(self.declared_title, pady=(4, 0))
             self._put(self.declared, view.declared)

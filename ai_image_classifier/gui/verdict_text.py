@@ -43,14 +43,15 @@ def band_rule(verdict: Verdict) -> str:
 
 
 def declared_part(verdict: Verdict) -> str:
-    """What the file says about itself: what decides, then what does not."""
+    """What the file says about itself (under the heading "The file declares"): what decides,
+    then what does not."""
     parts = []
     if verdict.declared:
-        parts.append("The file declares: " + "; ".join(verdict.declared) + ". This decides the "
-                     "verdict. " + METADATA_CAVEAT)
+        parts.append("; ".join(verdict.declared) + ". This decides the verdict. "
+                     + METADATA_CAVEAT)
     if verdict.notes:
-        parts.append("It also says: " + "; ".join(verdict.notes) + " (this does not decide "
-                     "the verdict).")
+        parts.append(("It also says: " if verdict.declared else "")
+                     + "; ".join(verdict.notes) + " (this does not decide the verdict).")
     return "\n".join(parts)
 
 

@@ -26,7 +26,7 @@ from .scan import ScanWindow
 from .scan_flow import ScanFlow
 from .settings import Settings
 from .tasks import BackgroundTasks
-from .theme import style_tk
+from .theme import set_mode, style_tk
 from .verdict_text import VerdictView
 from .viewer import Viewer
 from .widgets import set_enabled
@@ -52,8 +52,7 @@ class App(ctk.CTk, DnDWrapper):
         self.tasks = BackgroundTasks(self)
         self.dialogs = dialogs or Dialogs(self)
         self.models = ModelFlow(self.tasks, self.dialogs, lambda: self.settings.start_folder)
-        self.models.load(model_path)  # first: it takes longest, and needs no widget
-        ctk.set_appearance_mode(self.settings.theme)
+        set_mode(self.settings.theme)
         self.title(TITLE)
         self.minsize(*MIN_SIZE)
         self.geometry(self.settings.geometry)
@@ -70,6 +69,8 @@ class App(ctk.CTk, DnDWrapper):
         self._enable_drop()
         self._bind_keys()
         self.protocol("WM_DELETE_WINDOW", self.close)
+        self.models.load(model_path)  # after the build: loading slows it down, not the reverse
+        self.tasks.later(150, self.pictures.warm_up)  # once shown, while the model loads
         self.deiconify()
 
     # ---------- layout ----------
@@ -138,6 +139,8 @@ class App(ctk.CTk, DnDWrapper):
 
     def verdict_shown(self, view: VerdictView | None, waiting: str = "") -> None:
         self.side.show_verdict(view, waiting)
+        if view is not None:
+            self.enhancer.warm_up()
 
     def redraw(self) -> None:
         viewer = self.viewer
@@ -162,8 +165,8 @@ class App(ctk.CTk, DnDWrapper):
         self.side.show_notice(self.models.notice())
         if self.model_window is not None:
             self.model_window.refresh()
-        if self.models.classifier is not None:
-            self.tasks.submit("work", _load_upscaler, lambda _: None, lambda _: None)
+        if self.models.classifier is not None and self.pictures.current is None:
+            self.enhancer.warm_up()
 
     def _enhance_choice_changed(self) -> None:
         self.settings.remember_enhance(self.side.enhance.settings())
@@ -216,7 +219,7 @@ class App(ctk.CTk, DnDWrapper):
         self.model_window = ModelWindow(self, self.models)
 
     def set_theme(self, theme: str) -> None:
-        ctk.set_appearance_mode(theme)
+        set_mode(theme)
         self.settings.theme = theme
         self.settings.save()
         style_tk(self)
@@ -237,10 +240,3 @@ class App(ctk.CTk, DnDWrapper):
         # Tk calls would wait for this interpreter's loop, which has ended. Free them here.
         gc.collect()
 
-
-def _load_upscaler() -> None:
-    """Loaded in the enhancement lane once the model is up: its first tensor allocation
-    holds the GIL for a moment, better spent then than during an Enhance."""
-    from ..enhance import learned_upscaler
-
-    learned_upscaler()
