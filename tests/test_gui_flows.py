@@ -486,3 +486,33 @@ def test_time_left_is_said_in_rounded_words():
 
     assert [duration(s) for s in (0.2, 8.4, 42, 80, 110, 725)] == [
         "1 s", "8 s", "40 s", "1 min 20 s", "1 min 50 s", "12 min"]
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+def test_the_face_outline_lands_on_the_face_of_a_large_rotated_jpeg(tmp_path, orientation):
+    """A 12 MP phone photo stored sideways: the region the window outlines (found on the
+    pixels it decoded) is on the face, and is the one the draft-decoded CLI path finds."""
+    from ai_image_classifier.imaging import load_model_input, prepare_model_input
+
+    from .conftest import SHARED_DATA, require_shared
+
+    face = Image.open(require_shared(SHARED_DATA / "ciplab/fake/easy_100_1111.jpg",
+                                     "a face photo")).convert("RGB")
+    rng = np.random.default_rng(orientation)
+    upright = Image.fromarray(rng.integers(60, 90, (4000, 3000, 3), np.uint8))
+    upright.paste(face.resize((1000, 1000)), (1800, 600))  # the face: x 0.60–0.93, y 0.15–0.40
+    undo = {1: None, 3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90,
+            8: Image.Transpose.ROTATE_270}[orientation]
+    stored = upright if undo is None else upright.transpose(undo)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    path = tmp_path / "phone.jpg"
+    stored.save(path, quality=90, exif=exif.tobytes())
+    opened = picture_flow.read_picture(path)
+    assert opened.rgb.shape[:2] == (4000, 3000) and opened.preview.size == (1200, 1600)
+    shown = prepare_model_input(opened.rgb, 128).face  # what classify_image outlines
+    draft = load_model_input(path, 128).face  # what `aiic classify` finds
+    assert shown is not None and draft is not None
+    centre = ((shown[0] + shown[2]) / 2, (shown[1] + shown[3]) / 2)
+    assert 0.60 < centre[0] < 0.93 and 0.15 < centre[1] < 0.40
+    assert np.allclose(shown, draft, atol=0.02)
