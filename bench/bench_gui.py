@@ -4,7 +4,7 @@
 
 1. launch → window usable (mapped, whole, its first frame drawn) and launch → first verdict,
    against a bare Tk window launched in the same run (the floor any Tk app pays), with the
-   longest stall of the event loop in between;
+   longest stall of the event loop from usable to the verdict;
 2. the longest stall of the Tk event loop while a 12 MP photo is opened and judged, while it
    is enhanced, and while the result is saved, against the idle loop's over the same time;
 3. how long Cancel takes to stop that enhancement;
@@ -41,7 +41,7 @@ app.bind("<Map>", usable, add="+")
 app.pictures.open(__import__("pathlib").Path(sys.argv[2]))
 def check():
     now = time.perf_counter()
-    if last[0] is not None:
+    if last[0] is not None and shown:  # from the moment it is usable
         stalls[0] = max(stalls[0], now - last[0])
     last[0] = now
     current = app.pictures.current
@@ -121,6 +121,7 @@ def main() -> None:
 
         app = App(dialogs=Dialogs(Path(temp) / "saved.png"))
         loop_gaps(app, lambda: app.models.classifier is not None, 60)
+        loop_gaps(app, lambda: False, 3)  # the upscaler and OpenCV load meanwhile
         idle = loop_gaps(app, lambda: False, 3)
         app.pictures.open(image)
         opening = loop_gaps(app, lambda: app.pictures.current is not None
@@ -159,7 +160,7 @@ def main() -> None:
           f"{usable / bare:.1f}× | ≤ 0.5 s |")
     print(f"| launch → first verdict (640×480 JPEG) | {verdict:.2f} s | {bare:.2f} s bare Tk "
           f"window | {verdict / bare:.1f}× | ≤ 1.5 s |")
-    for name, stall in (("from launch to the first verdict", start_stall),
+    for name, stall in (("from usable to the first verdict", start_stall),
                         ("opening and judging a 12 MP JPEG", opening),
                         ("enhancing 12 MP (default settings)", busy),
                         ("saving the 24 MP result as PNG", saving)):

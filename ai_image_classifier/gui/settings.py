@@ -114,13 +114,23 @@ class Settings:
         return cls(**checked(data, str(path)))
 
     def save(self) -> None:
-        path = settings_path()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_write(path, "w", encoding="utf-8") as handle:
-                json.dump(asdict(self), handle, indent=2)
-        except OSError as error:  # a read-only profile loses settings, not the session
-            log.warning("settings not saved: %s", error)
+        self.writer()()
+
+    def writer(self) -> Callable[[], None]:
+        """Writes the settings as they are now, from any thread (its disk write and fsync
+        need not hold up the window)."""
+        text = json.dumps(asdict(self), indent=2)
+
+        def write() -> None:
+            path = settings_path()
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with atomic_write(path, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+            except OSError as error:  # a read-only profile loses settings, not the session
+                log.warning("settings not saved: %s", error)
+
+        return write
 
     @property
     def start_folder(self) -> str:

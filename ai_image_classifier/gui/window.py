@@ -128,7 +128,7 @@ class App(ctk.CTk, DnDWrapper):
         self.status_bar.say(text)
 
     def picture_shown(self, opened: OpenedImage) -> None:
-        self.settings.save()
+        self.tasks.submit("open", self.settings.writer(), lambda _: None, self.status)
         self.top.show_recent(list(self.settings.recent_entries()))
         self.title(f"{opened.path.name} — {TITLE}")
         set_enabled(self.top.save_button, False)
@@ -139,8 +139,8 @@ class App(ctk.CTk, DnDWrapper):
 
     def verdict_shown(self, view: VerdictView | None, waiting: str = "") -> None:
         self.side.show_verdict(view, waiting)
-        if view is not None:
-            self.enhancer.warm_up()
+        if view is not None:  # after the verdict is drawn, not while
+            self.tasks.later(500, self.enhancer.warm_up)
 
     def redraw(self) -> None:
         viewer = self.viewer
