@@ -433,7 +433,7 @@ def test_model_window_speaks_plainly_and_switches_through_the_model_flow(app, ph
     window = app.model_window
     assert isinstance(window, ModelWindow)
     assert window.choice.get() == "Whole picture and faces (recommended)"
-    window._switch("The original app's face model (for comparison)")
+    window.switch("The original app's face model (for comparison)")
     wait_for(app, lambda: app.models.name == "seed_cnn" and current(app).verdict is not None)
     assert app.side.verdict.model_status.cget("text").startswith(
         "Model: The original app's face model")
@@ -535,7 +535,7 @@ def test_scan_table_sorts_with_arrows_tooltips_opens_and_speaks_like_the_window(
     assert scan.cell_text(x + 5, y + height // 2) == long_name  # cut off: shown on hover
     first = scan.table.get_children()[1]
     scan.table.focus(first)
-    scan._open_row()
+    scan.open_row()
     wanted = folder / scan.table.item(first, "values")[0]
     wait_for(app, lambda: current(app) is not None and current(app).path == wanted)
 

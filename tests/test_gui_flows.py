@@ -277,13 +277,22 @@ def test_a_cancelled_run_keeps_the_earlier_result_and_names_its_settings(tmp_pat
     assert "other settings" not in result_note(pictures.current, first)
 
 
-def test_enhancing_shows_progress_with_the_time_left(tmp_path):
-    clock = Clock()
+def test_enhancing_shows_progress_with_the_time_left(tmp_path, monkeypatch):
+    from ai_image_classifier import enhance
+
+    clock, seen = Clock(), []
+
+    def slow_enhance(image, settings, progress, should_stop):
+        clock.now = 10.0
+        progress(0.25)  # a quarter done in 10 s
+        seen.append(ui.last("enhance_state"))
+        return np.repeat(np.repeat(image, 2, axis=0), 2, axis=1)
+
+    monkeypatch.setattr(enhance, "enhance", slow_enhance)
     tasks, ui, flow, _ = enhancing(tmp_path, clock)
     flow.start(EnhanceSettings(method="bicubic", scale=2, denoise="off"))
-    clock.now = 10.0
-    flow._progress(flow.token, 0.25)  # as the worker reports it
-    running, can_start, fraction, text = ui.last("enhance_state")
+    tasks.run()
+    running, can_start, fraction, text = seen[0]
     assert running and not can_start and fraction == 0.25
     assert text == "Enhancing: 25 %, about 30 s left"
 
@@ -402,17 +411,17 @@ def test_a_scan_uses_the_windows_model_and_reports_each_picture(tmp_path, config
 
 def test_cancel_keeps_the_results_already_computed(tmp_path, config):
     tasks, _, ui, flow, _, _ = scanning(tmp_path, config)
-    real_add = flow._add
+    shown = []
 
-    def add_then_cancel(row):
-        real_add(row)
-        if len(flow.rows) == 3:
+    def rows_added(rows):
+        shown.extend(rows)
+        if len(shown) == 3:
             flow.cancel()  # Cancel pressed while the fourth picture is being judged
-    flow._add = add_then_cancel
+    ui.rows_added = rows_added
     flow.start()
     tasks.run()
-    assert len(flow.rows) == 3 and flow.summary().startswith("Cancelled: 3 of 6")
-    assert ui.last("scan_state")[0] == 0.5
+    assert len(flow.rows) == len(shown) == 3
+    assert flow.summary().startswith("Cancelled: 3 of 6") and ui.last("scan_state")[0] == 0.5
 
 
 def test_sorting_shows_its_arrow_and_reverses(tmp_path, config):

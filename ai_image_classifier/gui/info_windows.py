@@ -34,9 +34,9 @@ class ModelWindow(ctk.CTkToplevel):
         self.fold.pack(side="left", padx=4)
         self.titles = model_text.menu_titles(bundled_model_names())
         self.choice = ctk.CTkOptionMenu(row, values=list(self.titles), width=260,
-                                        command=self._switch)
+                                        command=self.switch)
         self.choice.pack(side="left", padx=4)
-        ctk.CTkButton(row, text="Open model file…", command=self._choose_file).pack(
+        ctk.CTkButton(row, text="Open model file…", command=self.choose_file).pack(
             side="left", padx=4)
         self.refresh()
         self.after(50, self.lift)
@@ -56,11 +56,11 @@ class ModelWindow(ctk.CTkToplevel):
         self.fold.configure(text="Hide details" if self.details else "Details…")
         self.refresh()
 
-    def _switch(self, shown: str) -> None:
+    def switch(self, shown: str) -> None:
         self.models.load(self.titles[shown])
         self.destroy()
 
-    def _choose_file(self) -> None:
+    def choose_file(self) -> None:
         self.models.choose_file()
         if self.winfo_exists():
             self.destroy()

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import ExifTags, Image
 
 from ..classifier import Classifier, Verdict
-from ..imaging import ImageDecodeError, display_name, open_header, open_rgb, read_bytes
+from ..imaging import ImageDecodeError, display_name, one_line, open_header, open_rgb, read_bytes
 from ..provenance import Provenance
 from .formatting import human_size, make_preview
 from .model_flow import ModelFlow
@@ -190,7 +190,7 @@ class PictureFlow:
             log.error("classifying %s failed", opened.path, exc_info=error)
             if opened is self.current and generation == models.generation:
                 self.ui.verdict_shown(None, WAITING["failed"])
-                self.ui.status(f"No verdict: {error}")
+                self.ui.status(f"No verdict: {one_line(error)}")
 
         self.tasks.submit("model", work, done, failed)
 

@@ -44,11 +44,11 @@ class ScanWindow(ctk.CTkToplevel):
         self.table.grid(row=0, column=0, sticky="nsew")
         down.grid(row=0, column=1, sticky="ns")
         across.grid(row=1, column=0, sticky="ew")
-        self.table.bind("<Double-1>", self._open_row)
+        self.table.bind("<Double-1>", self.open_row)
         self.tooltip = Tooltip(self.table)
         self.table.bind("<Motion>", self._hover)
         self.table.bind("<Leave>", lambda _: self.tooltip.hide())
-        self.theme_table()
+        style_tk(self)  # ttk follows the light or dark theme too
         self.progress = QuietProgressBar(self)
         self.progress.pack(fill="x", padx=10, pady=4)
         bar = ctk.CTkFrame(self, fg_color="transparent")
@@ -71,10 +71,6 @@ class ScanWindow(ctk.CTkToplevel):
         self.after(50, self.lift)
         self.flow: ScanFlow = make_flow(self)
         self.flow.start()
-
-    def theme_table(self) -> None:
-        """ttk follows the light or dark theme too; rows grow with the display's scaling."""
-        style_tk(self, ctk.ScalingTracker.get_widget_scaling(self))
 
     # ---------- ScanUI ----------
     def rows_added(self, rows: list[dict[str, Any]]) -> None:
@@ -116,7 +112,7 @@ class ScanWindow(ctk.CTkToplevel):
         else:
             self.tooltip.hide()
 
-    def _open_row(self, _event: Any = None) -> None:
+    def open_row(self, _event: Any = None) -> None:
         selected = self.table.focus()
         if selected and self.on_open is not None:
             self.on_open(self.flow.folder / self.table.item(selected, "values")[0])

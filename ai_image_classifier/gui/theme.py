@@ -59,11 +59,12 @@ def surface_colour(frame: Any) -> str:
     return str(colour)
 
 
-def style_tk(root: Any, scaling: float = 1.0) -> None:
+def style_tk(root: Any) -> None:
     """Theme ttk and classic Tk widgets like the rest of the window. "clam" is the ttk theme
     that takes colours on every platform; on X11, Tk's message boxes are ttk, and the option
     database reaches the classic widgets of its file dialog."""
     colours = palette()
+    scaling = ctk.ScalingTracker.get_widget_scaling(root)  # rows grow with the display's
     style = ttk.Style(root)
     if style.theme_use() != "clam":
         style.theme_use("clam")

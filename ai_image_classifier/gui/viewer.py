@@ -76,7 +76,9 @@ class Viewer(ctk.CTkFrame):
             self.compare_slider.grid(row=2, column=0, sticky="ew", padx=40, pady=4)
         else:
             self.compare_slider.grid_remove()
-        self.zoom_switch.configure(state="normal" if plan.zoomable else "disabled")
+        zoom_state = "normal" if plan.zoomable else "disabled"
+        if self.zoom_switch.cget("state") != zoom_state:  # redrawing it is not free
+            self.zoom_switch.configure(state=zoom_state)
         self.view_note.configure(text=plan.note)
         picture = None
         if opened is not None and plan.picture in ("original", "enhanced", "compare"):

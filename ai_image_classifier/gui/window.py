@@ -128,7 +128,7 @@ class App(ctk.CTk, DnDWrapper):
         self.status_bar.say(text)
 
     def picture_shown(self, opened: OpenedImage) -> None:
-        self.tasks.submit("open", self.settings.writer(), lambda _: None, self.status)
+        self.tasks.submit("open", self.settings.writer(), lambda _: None, lambda _: None)
         self.top.show_recent(list(self.settings.recent_entries()))
         self.title(f"{opened.path.name} — {TITLE}")
         set_enabled(self.top.save_button, False)
@@ -239,4 +239,3 @@ class App(ctk.CTk, DnDWrapper):
         # Widgets keep fonts in reference cycles; collected later in a worker thread, their
         # Tk calls would wait for this interpreter's loop, which has ended. Free them here.
         gc.collect()
-
