@@ -56,7 +56,9 @@ def declared_part(verdict: Verdict) -> str:
 
 
 def model_part(verdict: Verdict, general: bool, general_off: str = "") -> str:
-    """What the model sees in the pixels, its limits, and what it looked at."""
+    """What the model sees in the pixels, its limits, and what it looked at; a face model
+    alone says how far to trust it, unless it stands in for a switched-off whole-picture
+    detector (`general_off`, said once beside the headline)."""
     if verdict.limits:
         parts = ["The model cannot judge this picture: " + "; ".join(verdict.limits) + ". Its "
                  f"score ({verdict.probability:.1%}) is shown, but it is not an answer."]
@@ -70,10 +72,9 @@ def model_part(verdict: Verdict, general: bool, general_off: str = "") -> str:
     else:
         parts.append("It judged the area around the face it found (outlined in the Original "
                      "view)." if verdict.face else "It judged the whole picture.")
-        parts.append(f"The whole-picture detector is off on this computer ({general_off}): "
-                     "only faces are judged well." if general_off else
-                     "This model is trained on face photos; other pictures get less reliable "
-                     "answers.")
+        if not general_off:  # else the notice above the tabs says why, once
+            parts.append("This model is trained on face photos; other pictures get less "
+                         "reliable answers.")
     return "\n".join(parts)
 
 
