@@ -178,8 +178,8 @@ def test_without_a_model_the_verdict_says_so(tmp_path):
 def test_results_of_an_older_model_are_dropped_and_do_not_block_the_new_ones(tmp_path,
                                                                           monkeypatch):
     monkeypatch.setattr(picture_flow, "heat_map",
-                        lambda classifier, opened: HeatMap(opened.preview, classifier.card[
-                            "name"]))
+                        lambda classifier, opened, should_stop: HeatMap(
+                            opened.preview, classifier.card["name"]))
     tasks, _, _, models, pictures = window()
     models.load("first")
     tasks.run()
@@ -525,3 +525,39 @@ def test_the_face_outline_lands_on_the_face_of_a_large_rotated_jpeg(tmp_path, or
     centre = ((shown[0] + shown[2]) / 2, (shown[1] + shown[3]) / 2)
     assert 0.60 < centre[0] < 0.93 and 0.15 < centre[1] < 0.40
     assert np.allclose(shown, draft, atol=0.02)
+
+
+def test_a_heat_map_no_longer_wanted_stops_without_an_error(tmp_path, monkeypatch):
+    def heat_map(classifier, opened, should_stop):
+        if should_stop():
+            raise InterruptedError("no longer wanted")
+        return HeatMap(opened.preview, "verdict")
+
+    monkeypatch.setattr(picture_flow, "heat_map", heat_map)
+    tasks, _, _, models, pictures = window()
+    models.load()
+    tasks.run()
+    pictures.open(write_picture(tmp_path / "a.png"))
+    tasks.run()
+    first = pictures.current
+    pictures.view_plan("Heatmap", zoomed=False)  # queued in the model lane, then
+    pictures.open(write_picture(tmp_path / "b.png"))  # another picture, shown first
+    tasks.run("open")
+    tasks.run()
+    assert first.heat is None and first.pending == {} and first.view_errors == {}
+
+
+def test_the_verdicts_occlusion_map_covers_the_whole_picture_and_can_stop():
+    from ai_image_classifier.classifier import Classifier
+    from ai_image_classifier.explain import verdict_occlusion_map
+
+    classifier = Classifier.load()
+    if classifier.general is None:
+        pytest.skip(f"the whole-picture detector is off here: {classifier.general_off}")
+    rng = np.random.default_rng(2)
+    image = rng.integers(0, 255, (96, 128, 3), dtype=np.uint8)
+    image[:48, :64] = 200  # one flat quarter: hiding tiles changes the score unevenly
+    heat = verdict_occlusion_map(classifier, image, grid=2)
+    assert heat.shape == (2, 2) and heat.min() >= 0 and heat.max() == pytest.approx(1.0)
+    with pytest.raises(InterruptedError):
+        verdict_occlusion_map(classifier, image, grid=2, should_stop=lambda: True)

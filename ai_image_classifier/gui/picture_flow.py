@@ -85,14 +85,16 @@ def read_picture(path: Path) -> OpenedImage:
                        orientation if isinstance(orientation, int) else 1)
 
 
-def heat_map(classifier: Classifier, opened: OpenedImage) -> HeatMap:
+def heat_map(classifier: Classifier, opened: OpenedImage,
+             should_stop: Callable[[], bool]) -> HeatMap:
     """The heat map of the network that decides: the verdict's own score when the
-    whole-picture detector is on, else the face network's."""
+    whole-picture detector is on (seconds of work: `should_stop` ends it early), else the
+    face network's."""
     from ..explain import occlusion_map, overlay_heatmap, verdict_occlusion_map
 
     preview = np.asarray(opened.preview)
     if classifier.general is not None:
-        heat = verdict_occlusion_map(classifier, preview)
+        heat = verdict_occlusion_map(classifier, preview, should_stop=should_stop)
         return HeatMap(Image.fromarray(overlay_heatmap(preview, heat)), "verdict")
     heat, region = occlusion_map(classifier, opened.rgb)
     return HeatMap(Image.fromarray(overlay_heatmap(preview, heat, region=region)), "face")
@@ -239,14 +241,16 @@ class PictureFlow:
         def work() -> Any:
             if kind == "ela":
                 return ela(opened)
-            with models.lock:
-                return heat_map(classifier, opened)
+            with models.lock:  # stopped once another picture or model takes over
+                return heat_map(classifier, opened, lambda: opened is not self.current
+                                or generation != models.generation)
 
         def finish(result: Any, error: BaseException | None) -> None:
             if opened.pending.get(kind) == generation:
                 del opened.pending[kind]
-            if kind == "heat" and generation != models.generation:
-                return  # made with an older model: dropped
+            if (kind == "heat" and generation != models.generation) or isinstance(
+                    error, InterruptedError):
+                return  # made with an older model, or stopped: dropped
             if error is not None:
                 log.error("computing the %s view failed", kind, exc_info=error)
                 opened.view_errors[kind] = str(error)
