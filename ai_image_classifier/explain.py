@@ -6,6 +6,8 @@ the verdict depends on it. This says where the model looked, not what is fake.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .classifier import Classifier
@@ -61,3 +63,29 @@ def overlay_heatmap(image: np.ndarray, heat: np.ndarray, opacity: float = 0.45,
     colours = cv2.cvtColor(cv2.applyColorMap(levels, cv2.COLORMAP_JET), cv2.COLOR_BGR2RGB)
     blended = image.astype(np.float32) * (1 - opacity) + colours.astype(np.float32) * opacity
     return blended.astype(np.uint8)
+
+
+def verdict_occlusion_map(classifier: Classifier, image: np.ndarray, grid: int = 4,
+                          should_stop: Callable[[], bool] | None = None) -> np.ndarray:
+    """How much hiding each of grid × grid tiles of the whole picture moves the verdict's
+    score (the whole-picture detector fused with the face network, each seeing the picture
+    as it always does), in 0..1 at grid resolution. Coarse on purpose: the whole-picture
+    detector sees the picture at 224 px, and each tile costs one more run of its encoder.
+    `should_stop` is asked between rows of tiles; `InterruptedError` when it says yes."""
+    height, width = image.shape[:2]
+    rows = np.linspace(0, height, grid + 1).round().astype(int)
+    cols = np.linspace(0, width, grid + 1).round().astype(int)
+    base = classifier.verdicts([classifier.prepare(image)])[0].probability
+    scores = []
+    for top, bottom in zip(rows[:-1], rows[1:], strict=True):
+        if should_stop and should_stop():
+            raise InterruptedError("the occlusion map is no longer wanted")
+        hidden = []
+        for left, right in zip(cols[:-1], cols[1:], strict=True):
+            covered = image.copy()
+            covered[top:bottom, left:right] = 128
+            hidden.append(classifier.prepare(covered))
+        scores += [verdict.probability for verdict in classifier.verdicts(hidden)]
+    change = np.abs(np.array(scores) - base).reshape(grid, grid)
+    peak = change.max()
+    return (change / peak if peak > 0 else change).astype(np.float32)

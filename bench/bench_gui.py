@@ -2,10 +2,11 @@
 
     xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python bench/bench_gui.py
 
-1. launch → window usable, and launch → first verdict, against a bare Tk window launched in
-   the same run (the floor any Tk app pays);
-2. the longest stall of the Tk event loop while a 12 MP image is enhanced, against the
-   longest stall of the idle loop over the same time;
+1. launch → window usable (mapped, whole, its first frame drawn) and launch → first verdict,
+   against a bare Tk window launched in the same run (the floor any Tk app pays), with the
+   longest stall of the event loop from usable to the verdict;
+2. the longest stall of the Tk event loop while a 12 MP photo is opened and judged, while it
+   is enhanced, and while the result is saved, against the idle loop's over the same time;
 3. how long Cancel takes to stop that enhancement;
 4. how long opening another picture takes while that enhancement runs, against the same
    open with nothing running.
@@ -31,15 +32,26 @@ import sys, time
 start = float(sys.argv[1])
 from ai_image_classifier.gui.window import App
 app = App()
-app.after_idle(lambda: print("usable", time.time() - start, flush=True))
-app.open_path(__import__("pathlib").Path(sys.argv[2]))
+last, stalls, shown = [None], [0.0], []
+def usable(_event=None):
+    if not shown:
+        shown.append(1)
+        app.after_idle(lambda: print("usable", time.time() - start, flush=True))
+app.bind("<Map>", usable, add="+")
+app.pictures.open(__import__("pathlib").Path(sys.argv[2]))
 def check():
-    if app.current is not None and app.current.verdict is not None:
+    now = time.perf_counter()
+    if last[0] is not None and shown:  # from the moment it is usable
+        stalls[0] = max(stalls[0], now - last[0])
+    last[0] = now
+    current = app.pictures.current
+    if current is not None and current.verdict is not None:
         print("verdict", time.time() - start, flush=True)
+        print("stall", stalls[0], flush=True)
         app.close()
     else:
-        app.after(2, check)
-check()
+        app.after(5, check)
+app.after(5, check)
 app.mainloop()
 """
 BARE = """
@@ -78,6 +90,22 @@ def loop_gaps(app, until, limit: float) -> float:
     return max(gaps)
 
 
+class Dialogs:
+    """Answers the save dialog with a fixed file; everything else declined."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+
+    def save_image_as(self, folder: str, name: str, type_name: str) -> str:
+        return str(self.target)
+
+    def confirm(self, title: str, message: str) -> bool:
+        return True
+
+    def error(self, title: str, message: str) -> None:
+        print("error:", title, message, file=sys.stderr)
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as temp:
         os.environ["AIIC_CONFIG_DIR"] = temp
@@ -87,46 +115,57 @@ def main() -> None:
         bare = statistics.median(launch(BARE)["usable"] for _ in range(3))
         usable = statistics.median(r["usable"] for r in runs)
         verdict = statistics.median(r["verdict"] for r in runs)
+        start_stall = max(r["stall"] for r in runs)
 
         from ai_image_classifier.gui.window import App
 
-        app = App()
-        app.open_path(image)
-        loop_gaps(app, lambda: app.current is not None and app.current.verdict is not None, 60)
-        app.start_enhance()
-        busy = loop_gaps(app, lambda: app.current.enhanced is not None, 300)
-        enhance_seconds = None if app.current.enhanced is None else "done"
+        app = App(dialogs=Dialogs(Path(temp) / "saved.png"))
+        loop_gaps(app, lambda: app.models.classifier is not None, 60)
+        loop_gaps(app, lambda: False, 3)  # the upscaler and OpenCV load meanwhile
         idle = loop_gaps(app, lambda: False, 3)
-        app.start_enhance()
-        loop_gaps(app, lambda: app.enhance_progress.get() > 0, 60)
-        app.cancel_enhance()
+        app.pictures.open(image)
+        opening = loop_gaps(app, lambda: app.pictures.current is not None
+                            and app.pictures.current.verdict is not None, 60)
+        enhance = app.side.enhance.enhance_button.invoke
+        enhance()
+        busy = loop_gaps(app, lambda: app.enhancer.token is None, 300)
+        app.ask_save()
+        saving = loop_gaps(app, lambda: app.saver.token is None, 120)
+        enhance()
+        loop_gaps(app, lambda: app.side.enhance.progress.get() > 0, 60)
+        app.enhancer.cancel()
         asked = time.perf_counter()
-        loop_gaps(app, lambda: app.enhance_token is None, 30)
+        loop_gaps(app, lambda: app.enhancer.token is None, 30)
         cancel = time.perf_counter() - asked
-        app.start_enhance()  # opening another picture while a 12 MP enhancement runs
-        loop_gaps(app, lambda: app.enhance_progress.get() > 0, 60)
+        enhance()  # opening another picture while a 12 MP enhancement runs
+        loop_gaps(app, lambda: app.side.enhance.progress.get() > 0, 60)
         asked = time.perf_counter()
-        app.open_path(small)
-        loop_gaps(app, lambda: app.current.path == small, 60)
+        app.pictures.open(small)
+        loop_gaps(app, lambda: app.pictures.current.path == small, 60)
         shown = time.perf_counter() - asked
-        app.cancel_enhance()
-        loop_gaps(app, lambda: app.enhance_token is None, 30)
-        app.open_path(image)  # the same kind of open with nothing running, in the same run
-        loop_gaps(app, lambda: app.current.path == image, 60)
+        loop_gaps(app, lambda: app.enhancer.token is None, 30)
+        app.pictures.open(image)  # the same kind of open with nothing running, in the same run
+        loop_gaps(app, lambda: app.pictures.current.path == image, 60)
+        loop_gaps(app, lambda: app.pictures.current.verdict is not None, 60)
         asked = time.perf_counter()
-        app.open_path(small)
-        loop_gaps(app, lambda: app.current.path == small, 60)
+        app.pictures.open(small)
+        loop_gaps(app, lambda: app.pictures.current.path == small, 60)
         idle_open = time.perf_counter() - asked
         app.close()
 
+    ms = 1000
     print("| measurement | ours | baseline | ratio | goal |")
     print("|---|---|---|---|---|")
     print(f"| launch → window usable | {usable:.2f} s | {bare:.2f} s bare Tk window | "
           f"{usable / bare:.1f}× | ≤ 0.5 s |")
     print(f"| launch → first verdict (640×480 JPEG) | {verdict:.2f} s | {bare:.2f} s bare Tk "
-          f"window | {verdict / bare:.1f}× | ≤ 1.0 s |")
-    print(f"| longest event-loop stall while enhancing 12 MP ({enhance_seconds}) | "
-          f"{busy * 1000:.0f} ms | {idle * 1000:.0f} ms idle | {busy / idle:.1f}× | ≤ 100 ms |")
+          f"window | {verdict / bare:.1f}× | ≤ 1.5 s |")
+    for name, stall in (("from usable to the first verdict", start_stall),
+                        ("opening and judging a 12 MP JPEG", opening),
+                        ("enhancing 12 MP (default settings)", busy),
+                        ("saving the 24 MP result as PNG", saving)):
+        print(f"| longest event-loop stall {name} | {stall * ms:.0f} ms | {idle * ms:.0f} ms "
+              f"idle | {stall / idle:.1f}× | ≤ 100 ms |")
     print(f"| Cancel → enhancement stopped (12 MP) | {cancel:.2f} s | – | – | ≤ 0.5 s |")
     print(f"| open a picture during a 12 MP enhancement → shown | {shown:.2f} s | "
           f"{idle_open:.2f} s with nothing running | {shown / idle_open:.1f}× | ≤ 0.5 s |")

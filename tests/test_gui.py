@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import threading
 import time
+import tkinter as tk
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -20,6 +21,7 @@ from ai_image_classifier.classifier import Classifier
 from ai_image_classifier.enhance import EnhanceSettings
 
 from .conftest import write_face_folder
+from .gui_fakes import FakeDialogs, write_picture
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -46,40 +48,6 @@ def display():
     del os.environ["DISPLAY"]
 
 
-class FakeDialogs:
-    """Answers the app's questions from a script and records its messages."""
-
-    def __init__(self) -> None:
-        self.open_answer = ""
-        self.save_answer = ""
-        self.confirm_answer = False
-        self.errors: list[tuple[str, str]] = []
-        self.confirmations: list[str] = []
-
-    def open_image(self, folder: str) -> str:
-        return self.open_answer
-
-    def open_folder(self, folder: str) -> str:
-        return self.open_answer
-
-    def open_model(self, folder: str) -> str:
-        return self.open_answer
-
-    def save_as(self, folder: str, name: str, types=None) -> str:
-        """Each answer is given once, as a person answers one dialog."""
-        self.suggested = Path(folder) / name
-        self.save_dialogs = getattr(self, "save_dialogs", 0) + 1
-        answer, self.save_answer = self.save_answer, ""
-        return answer
-
-    def confirm(self, title: str, message: str) -> bool:
-        self.confirmations.append(message)
-        return self.confirm_answer
-
-    def error(self, title: str, message: str) -> None:
-        self.errors.append((title, message))
-
-
 def wait_for(app, condition, timeout: float = 30.0) -> None:
     """Run the Tk event loop until `condition()` holds; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
@@ -96,9 +64,13 @@ def app(tmp_path, monkeypatch):
 
     monkeypatch.setenv("AIIC_CONFIG_DIR", str(tmp_path / "config"))
     window = App(dialogs=FakeDialogs())
-    wait_for(window, lambda: window.classifier is not None or window.model_error)
+    wait_for(window, lambda: window.models.classifier is not None or window.models.error)
     yield window
-    if window.winfo_exists():
+    try:
+        open_still = window.winfo_exists()
+    except tk.TclError:  # a test closed it
+        open_still = False
+    if open_still:
         window.close()
 
 
@@ -114,28 +86,71 @@ def photo(tmp_path) -> Path:
 def open_via_dialog(app, path: Path) -> None:
     app.dialogs.open_answer = str(path)
     app.ask_open()
-    wait_for(app, lambda: app.current is not None and app.current.path == path
-             and app.current.verdict is not None)
+    wait_for(app, lambda: current(app) is not None and current(app).path == path
+             and current(app).verdict is not None)
+
+
+def current(app):
+    return app.pictures.current
+
+
+def verdict_text(app) -> str:
+    panel = app.side.verdict
+    return "\n".join(part.cget("text") for part in (panel.declared, panel.model)
+                     if part.winfo_manager())
+
+
+def enhance(app, **choices) -> None:
+    """Enhance the picture on show (with `choices` set in the Enhance tab first)."""
+    if choices:
+        app.side.enhance.choose(**choices)
+    before = current(app).enhanced
+    app.side.enhance.enhance_button.invoke()
+    wait_for(app, lambda: app.enhancer.token is None and current(app).enhanced is not before,
+             60)
 
 
 def test_window_title_and_model_status(app):
     assert app.title() == "AI Image Classifier & Enhancer"
-    status = app.model_status.cget("text")
-    assert status.startswith("Model: general_detector (whole picture and faces)")
+    status = app.side.verdict.model_status.cget("text")
+    assert status.startswith("Model: Whole picture and faces (recommended)")
     assert "unseen test pictures" in status
+
+
+def test_the_window_is_shown_only_once_it_is_whole(tmp_path, monkeypatch):
+    from ai_image_classifier.gui import window as window_module
+
+    states = []
+    real_build = window_module.App._build
+
+    def build(self):
+        states.append(self.state())
+        real_build(self)
+        states.append(self.state())
+
+    monkeypatch.setattr(window_module.App, "_build", build)
+    monkeypatch.setenv("AIIC_CONFIG_DIR", str(tmp_path / "config"))
+    app = window_module.App(dialogs=FakeDialogs())
+    try:
+        assert states == ["withdrawn", "withdrawn"]
+        assert app.state() == "normal"
+        assert app.status_bar.line.cget("text")  # a status line from the first frame
+    finally:
+        app.close()
 
 
 def test_open_shows_the_same_verdict_as_the_cli(app, photo):
     open_via_dialog(app, photo)
     expected = Classifier.load().classify_file(photo)
-    assert app.verdict_label.cget("text") == expected.text
-    assert app.current.verdict.probability == pytest.approx(expected.probability, abs=1e-6)
-    assert "160×120" in app.status.cget("text") and "JPEG" in app.status.cget("text")
-    assert app.canvas.find_all(), "the preview is drawn"
-    assert "Format: JPEG" in app.metadata_box.get("1.0", "end")
+    assert app.side.badge.cget("text") == expected.text
+    assert current(app).verdict.probability == pytest.approx(expected.probability, abs=1e-6)
+    status = app.status_bar.line.cget("text")
+    assert "160×120" in status and "JPEG" in status
+    assert app.viewer.canvas.find_all(), "the preview is drawn"
+    assert "Format: JPEG" in app.side.metadata.get("1.0", "end")
 
 
-def test_declared_generator_is_named_above_the_score(app, tmp_path):
+def test_a_declared_generator_is_one_part_and_the_models_view_another(app, tmp_path):
     from PIL.PngImagePlugin import PngInfo
 
     info = PngInfo()
@@ -143,95 +158,126 @@ def test_declared_generator_is_named_above_the_score(app, tmp_path):
     path = tmp_path / "render.png"
     Image.fromarray(np.full((120, 160, 3), 90, np.uint8)).save(path, pnginfo=info)
     open_via_dialog(app, path)
-    assert app.verdict_label.cget("text") == "IMAGE MIGHT BE AI-GENERATED OR EDITED"
-    detail = app.verdict_detail.cget("text")
-    assert detail.startswith("The file says it was generated: PNG text chunk 'parameters'")
-    assert "easily stripped or forged" in detail and "P(AI-generated or edited)" in detail
+    panel = app.side.verdict
+    assert app.side.badge.cget("text") == "IMAGE MIGHT BE AI-GENERATED OR EDITED"
+    assert panel.declared_title.cget("text") == "The file declares"
+    assert panel.declared.cget("text").startswith("PNG text chunk 'parameters'")
+    assert "easily stripped or forged" in panel.declared.cget("text")
+    model = panel.model.cget("text")
+    assert model.startswith(("On its own, the model answers", "The model cannot judge"))
+    assert panel.score.cget("text").startswith("Its own score:")
+    assert "P(AI" not in model and "cannot judge" not in panel.declared.cget("text")
+
+
+def test_opening_another_picture_leaves_no_trace_of_the_last_verdict(app, photo, tmp_path):
+    open_via_dialog(app, photo)
+    panel = app.side.verdict
+    assert panel.bar.winfo_manager() and panel.model.winfo_manager()
+    app.pictures.open(write_picture(tmp_path / "next.png", (160, 120)))
+    wait_for(app, lambda: current(app).path.name == "next.png")
+    if current(app).verdict is None:  # analysing: nothing of the previous picture shows
+        assert app.side.badge.cget("text") == "Analysing…"
+        assert not panel.bar.winfo_manager() and not panel.model.winfo_manager()
+    wait_for(app, lambda: current(app).verdict is not None)
+    assert panel.bar.winfo_manager()
 
 
 def test_drop_opens_the_file(app, photo):
     app._on_drop(SimpleNamespace(data="{" + str(photo) + "}"))
-    wait_for(app, lambda: app.current is not None and app.current.verdict is not None)
-    assert app.current.path == photo
+    wait_for(app, lambda: current(app) is not None and current(app).verdict is not None)
+    assert current(app).path == photo
 
 
-def test_heatmap_and_ela_views(app, photo):
+def test_heatmap_and_ela_views_say_what_they_show_and_grey_out_100_percent(app, photo):
     open_via_dialog(app, photo)
-    for view, attribute in (("Heatmap", "heat_preview"), ("ELA", "ela_preview")):
-        app.view_switch.set(view)
-        app.show_view()
-        wait_for(app, lambda attribute=attribute: getattr(app.current, attribute) is not None)
-        assert getattr(app.current, attribute).size == app.current.preview.size
-    assert "not a map of what is fake" not in app.view_note.cget("text")  # ELA note now
-    app.view_switch.set("Heatmap")
-    app.show_view()
-    assert "where the face network looked" in app.view_note.cget("text").lower()
+    viewer = app.viewer
+    viewer.zoom_switch.set("100 %")
+    for view, ready in (("Heatmap", lambda: current(app).heat),
+                        ("ELA", lambda: current(app).ela_preview)):
+        viewer.view_switch.set(view)
+        app.redraw()
+        wait_for(app, lambda ready=ready: ready() is not None, 60)
+        assert viewer.zoom_switch.cget("state") == "disabled"
+    assert current(app).heat.preview.size == current(app).preview.size
+    viewer.view_switch.set("Heatmap")
+    app.redraw()
+    note = viewer.view_note.cget("text")
+    assert "whole picture" in note and "face network" not in note  # the detector that decides
+    viewer.view_switch.set("Original")
+    app.redraw()
+    assert viewer.zoom_switch.cget("state") == "normal"
 
 
 def test_enhance_compare_and_save(app, photo, tmp_path):
     open_via_dialog(app, photo)
-    app.start_enhance()
-    wait_for(app, lambda: app.current.enhanced is not None)
-    assert app.current.enhanced.shape == (240, 320, 3)
-    assert app.view_switch.get() == "Compare"
-    assert app.save_button.cget("state") == "normal"
+    enhance(app)
+    assert current(app).enhanced.pixels.shape == (240, 320, 3)
+    assert app.viewer.view == "Compare"
+    assert app.top.save_button.cget("state") == "normal"
+    assert "Enhanced with Learned (AI upscaler) 2×" in app.viewer.view_note.cget("text")
+    app.side.enhance.choose(method="lanczos")
+    assert "other settings" in app.viewer.view_note.cget("text")
     target = tmp_path / "out.jpg"
-    app.dialogs.save_answer = str(target)
+    app.dialogs.save_answers = [str(target)]
     app.ask_save()
-    assert app.dialogs.suggested == photo.with_name(photo.stem + "_enhanced.png")
-    wait_for(app, lambda: target.exists() and "Saved" in app.status.cget("text"))
+    assert app.dialogs.asked[-1] == ("save", str(photo.parent), photo.stem + "_enhanced", "PNG")
+    wait_for(app, lambda: target.exists() and "Saved" in app.status_bar.line.cget("text"))
+    assert "Learned (AI upscaler) 2×" in app.status_bar.line.cget("text")
     assert Image.open(target).size == (320, 240)
-
-
-def test_save_never_overwrites_without_asking(app, photo, tmp_path):
-    open_via_dialog(app, photo)
-    app.start_enhance()
-    wait_for(app, lambda: app.current.enhanced is not None)
-    target = tmp_path / "keep.png"
-    target.write_bytes(b"precious")
-    app.dialogs.save_answer = str(target)
-    app.dialogs.confirm_answer = False
-    app.ask_save()
-    app.update()
-    assert app.dialogs.confirmations and target.read_bytes() == b"precious"
-    assert app.dialogs.save_dialogs == 2  # "No" returned to the dialog
-    app.dialogs.confirm_answer = True
-    app.dialogs.save_answer = str(target)
-    app.ask_save()
-    wait_for(app, lambda: target.read_bytes() != b"precious")
-    assert Image.open(target).size == (320, 240)
+    assert not app.status_bar.save_progress.winfo_manager()  # gone once saved
 
 
 def test_save_into_missing_folder_keeps_the_image(app, photo, tmp_path):
     open_via_dialog(app, photo)
-    app.start_enhance()
-    wait_for(app, lambda: app.current.enhanced is not None)
-    app.dialogs.save_answer = str(tmp_path / "gone" / "x.png")
+    enhance(app)
+    app.dialogs.save_answers = [str(tmp_path / "gone" / "x.png")]
     app.ask_save()
     wait_for(app, lambda: app.dialogs.errors)
     assert "cannot write" in app.dialogs.errors[0][1]
-    assert app.current.enhanced is not None
+    assert current(app).enhanced is not None
 
 
 def test_cancel_enhancement(app, tmp_path):
     big = tmp_path / "big.png"
     Image.fromarray(np.random.default_rng(1).integers(0, 256, (1500, 1200, 3), np.uint8)).save(big)
     open_via_dialog(app, big)
-    app.start_enhance()
-    wait_for(app, lambda: app.enhance_progress.get() > 0)
+    app.side.enhance.enhance_button.invoke()
+    wait_for(app, lambda: app.side.enhance.progress.get() > 0)
+    assert "left" in app.side.enhance.status.cget("text") or \
+        app.side.enhance.status.cget("text").startswith("Enhancing")
     app.event_generate("<Escape>")
-    started = time.monotonic()
-    wait_for(app, lambda: app.enhance_token is None)
-    assert time.monotonic() - started < 5
-    assert app.enhance_status.cget("text") == "Cancelled."
-    assert app.current.enhanced is None
+    wait_for(app, lambda: app.enhancer.token is None)
+    assert app.side.enhance.status.cget("text") == "Cancelled."
+    assert current(app).enhanced is None
 
 
-def test_theme_is_remembered(app):
+def test_the_strength_slider_shows_only_in_custom_and_nothing_moves(app):
+    panel = app.side.enhance
+    positions = set()
+    for denoise in ("auto", "off", "seed", 7.0, "auto"):
+        panel.choose(denoise=denoise)
+        app.update()
+        assert bool(panel.strength.winfo_manager()) == (denoise == 7.0)
+        positions.add(panel.enhance_button.winfo_rooty())
+    assert len(positions) == 1
+
+
+def test_dark_theme_reaches_tables_scrollbars_dialogs_and_is_remembered(app):
+    from tkinter import ttk
+
     from ai_image_classifier.gui.settings import Settings
+    from ai_image_classifier.gui.theme import PALETTES
 
-    app.theme_menu.set("Dark")
+    app.top.theme_menu.set("Dark")
     app.set_theme("Dark")
+    style = ttk.Style(app)
+    dark = PALETTES[True]
+    assert style.lookup(".", "background") == dark["background"]  # message boxes, dialogs
+    assert style.lookup("Treeview", "background") == dark["field"]
+    assert style.lookup("TScrollbar", "troughcolor") == dark["trough"]
+    dialog = tk.Toplevel(app, class_="TkFDialog")  # Tk's own file dialog, as X11 builds it
+    assert str(tk.Menu(dialog).cget("background")) == dark["background"]
+    dialog.destroy()
     assert Settings.load().theme == "Dark"
 
 
@@ -244,16 +290,16 @@ def test_bad_files_give_a_message_and_the_app_goes_on(app, photo, tmp_path, cont
     open_via_dialog(app, photo)
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(photo.read_bytes()[:300] if content is None else content)
-    app.open_path(bad)
+    app.pictures.open(bad)
     wait_for(app, lambda: app.dialogs.errors)
-    assert message in app.dialogs.errors[0][1]
-    assert app.current.path == photo and app.winfo_exists()
+    assert message in app.dialogs.errors[0][1] and app.dialogs.errors[0][1].startswith("bad.jpg")
+    assert current(app).path == photo and app.winfo_exists()
 
 
 def test_huge_image_gives_a_message(app, tmp_path):
     huge = tmp_path / "huge.png"
     Image.new("1", (20000, 10000)).save(huge)  # 200 megapixels
-    app.open_path(huge)
+    app.pictures.open(huge)
     wait_for(app, lambda: app.dialogs.errors)
     assert "too large" in app.dialogs.errors[0][1]
 
@@ -264,19 +310,19 @@ def test_missing_model_still_enhances(tmp_path, monkeypatch, photo):
     monkeypatch.setenv("AIIC_CONFIG_DIR", str(tmp_path / "config"))
     window = App(dialogs=FakeDialogs(), model_path=str(tmp_path / "missing.tflite"))
     try:
-        wait_for(window, lambda: window.model_error is not None)
-        assert "not found" in window.model_status.cget("text")
-        window.open_path(photo)
-        wait_for(window, lambda: window.current is not None)
-        assert window.verdict_label.cget("text") == "No verdict (no model)"
-        window.start_enhance()
-        wait_for(window, lambda: window.current.enhanced is not None)
+        wait_for(window, lambda: window.models.error)
+        assert "not found" in window.side.verdict.model_status.cget("text")
+        window.pictures.open(photo)
+        wait_for(window, lambda: current(window) is not None)
+        assert window.side.badge.cget("text") == "No verdict (no model)"
+        enhance(window)
     finally:
         window.close()
 
 
 def test_image_opened_before_the_model_is_classified_when_it_arrives(tmp_path, monkeypatch,
                                                                      photo):
+    from ai_image_classifier.gui import model_flow
     from ai_image_classifier.gui import window as window_module
 
     release = threading.Event()
@@ -286,16 +332,16 @@ def test_image_opened_before_the_model_is_classified_when_it_arrives(tmp_path, m
         release.wait(30)
         return real_load(path)
 
-    monkeypatch.setattr(window_module.Classifier, "load", staticmethod(slow_load))
+    monkeypatch.setattr(model_flow.Classifier, "load", staticmethod(slow_load))
     monkeypatch.setenv("AIIC_CONFIG_DIR", str(tmp_path / "config"))
     window = window_module.App(dialogs=FakeDialogs())
     try:
-        window.open_path(photo)
-        wait_for(window, lambda: window.current is not None)
-        assert window.verdict_label.cget("text") == "Waiting for the model…"
+        window.pictures.open(photo)
+        wait_for(window, lambda: current(window) is not None)
+        assert window.side.badge.cget("text") == "Waiting for the model…"
         release.set()
-        wait_for(window, lambda: window.current.verdict is not None)
-        assert window.verdict_label.cget("text") == window.current.verdict.text
+        wait_for(window, lambda: current(window).verdict is not None)
+        assert window.side.badge.cget("text") == current(window).verdict.text
     finally:
         release.set()
         window.close()
@@ -305,21 +351,26 @@ def scan_faces(app, tmp_path: Path, per_class: int):
     """Scan a folder of synthetic faces with one unreadable file, through the dialog."""
     folder = write_face_folder(tmp_path / "faces", per_class=per_class)
     (folder / "real" / "broken.png").write_bytes(b"nope")
-    app.dialogs.open_answer = str(folder)
+    app.dialogs.folder_answers = [str(folder)]
     app.ask_scan_folder()
     scan = app.scan_window
-    wait_for(app, lambda: scan.finished)
+    wait_for(app, lambda: scan.flow.finished)
     return folder, scan
 
 
-def test_folder_scan_and_export(app, tmp_path):
+def test_folder_scan_shares_the_model_and_exports(app, tmp_path, monkeypatch):
+    from ai_image_classifier.gui import model_flow
+
+    loads = []
+    monkeypatch.setattr(model_flow.Classifier, "load", lambda *a: loads.append(a))
     folder, scan = scan_faces(app, tmp_path, per_class=5)
-    assert len(scan.rows) == 11 and len(scan.table.get_children()) == 11
-    assert sum("error" in row for row in scan.rows) == 1
+    assert loads == []  # no second model: the window's is shared
+    assert len(scan.flow.rows) == 11 and len(scan.table.get_children()) == 11
+    assert sum("error" in row for row in scan.flow.rows) == 1
     assert "1 unreadable" in scan.status.cget("text")
     csv_path, json_path = tmp_path / "scan.csv", tmp_path / "scan.json"
-    scan.export(csv_path, "csv")
-    scan.export(json_path, "json")
+    scan.flow.export(csv_path, "csv")
+    scan.flow.export(json_path, "json")
     with open(csv_path, newline="") as handle:
         assert len(list(csv.DictReader(handle))) == 11
     assert len(json.loads(json_path.read_text())["results"]) == 11
@@ -328,54 +379,90 @@ def test_folder_scan_and_export(app, tmp_path):
 def test_scan_enhance_all_writes_the_folder_and_skips_what_exists(app, tmp_path):
     folder = write_face_folder(tmp_path / "faces", per_class=2)
     (folder / "real" / "broken.png").write_bytes(b"nope")
-    app.enhance_panel.choose(method="bicubic", scale=2, denoise="off")
-    app.dialogs.open_answer = str(folder)
+    app.side.enhance.choose(method="bicubic", scale=2, denoise="off")
+    app.dialogs.folder_answers = [str(folder)]
     app.ask_scan_folder()
     scan = app.scan_window
-    wait_for(app, lambda: scan.finished)
+    wait_for(app, lambda: scan.flow.finished)
     assert scan.enhance_all_button.cget("state") == "normal"
     out = tmp_path / "enhanced"
     (out / "fake").mkdir(parents=True)
     (out / "fake" / "fake_0.jpg").write_bytes(b"keep")
-    scan.enhance_all(out)
-    wait_for(app, lambda: scan.batch_token is None)
+    app.dialogs.folder_answers = [str(out)]
+    scan.enhance_all_button.invoke()
+    wait_for(app, lambda: scan.flow.batch_token is None
+             and "Enhanced" in scan.status.cget("text"), 60)
     assert "Enhanced: 3 of 4" in scan.status.cget("text")
     assert "1 skipped" in scan.status.cget("text")
     assert Image.open(out / "real" / "real_1.jpg").size == (80, 80)
     assert (out / "fake" / "fake_0.jpg").read_bytes() == b"keep"
 
 
-def test_enhance_panel_offers_every_method_scale_and_denoise(app, photo):
-    panel = app.enhance_panel
+def test_enhance_choices_are_offered_and_remembered(app, photo, tmp_path):
+    from ai_image_classifier.gui.window import App
+
+    panel = app.side.enhance
     assert panel.settings() == EnhanceSettings()  # the defaults: learned 2×, auto denoise
     assert "Auto" in panel.denoise_help.cget("text")
-    assert panel.strength.cget("state") == "disabled"
     panel.choose(method="lanczos", scale=4, denoise=7.0)
     assert panel.settings() == EnhanceSettings(method="lanczos", scale=4, denoise=7.0)
-    assert panel.strength.cget("state") == "normal"
     assert "Lanczos" in panel.method_help.cget("text")
     open_via_dialog(app, photo)
-    app.start_enhance()
-    wait_for(app, lambda: app.current.enhanced is not None)
-    assert app.current.enhanced.shape == (480, 640, 3)
+    enhance(app)
+    assert current(app).enhanced.pixels.shape == (480, 640, 3)
+    app.close()
+    again = App(dialogs=FakeDialogs())
+    try:
+        assert again.side.enhance.settings() == EnhanceSettings(method="lanczos", scale=4,
+                                                                denoise=7.0)
+        assert again.top.recent_menu.cget("values")[0].startswith(photo.name + "  —  ")
+    finally:
+        again.close()
 
 
-def test_model_view_speaks_plainly_with_the_jargon_behind_details(app):
-    text = app.model_card_text()
+def test_model_window_speaks_plainly_and_switches_through_the_model_flow(app, photo):
+    from ai_image_classifier.gui.info_windows import ModelWindow
+
+    text = app.models.card_text()
     assert "uncertain" in text and "Photoshop" in text and "Stable Diffusion" in text
     assert "Youden" not in text and "AUC" not in text
-    details = app.model_card_text(details=True)
+    details = app.models.card_text(details=True)
     assert "Threshold" in details and "Test split" in details and "ciplab" in details
-
-
-def test_switching_to_the_seed_model_reclassifies(app, photo):
     open_via_dialog(app, photo)
-    app.load_model("seed_cnn")
-    wait_for(app, lambda: app.classifier.source.stem == "seed_cnn"
-             and app.current.verdict is not None)
-    assert app.model_status.cget("text").startswith("Model: seed_cnn (seed_cnn, faces only)")
+    app.show_model()
+    window = app.model_window
+    assert isinstance(window, ModelWindow)
+    assert window.choice.get() == "Whole picture and faces (recommended)"
+    window.switch("The original app's face model (for comparison)")
+    wait_for(app, lambda: app.models.name == "seed_cnn" and current(app).verdict is not None)
+    assert app.side.verdict.model_status.cget("text").startswith(
+        "Model: The original app's face model")
     expected = Classifier.load("seed_cnn").classify_file(photo)
-    assert app.current.verdict.probability == pytest.approx(expected.probability, abs=1e-6)
+    assert current(app).verdict.probability == pytest.approx(expected.probability, abs=1e-6)
+
+
+def test_the_whole_picture_detector_off_is_said_beside_the_verdict(tmp_path, monkeypatch):
+    from ai_image_classifier.gui import model_flow
+    from ai_image_classifier.gui import window as window_module
+
+    real_load = Classifier.load
+
+    def load_off(path=None):
+        classifier = real_load("ai_imageclassifier")
+        classifier.general_off = "its encoder file is missing"
+        return classifier
+
+    monkeypatch.setattr(model_flow.Classifier, "load", staticmethod(load_off))
+    monkeypatch.setenv("AIIC_CONFIG_DIR", str(tmp_path / "config"))
+    window = window_module.App(dialogs=FakeDialogs())
+    try:
+        wait_for(window, lambda: window.models.classifier is not None)
+        window.update()
+        notice = window.side.notice
+        assert notice.winfo_manager() and "its encoder file is missing" in notice.cget("text")
+        assert "off on this computer" in window.side.verdict.model_status.cget("text")
+    finally:
+        window.close()
 
 
 def test_a_failing_callback_does_not_stop_later_results(app, photo):
@@ -385,65 +472,76 @@ def test_a_failing_callback_does_not_stop_later_results(app, photo):
     app.tasks.call_soon(broken)
     wait_for(app, lambda: app.dialogs.errors)
     assert "a bug in a handler" in app.dialogs.errors[-1][1]
-    app.open_path(photo)  # the poll loop still delivers results
-    wait_for(app, lambda: app.current is not None and app.current.path == photo)
+    app.pictures.open(photo)  # the poll loop still delivers results
+    wait_for(app, lambda: current(app) is not None and current(app).path == photo)
 
 
-def test_a_bad_model_file_keeps_the_working_model(app, tmp_path):
-    working = app.classifier
-    bad = tmp_path / "bad.tflite"
-    bad.write_bytes(b"not a model")
-    app.load_model(str(bad))
+def test_a_bad_model_card_keeps_the_working_model_and_its_name(app, tmp_path):
+    working = app.models.classifier
+    footer = app.side.verdict.model_status.cget("text")
+    bad = tmp_path / "bad.card.json"
+    bad.write_text("{not json")
+    app.models.load(str(bad))
     wait_for(app, lambda: app.dialogs.errors)
-    assert app.classifier is working and app.model_error is None
-    assert "previous model" in app.model_status.cget("text")
+    assert app.models.classifier is working
+    assert app.side.verdict.model_status.cget("text") == footer
+    assert "line 1" not in app.dialogs.errors[-1][1]
 
 
 def test_opening_cancels_a_running_enhancement_and_is_not_kept_waiting(app, photo, tmp_path):
     big = tmp_path / "big.png"
     rng = np.random.default_rng(1)
     Image.fromarray(rng.integers(0, 255, (1500, 2000, 3), dtype=np.uint8)).save(big)
-    app.open_path(big)
-    wait_for(app, lambda: app.current is not None and app.current.path == big)
-    app.enhance_panel.choose(method="learned", scale=2, denoise="seed")  # seconds of work
-    app.start_enhance()
-    assert app.enhance_token is not None
-    started = time.monotonic()
-    app.open_path(photo)
-    wait_for(app, lambda: app.current.path == photo)
-    assert time.monotonic() - started < 5
-    wait_for(app, lambda: app.enhance_token is None)
-    assert app.current.enhanced is None  # the old picture's result was not kept
+    app.pictures.open(big)
+    wait_for(app, lambda: current(app) is not None and current(app).path == big)
+    app.side.enhance.choose(method="learned", scale=2, denoise="seed")  # seconds of work
+    app.side.enhance.enhance_button.invoke()
+    token = app.enhancer.token
+    assert token is not None
+    app.pictures.open(photo)
+    wait_for(app, lambda: current(app).path == photo)
+    assert token.cancelled
+    wait_for(app, lambda: app.enhancer.token is None)
+    assert current(app).enhanced is None  # the old picture's result was not kept
 
 
-def test_scan_table_sorts_opens_and_speaks_like_the_main_window(app, tmp_path):
+def test_scan_table_sorts_with_arrows_tooltips_opens_and_speaks_like_the_window(app, tmp_path):
     from ai_image_classifier.classifier import LABEL_TEXT
 
-    folder, scan = scan_faces(app, tmp_path, per_class=3)
+    folder = write_face_folder(tmp_path / "faces", per_class=2)
+    long_name = "a holiday picture with a very long name that the column cuts off.jpg"
+    Image.open(folder / "real" / "real_0.jpg").save(folder / long_name)
+    (folder / "real" / "broken.png").write_bytes(b"nope")
+    app.dialogs.folder_answers = [str(folder)]
+    app.ask_scan_folder()
+    scan = app.scan_window
+    wait_for(app, lambda: scan.flow.finished)
     shown = [scan.table.item(i, "values") for i in scan.table.get_children()]
     assert {row[1] for row in shown} <= {*LABEL_TEXT.values(), "UNREADABLE"}
     broken = next(row for row in shown if row[1] == "UNREADABLE")
     assert "not an image" in broken[3]  # the whole error, in its own column
-    assert all(row["model"].get("region") for row in scan.rows if "error" not in row)
-    assert all(len(str(row["model"]["probability"]).split(".")[-1]) <= 6
-               for row in scan.rows if "error" not in row)
-    scan.sort_by("probability")
+    scan.flow.sort_by("probability")
     values = [float(scan.table.item(i, "values")[2]) for i in scan.table.get_children()
               if scan.table.item(i, "values")[2]]
-    assert values == sorted(values)
-    scan.sort_by("probability")
+    assert values == sorted(values) and scan.table.heading("probability", "text").endswith("▲")
+    scan.flow.sort_by("probability")
     values = [float(scan.table.item(i, "values")[2]) for i in scan.table.get_children()
               if scan.table.item(i, "values")[2]]
     assert values == sorted(values, reverse=True)
-    first = scan.table.get_children()[0]
+    assert scan.table.heading("probability", "text").endswith("▼")
+    scan.flow.sort_by("file")
+    app.update()
+    x, y, _, height = scan.table.bbox(scan.table.get_children()[0], "file")
+    assert scan.cell_text(x + 5, y + height // 2) == long_name  # cut off: shown on hover
+    first = scan.table.get_children()[1]
     scan.table.focus(first)
-    scan._open_row()
+    scan.open_row()
     wanted = folder / scan.table.item(first, "values")[0]
-    wait_for(app, lambda: app.current is not None and app.current.path == wanted)
+    wait_for(app, lambda: current(app) is not None and current(app).path == wanted)
 
 
 def test_a_file_typed_into_the_folder_dialog_is_refused(app, photo):
-    app.dialogs.open_answer = str(photo)
+    app.dialogs.folder_answers = [str(photo)]
     app.ask_scan_folder()
     assert app.scan_window is None
     assert app.dialogs.errors and "not a folder" in app.dialogs.errors[-1][1]
@@ -451,15 +549,13 @@ def test_a_file_typed_into_the_folder_dialog_is_refused(app, photo):
 
 def test_the_verdict_badge_stays_visible_and_tabs_do_not_move_the_panel(app, photo):
     open_via_dialog(app, photo)
-    wait_for(app, lambda: app.current.verdict is not None)
-    assert app.badge.cget("text") == app.current.verdict.text
-    tabs = app.badge.master.winfo_children()[1]
+    assert app.side.badge.cget("text") == current(app).verdict.text
     widths = set()
     for name in ("Enhance", "Metadata", "Verdict"):
-        tabs.set(name)
+        app.side.tabs.set(name)
         app.update()
-        widths.add(app.badge.master.winfo_width())
-        assert app.badge.winfo_ismapped()
+        widths.add(app.side.winfo_width())
+        assert app.side.badge.winfo_ismapped()
     assert len(widths) == 1
 
 
@@ -472,20 +568,20 @@ def test_ela_is_computed_on_the_full_resolution_picture(app, tmp_path):
     Image.fromarray(rng.integers(0, 255, (1200, PREVIEW_MAX + 400, 3), dtype=np.uint8)).save(
         big, quality=85)
     open_via_dialog(app, big)
-    app.view_switch.set("ELA")
-    app.show_view()
-    wait_for(app, lambda: app.current.ela_preview is not None)
-    expected = make_preview(error_level_analysis(app.current.rgb))
-    assert np.array_equal(np.asarray(app.current.ela_preview), np.asarray(expected))
+    app.viewer.view_switch.set("ELA")
+    app.redraw()
+    wait_for(app, lambda: current(app).ela_preview is not None)
+    expected = make_preview(error_level_analysis(current(app).rgb))
+    assert np.array_equal(np.asarray(current(app).ela_preview), np.asarray(expected))
 
 
 def test_probability_bar_has_its_scale_and_the_band_over_the_fill(app, photo):
     open_via_dialog(app, photo)
     app.update()
-    bar = app.probability_bar
+    bar = app.side.verdict.bar
     texts = {bar.itemcget(item, "text") for item in bar.find_withtag("scale")}
     assert texts == {"0 %", "100 %"}
-    if app.current.verdict.half_width > 0:
+    if current(app).verdict.half_width > 0:
         assert bar.find_withtag("band")[0] > bar.find_withtag("fill")[0]  # over the fill
 
 
@@ -495,33 +591,43 @@ def test_zoom_to_100_percent_and_pan_shows_real_pixels(app, tmp_path):
     big = tmp_path / "big.png"
     Image.fromarray(pixels).save(big)
     open_via_dialog(app, big)
-    viewer = app.viewer
+    viewer, canvas = app.viewer, app.viewer.canvas
     viewer.zoom_switch.set("100 %")
     viewer.pan_to(0.0, 0.0)
-    shown = np.asarray(viewer.picture_for(app.current))
+    shown = np.asarray(viewer.picture_for(current(app)))
     height, width = shown.shape[:2]
-    assert (width, height) == (min(1400, app.canvas.winfo_width()),
-                               min(900, app.canvas.winfo_height()))
+    assert (width, height) == (min(1400, canvas.winfo_width()),
+                               min(900, canvas.winfo_height()))
     assert np.array_equal(shown, pixels[:height, :width])  # 1:1, from the top-left corner
     viewer.pan_to(1.0, 1.0)
-    assert np.array_equal(np.asarray(viewer.picture_for(app.current)),
+    assert np.array_equal(np.asarray(viewer.picture_for(current(app))),
                           pixels[900 - height:, 1400 - width:])
-    app.enhance_panel.choose(method="bicubic", scale=2, denoise="off")
-    app.start_enhance()
-    wait_for(app, lambda: app.current.enhanced is not None)
-    app.view_switch.set("Compare")
+    enhance(app, method="bicubic", scale=2, denoise="off")
+    viewer.view_switch.set("Compare")
     viewer.compare_slider.set(0.0)  # all enhanced
-    compare = np.asarray(viewer.picture_for(app.current))
-    assert np.array_equal(compare[:, 2:], app.current.enhanced[-compare.shape[0]:,
-                                                               -compare.shape[1] + 2:])
+    compare = np.asarray(viewer.picture_for(current(app)))
+    enhanced = current(app).enhanced.pixels
+    assert np.array_equal(compare[:, 2:], enhanced[-compare.shape[0]:, -compare.shape[1] + 2:])
 
 
 def test_disabled_buttons_look_disabled_and_idle_progress_is_empty(app, photo):
     from ai_image_classifier.gui.widgets import DISABLED_FILL
 
-    assert app.save_button.cget("fg_color") == DISABLED_FILL
+    assert app.top.save_button.cget("fg_color") == DISABLED_FILL
+    assert app.side.enhance.enhance_button.cget("fg_color") == DISABLED_FILL  # no picture
     open_via_dialog(app, photo)
-    assert app.enhance_button.cget("state") == "normal"
-    assert app.enhance_button.cget("fg_color") != DISABLED_FILL
-    bar = app.enhance_progress
+    button = app.side.enhance.enhance_button
+    assert button.cget("state") == "normal" and button.cget("fg_color") != DISABLED_FILL
+    bar = app.side.enhance.progress
     assert bar.get() == 0 and bar.cget("progress_color") == bar.cget("fg_color")
+
+
+def test_the_log_folder_is_never_a_raw_error(tmp_path, monkeypatch):
+    from ai_image_classifier.gui import info_windows
+
+    dialogs = FakeDialogs()
+    monkeypatch.setattr(info_windows, "file_manager", lambda: None)
+    info_windows.open_folder(tmp_path / "logs", dialogs)
+    title, message = dialogs.errors[-1]
+    assert "no program to show folders" in message and str(tmp_path / "logs") in message
+    assert "Errno" not in message

@@ -1,9 +1,21 @@
-"""The verdict's wording, without a display."""
+"""The verdict's and the model's wording, without a display."""
 
 from __future__ import annotations
 
-from ai_image_classifier.classifier import Verdict
-from ai_image_classifier.gui.verdict_text import band_rule, explanation
+import json
+
+import pytest
+
+from ai_image_classifier.classifier import Verdict, bundled_model_dir, bundled_model_names
+from ai_image_classifier.gui import model_text
+from ai_image_classifier.gui.verdict_text import band_rule, verdict_view
+
+INTERNAL_NAMES = ("general_detector", "ai_imageclassifier", "seed_cnn", "mobilenet",
+                  "P(AI", "h = 10")
+
+
+def card(name: str) -> dict:
+    return json.loads((bundled_model_dir() / f"{name}.card.json").read_text())
 
 
 def test_band_edges_have_one_decimal_so_they_match_the_answer():
@@ -14,25 +26,56 @@ def test_band_edges_have_one_decimal_so_they_match_the_answer():
     assert band_rule(Verdict("fake", 0.9, 0.5)) == "From 50.0% it answers AI-generated or edited."
 
 
-def test_explanation_names_what_decided_and_what_limits_it():
-    verdict = Verdict("fake", 0.2, 0.5, declared=("PNG text chunk 'parameters' (ComfyUI)",),
-                      notes=("C2PA manifest: digitalSourceType digitalCapture",),
-                      limits=("too small to judge (40×30 pixels)",))
-    text = explanation(verdict, general=True)
-    assert "The file says it was generated: PNG text chunk" in text
-    assert "easily stripped or forged" in text and "anyone can sign" in text
-    assert "cannot judge this picture: too small" in text
-    assert "trained on face photos" not in text
-    assert "trained on face photos" in explanation(Verdict("real", 0.1, 0.5), general=False)
+def test_a_declared_file_keeps_the_declaration_and_the_models_own_answer_apart():
+    """The panel that contradicted itself: a red headline, a bar at 17.9 % in the real zone
+    and "cannot judge", all at once."""
+    verdict = Verdict("fake", 0.179, 0.5, 0.1, declared=(
+        "PNG text chunk 'parameters' (Stable Diffusion): unsigned text that any program can "
+        "write",), notes=("C2PA manifest that fails validation (assertion.dataHash.mismatch)",),
+        model_label="real")
+    view = verdict_view(verdict, general=True)
+    assert view.headline == "IMAGE MIGHT BE AI-GENERATED OR EDITED" and view.tone == "fake"
+    assert view.declared.startswith("PNG text chunk 'parameters' (Stable Diffusion)")
+    assert "unsigned text" in view.declared and "does not decide" in view.declared
+    assert view.model.startswith("On its own, the model answers real (score 17.9%)")
+    assert view.score == pytest.approx(0.179) and view.score_tone == "real"  # the bar's colour
+    assert "cannot judge" not in view.declared + view.model
+
+
+def test_limits_are_the_models_and_its_score_is_not_an_answer():
+    verdict = Verdict("uncertain", 0.81, 0.5, 0.1, limits=("too small to judge (40×30 pixels)",))
+    view = verdict_view(verdict, general=True)
+    assert view.headline.startswith("UNCERTAIN") and view.tone == "neutral"
+    assert view.model.startswith("The model cannot judge this picture: too small")
+    assert "not an answer" in view.model and view.score_tone == "neutral"
+    assert view.declared == ""
+
+
+def test_a_real_answer_says_what_it_is_worth_and_the_face_model_its_limits():
+    caveat = "New photorealistic generators are often missed."
+    real = verdict_view(Verdict("real", 0.1, 0.5, caveat=caveat), general=True)
+    assert real.caveat == caveat
+    assert verdict_view(Verdict("fake", 0.9, 0.5, caveat=caveat), general=True).caveat == ""
+    face_only = verdict_view(Verdict("real", 0.1, 0.5), general=False)
+    assert "trained on face photos" in face_only.model
+    off = verdict_view(Verdict("real", 0.1, 0.5, face=(0.1, 0.1, 0.5, 0.5)), general=False,
+                       general_off="its encoder file is missing")
+    assert "the face it found" in off.model and "trained on face photos" not in off.model
+
+
+def test_people_never_read_internal_names():
+    shown = [model_text.status_line(card(name)) for name in bundled_model_names()]
+    shown += [model_text.summary(card(name)) for name in bundled_model_names()]
+    shown += list(model_text.menu_titles(bundled_model_names()))
+    shown += [verdict_view(Verdict("real", 0.1, 0.5), general=True).model]
+    for text in shown:
+        assert not any(name in text for name in INTERNAL_NAMES), text
+    titles = list(model_text.menu_titles(bundled_model_names()))
+    assert titles[0] == "Whole picture and faces (recommended)"
 
 
 def test_the_seed_model_is_described_as_mostly_uncertain():
-    import json
-
-    from ai_image_classifier.classifier import bundled_model_dir
-    from ai_image_classifier.gui.model_text import summary
-
-    card = json.loads((bundled_model_dir() / "seed_cnn.card.json").read_text())
-    unsure = card["metrics"]["test"]["overall"]["uncertain_rate"]
-    text = summary(card)
+    seed = card("seed_cnn")
+    unsure = seed["metrics"]["test"]["overall"]["uncertain_rate"]
+    text = model_text.summary(seed)
     assert f"\"uncertain\" for {unsure:.0%}" in text and "face photos only" in text

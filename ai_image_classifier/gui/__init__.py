@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             print(message, file=sys.stderr)
         return 2
     if args.image:
-        app.after(0, app.open_path, Path(args.image))
+        app.after(0, app.pictures.open, Path(args.image))
     check = SelfCheck(app, bool(args.image)) if args.exit_when_ready else None
     app.mainloop()
     return 0 if check is None or check.ok else 1
@@ -86,19 +86,20 @@ class SelfCheck:
 
     def poll(self) -> None:
         app = self.app
-        model_pending = app.classifier is None and app.model_error is None
-        verdict_pending = app.classifier is not None and (
-            app.current is None or app.current.verdict is None)
+        models, current = app.models, app.pictures.current
+        model_pending = models.classifier is None and not models.error
+        verdict_pending = models.classifier is not None and (
+            current is None or current.verdict is None)
         image_failed = bool(app.dialogs.errors)
         waiting = model_pending or (self.wants_image and verdict_pending and not image_failed)
         if waiting and time.monotonic() < self.deadline:
             app.after(20, self.poll)
             return
-        self.ok = app.classifier is not None
-        print("window up; model " + ("ready" if self.ok else f"failed: {app.model_error}"),
+        self.ok = models.classifier is not None
+        print("window up; model " + ("ready" if self.ok else f"failed: {models.error}"),
               flush=True)
-        if app.current is not None and app.current.verdict is not None:
-            verdict = app.current.verdict
+        if current is not None and current.verdict is not None:
+            verdict = current.verdict
             print(f"verdict: {verdict.text} (P(fake)={verdict.probability:.3f})", flush=True)
         elif self.wants_image:
             self.ok = False

@@ -30,10 +30,26 @@ def human_size(size: int | None) -> str:
     return f"{value:.1f} GB"
 
 
-def metadata_text(report: Any) -> str:
-    """The Metadata tab: format, EXIF, content credentials, traces and text chunks."""
-    lines = [f"Format: {report.format}, {report.width}×{report.height}, mode {report.mode}",
-             f"File size: {human_size(report.file_size)}", ""]
+#: What each EXIF Orientation value asks of a viewer, to stand the stored pixels upright.
+ORIENTATIONS = {2: "mirrored", 3: "turned 180°", 4: "flipped upside down",
+                5: "mirrored and turned 90° anticlockwise", 6: "turned 90° clockwise",
+                7: "mirrored and turned 90° clockwise", 8: "turned 90° anticlockwise"}
+
+
+def metadata_text(opened: Any) -> str:
+    """The Metadata tab: format and sizes (stored and upright, with the orientation tag that
+    turns one into the other), EXIF, content credentials, traces and text chunks."""
+    report = opened.report
+    height, width = opened.rgb.shape[:2]
+    size = f"{report.width}×{report.height}"
+    if (width, height) != (report.width, report.height) or opened.orientation != 1:
+        size = f"Stored as {size}, shown upright as {width}×{height}"
+    lines = [f"Format: {report.format}, {size}, mode {report.mode}",
+             f"File size: {human_size(report.file_size)}"]
+    if opened.orientation in ORIENTATIONS:
+        lines.append(f"EXIF Orientation: {opened.orientation} (the stored pixels are shown "
+                     f"{ORIENTATIONS[opened.orientation]})")
+    lines.append("")
     lines += [f"{key}: {value}" for key, value in report.exif.items()] or ["No EXIF data"]
     lines.append("")
     lines.append("C2PA content credentials: " + (

@@ -1,8 +1,10 @@
-"""The Model… and About… windows: what the model is, in plain words, and where the logs are."""
+"""The Model… and About… windows: what the model is, in plain words, and where the logs are.
+They talk to `ModelFlow` and `Dialogs` through their public methods only."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,82 +16,99 @@ from .. import __version__
 from ..classifier import MODEL_NAME, bundled_model_names
 from . import model_text
 from .formatting import TITLE
+from .model_flow import ModelFlow
 
 
-def show_model(app: Any) -> None:
-    window = ctk.CTkToplevel(app)
-    window.title("Model")
-    window.geometry("600x560")
-    box = ctk.CTkTextbox(window, wrap="word")
-    box.pack(fill="both", expand=True, padx=10, pady=10)
+class ModelWindow(ctk.CTkToplevel):
+    def __init__(self, parent: Any, models: ModelFlow) -> None:
+        super().__init__(parent)
+        self.models = models
+        self.title("Model")
+        self.geometry("620x580")
+        self.details = False
+        self.box = ctk.CTkTextbox(self, wrap="word")
+        self.box.pack(fill="both", expand=True, padx=10, pady=10)
+        row = ctk.CTkFrame(self, fg_color="transparent")
+        row.pack(pady=(0, 10))
+        self.fold = ctk.CTkButton(row, text="Details…", width=100, command=self.toggle)
+        self.fold.pack(side="left", padx=4)
+        self.titles = model_text.menu_titles(bundled_model_names())
+        self.choice = ctk.CTkOptionMenu(row, values=list(self.titles), width=260,
+                                        command=self.switch)
+        self.choice.pack(side="left", padx=4)
+        ctk.CTkButton(row, text="Open model file…", command=self.choose_file).pack(
+            side="left", padx=4)
+        self.refresh()
+        self.after(50, self.lift)
 
-    def show(text: str) -> None:
-        box.configure(state="normal")
-        box.delete("1.0", "end")
-        box.insert("end", text)
-        box.configure(state="disabled")
+    def refresh(self) -> None:
+        """Show what the model flow says now (it calls this when the model changes)."""
+        if not self.winfo_exists():
+            return
+        self.box.configure(state="normal")
+        self.box.delete("1.0", "end")
+        self.box.insert("end", self.models.card_text(self.details))
+        self.box.configure(state="disabled")
+        self.choice.set(model_text.title(self.models.name or MODEL_NAME))
 
-    showing_details = [False]
+    def toggle(self) -> None:
+        self.details = not self.details
+        self.fold.configure(text="Hide details" if self.details else "Details…")
+        self.refresh()
 
-    def toggle() -> None:
-        showing_details[0] = not showing_details[0]
-        show(model_card_text(app, details=showing_details[0]))
-        fold.configure(text="Hide details" if showing_details[0] else "Details…")
+    def switch(self, shown: str) -> None:
+        self.models.load(self.titles[shown])
+        self.destroy()
 
-    show(model_card_text(app))
-    row = ctk.CTkFrame(window, fg_color="transparent")
-    row.pack(pady=(0, 10))
-    fold = ctk.CTkButton(row, text="Details…", width=100, command=toggle)
-    fold.pack(side="left", padx=4)
-    ctk.CTkLabel(row, text="Bundled model").pack(side="left", padx=4)
-    choice = ctk.CTkOptionMenu(row, values=bundled_model_names(),
-                               command=lambda name: app._switch_model(name, window))
-    choice.set(app.classifier.source.name.split(".")[0]
-               if app.classifier and app.classifier.source
-               else MODEL_NAME)
-    choice.pack(side="left", padx=4)
-    ctk.CTkButton(row, text="Open model file…",
-                  command=lambda: app.ask_model(window)).pack(side="left", padx=4)
-    window.after(50, window.lift)
+    def choose_file(self) -> None:
+        self.models.choose_file()
+        if self.winfo_exists():
+            self.destroy()
 
 
-def model_card_text(app: Any, details: bool = False) -> str:
-    """Plain words by default; the card's technical facts with `details`."""
-    if app.classifier is None:
-        return f"No model loaded. {app.model_error or 'Loading…'}"
-    card = app.classifier.card or {}
-    if not details:
-        return model_text.summary(card)
-    return model_text.details(card, app.classifier.threshold, app.classifier.half_width,
-                              app.classifier.input_size, __version__)
-
-
-def show_about(app: Any) -> None:
+def show_about(parent: Any, dialogs: Any) -> None:
     """Version, the promise that nothing leaves the machine, and the log folder."""
     from ..logs import log_dir
 
-    window = ctk.CTkToplevel(app)
+    window = ctk.CTkToplevel(parent)
     window.title("About")
-    window.geometry("520x260")
+    window.geometry("540x280")
     folder = log_dir()
-    ctk.CTkLabel(window, justify="left", wraplength=480, text=(
+    ctk.CTkLabel(window, justify="left", wraplength=500, text=(
         f"{TITLE} {__version__}\n\nEverything runs on this computer: no picture, "
         "verdict or setting is sent anywhere.\n\nWhen something goes wrong, the details "
         f"are written to a log file in:\n{folder}")).pack(padx=16, pady=16, anchor="w")
     ctk.CTkButton(window, text="Open log folder",
-                  command=lambda: open_folder(app, folder)).pack(pady=(0, 12))
+                  command=lambda: open_folder(folder, dialogs)).pack(pady=(0, 12))
     window.after(50, window.lift)
 
 
-def open_folder(app: Any, folder: Path) -> None:
-    """Show a folder in the system's file manager."""
-    folder.mkdir(parents=True, exist_ok=True)
+def file_manager() -> list[str] | None:
+    """The command that shows a folder on this system, or None when there is none."""
+    if sys.platform == "darwin":
+        return ["open"]
+    for name in ("xdg-open", "gio", "nautilus", "dolphin", "thunar"):
+        found = shutil.which(name)
+        if found:
+            return [found, "open"] if name == "gio" else [found]
+    return None
+
+
+def open_folder(folder: Path, dialogs: Any) -> None:
+    """Show a folder in the system's file manager; where there is none, say where it is."""
+    where = f"The log files are in:\n{folder}"
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         if sys.platform == "win32":
             os.startfile(folder)  # type: ignore[attr-defined]
-        else:
-            opener = "open" if sys.platform == "darwin" else "xdg-open"
-            subprocess.Popen([opener, str(folder)], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+            return
+        command = file_manager()
+        if command is None:
+            dialogs.error("No file manager", f"This computer has no program to show folders "
+                                             f"with. {where}")
+            return
+        subprocess.Popen([*command, str(folder)], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
     except OSError as error:
-        app.dialogs.error("Cannot open the folder", f"{folder}: {error}")
+        dialogs.error("Cannot open the folder", f"It could not be shown "
+                                                f"({error.strerror or 'unknown error'}). {where}")

@@ -16,15 +16,44 @@ SOURCE_WORDS = {
 }
 
 
-def status_line(card: dict[str, Any]) -> str:
+#: The bundled models as people should see them, the recommended one first.
+MODEL_TITLES = {
+    "general_detector": "Whole picture and faces (recommended)",
+    "ai_imageclassifier": "Faces only",
+    "seed_cnn": "The original app's face model (for comparison)",
+}
+
+
+def title(name: str) -> str:
+    """A model's name for people: a bundled model's title, else its own name."""
+    return MODEL_TITLES.get(name, name)
+
+
+def menu_titles(names: list[str]) -> dict[str, str]:
+    """Title → name for a menu of models, the recommended one first."""
+    ordered = [n for n in MODEL_TITLES if n in names] + sorted(set(names) - set(MODEL_TITLES))
+    return {title(name): name for name in ordered}
+
+
+def off_line(general_off: str) -> str:
+    """Why the whole-picture detector is not used, in plain words ("" when it is)."""
+    if not general_off:
+        return ""
+    return (f"The whole-picture detector is switched off on this computer: {general_off}. "
+            "Verdicts come from what the file declares and from the face network alone, so "
+            "pictures without a face are answered \"uncertain\".")
+
+
+def status_line(card: dict[str, Any], general_off: str = "") -> str:
     """One line under the verdict: which model, and how it did on unseen pictures."""
-    name = card.get("name", "unknown")
-    kind = ("whole picture and faces" if "face_model" in card
-            else f"{card.get('architecture', 'unknown')}, faces only")
-    text = f"Model: {name} ({kind})"
+    text = f"Model: {title(card.get('name', 'unknown'))}"
+    if general_off:
+        return text + ". Its whole-picture part is off on this computer (see Model…)."
+    if "face_model" not in card and card.get("name") not in MODEL_TITLES:
+        text += " (faces only)"
     overall = card.get("metrics", {}).get("test", {}).get("overall")
     if overall and overall.get("accuracy_outside_band") is not None:
-        text += (f". On {overall['n']} unseen test pictures: uncertain for "
+        text += (f". On {overall['n']:,} unseen test pictures: uncertain for "
                  f"{overall['uncertain_rate']:.0%}, other answers right "
                  f"{overall['accuracy_outside_band']:.0%}")
     return text + "."
@@ -41,11 +70,14 @@ def _source_line(name: str, m: dict[str, Any]) -> str:
     return f"• {words}: wrongly flags {1 - tnr:.0%}" if tnr is not None else f"• {words}"
 
 
-def summary(card: dict[str, Any]) -> str:
-    """What the model is good at, how often it is right, what "uncertain" means."""
+def summary(card: dict[str, Any], general_off: str = "") -> str:
+    """What the model is good at, how often it is right, what "uncertain" means; first, when
+    the whole-picture detector is off, that and why."""
     test = card.get("metrics", {}).get("test", {})
     overall = test.get("overall") or {}
-    lines = []
+    lines = [off_line(general_off), "The figures below are for the whole detector.", ""] \
+        if general_off else []
+    lines.append(f"Model: {title(card.get('name', 'unknown'))}")
     if "face_model" in card:
         lines.append("This detector looks at the whole picture with a general image model "
                      "(CLIP) and at faces with a face network, and combines the two.")

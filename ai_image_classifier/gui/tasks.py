@@ -18,6 +18,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 POLL_MS = 15
+LANES = ("model", "open", "work", "save", "scan", "batch")
 
 
 class CancelToken:
@@ -35,8 +36,7 @@ class CancelToken:
 
 
 class BackgroundTasks:
-    def __init__(self, widget: Any,
-                 lanes: tuple[str, ...] = ("model", "open", "work", "scan", "batch")) -> None:
+    def __init__(self, widget: Any, lanes: tuple[str, ...] = LANES) -> None:
         self._widget = widget
         self._lanes = {lane: ThreadPoolExecutor(1, thread_name_prefix=lane) for lane in lanes}
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
@@ -46,6 +46,10 @@ class BackgroundTasks:
     def call_soon(self, callback: Callable[..., None], *args: Any) -> None:
         """From any thread: run `callback(*args)` on the Tk thread."""
         self._inbox.put(lambda: callback(*args))
+
+    def later(self, ms: int, callback: Callable[[], None]) -> None:
+        """On the Tk thread: run `callback()` in `ms` milliseconds (unless closed by then)."""
+        self._widget.after(ms, lambda: None if self._closed else callback())
 
     def submit(self, lane: str, work: Callable[[], Any],
                on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> None:

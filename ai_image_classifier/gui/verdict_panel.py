@@ -1,5 +1,7 @@
-"""The Verdict tab: the headline, the probability bar with its scale and uncertain band, the
-explanation, and the model's status line."""
+"""The Verdict tab, under the verdict's headline (the badge above the tabs): two parts kept
+apart, "The file declares" and "The model sees" (the model's own score as a bar with its
+scale and uncertain band), then what a "real" answer is worth; the model's status line at the
+bottom. It shows a `VerdictView` and decides nothing."""
 
 from __future__ import annotations
 
@@ -8,62 +10,83 @@ from typing import Any
 
 import customtkinter as ctk
 
-from ..classifier import Verdict
-from .theme import NEUTRAL, VERDICT_COLOURS, dark, surface_colour
-from .verdict_text import explanation
+from .theme import NEUTRAL, dark, surface_colour, tone_colour
+from .verdict_text import VerdictView
+
+WRAP = 330
 
 
 class VerdictPanel(ctk.CTkFrame):
     def __init__(self, master: Any) -> None:
         super().__init__(master, fg_color="transparent")
-        self.verdict: Verdict | None = None
-        self.headline = ctk.CTkLabel(self, text="Open or drop an image",
-                                     font=ctk.CTkFont(size=20, weight="bold"),
-                                     wraplength=330, justify="center")
-        self.headline.pack(pady=(18, 8), fill="x")
-        self.bar = tk.Canvas(self, height=48, highlightthickness=0)
-        self.bar.pack(fill="x", padx=12, pady=4)
+        self.view: VerdictView | None = None
+        self.model_status = ctk.CTkLabel(self, text="Loading the model…", wraplength=WRAP,
+                                         justify="left", anchor="w", text_color=NEUTRAL)
+        self.model_status.pack(fill="x", padx=12, pady=(8, 4), side="bottom")
+        self.message = ctk.CTkLabel(self, text="Open or drop an image.", wraplength=WRAP,
+                                    justify="left", anchor="w", text_color=NEUTRAL)
+        bold = ctk.CTkFont(weight="bold")
+        self.declared_title = ctk.CTkLabel(self, text="The file declares", font=bold,
+                                           anchor="w")
+        self.declared = ctk.CTkLabel(self, text="", wraplength=WRAP, justify="left",
+                                     anchor="w")
+        self.model_title = ctk.CTkLabel(self, text="The model sees", font=bold, anchor="w")
+        self.score = ctk.CTkLabel(self, text="", anchor="w", text_color=NEUTRAL)
+        self.bar = tk.Canvas(self, height=40, highlightthickness=0)
         self.bar.bind("<Configure>", lambda _: self.draw_bar())
-        self.detail = ctk.CTkLabel(self, text="", wraplength=330, justify="left")
-        self.detail.pack(fill="x", padx=12, pady=8)
-        self.model_status = ctk.CTkLabel(self, text="", wraplength=330, justify="left",
-                                         text_color=NEUTRAL)
-        self.model_status.pack(fill="x", padx=12, pady=(16, 4), side="bottom")
+        self.model = ctk.CTkLabel(self, text="", wraplength=WRAP, justify="left", anchor="w")
+        self.caveat = ctk.CTkLabel(self, text="", wraplength=WRAP, justify="left", anchor="w",
+                                   text_color=NEUTRAL)
+        self._parts = (self.declared_title, self.declared, self.model_title, self.score,
+                       self.bar, self.model, self.caveat)
+        self.show(None, "Open or drop an image.")
 
-    def say(self, text: str, colour: Any = NEUTRAL, detail: str | None = None) -> None:
-        self.headline.configure(text=text, text_color=colour)
-        if detail is not None:
-            self.detail.configure(text=detail)
-
-    def show(self, verdict: Verdict | None, general: bool) -> None:
-        self.verdict = verdict
-        if verdict is not None:
-            self.say(verdict.text, VERDICT_COLOURS.get(verdict.label, NEUTRAL),
-                     explanation(verdict, general))
+    def show(self, view: VerdictView | None, waiting: str = "") -> None:
+        """A verdict's two parts, or only `waiting` (nothing of a previous picture stays)."""
+        self.view = view
+        for part in (self.message, *self._parts):
+            part.pack_forget()
+        if view is None:
+            self._put(self.message, waiting, pady=(8, 0))
+            return
+        if view.declared:
+            self._put(self.declared_title, pady=(4, 0))
+            self._put(self.declared, view.declared)
+        self._put(self.model_title, pady=(8, 0))
+        self._put(self.score, f"Its own score: {view.score:.1%}", pady=0)
+        self._put(self.bar, pady=0)
+        self._put(self.model, view.model)
+        if view.caveat:
+            self._put(self.caveat, view.caveat)
         self.draw_bar()
 
+    @staticmethod
+    def _put(widget: Any, text: str | None = None, pady: Any = (0, 6)) -> None:
+        if text is not None:
+            widget.configure(text=text)
+        widget.pack(fill="x", padx=12, pady=pady)
+
     def draw_bar(self) -> None:
-        """P(fake) as a bar: the threshold line, the uncertain band outlined over any fill,
-        and 0 % and 100 % marks."""
-        bar, verdict = self.bar, self.verdict
+        """The model's score as a bar coloured by its own answer: the threshold line, the
+        uncertain band outlined over any fill, and 0 % and 100 % marks."""
+        bar, view = self.bar, self.view
         bar.delete("all")
         bar.configure(bg=surface_colour(self))
         width, height = bar.winfo_width(), bar.winfo_height()
-        if verdict is None or width < 10:
+        if view is None or width < 10:
             return
         ink = "white" if dark() else "black"
         top, bottom = 6, height - 16
         bar.create_rectangle(0, top, width, bottom, fill="gray30" if dark() else "gray72",
                              width=0)
-        colour = VERDICT_COLOURS.get(verdict.label, NEUTRAL)[dark()]
-        bar.create_rectangle(0, top, width * verdict.probability, bottom, fill=colour, width=0,
-                             tags="fill")
-        if verdict.half_width > 0:
-            low = max(0.0, verdict.threshold - verdict.half_width) * width
-            high = min(1.0, verdict.threshold + verdict.half_width) * width
+        bar.create_rectangle(0, top, width * view.score, bottom, width=0, tags="fill",
+                             fill=tone_colour(view.score_tone)[dark()])
+        if view.half_width > 0:
+            low = max(0.0, view.threshold - view.half_width) * width
+            high = min(1.0, view.threshold + view.half_width) * width
             bar.create_rectangle(low, top - 4, high, bottom + 4, outline=ink, dash=(3, 2),
                                  width=1, tags="band")
-        x = width * verdict.threshold
+        x = width * view.threshold
         bar.create_line(x, 0, x, bottom + 4, fill=ink, width=2)
         for text, anchor, where in (("0 %", "sw", 1), ("100 %", "se", width - 1)):
             bar.create_text(where, height, text=text, anchor=anchor, fill="gray50",

@@ -1,6 +1,7 @@
 """The picture area: the views (original, enhanced, compare, heat map, ELA), the compare
 slider, the face outline, and zoom to 100 % with drag to pan, so that a 12 MP before/after can
-be judged pixel for pixel."""
+be judged pixel for pixel. It draws a `ViewPlan`; "100 %" is greyed where it does not
+apply."""
 
 from __future__ import annotations
 
@@ -12,12 +13,11 @@ import customtkinter as ctk
 import numpy as np
 from PIL import Image, ImageTk
 
-from .session import OpenedImage
+from .picture_flow import OpenedImage
 from .theme import NEUTRAL, surface_colour
+from .views import PIXEL_VIEWS, VIEWS, ViewPlan
 
-VIEWS = ("Original", "Enhanced", "Compare", "Heatmap", "ELA")
 ZOOMS = ("Fit", "100 %")
-PIXEL_VIEWS = ("Original", "Enhanced", "Compare")  # the views that zoom to full resolution
 
 
 class Viewer(ctk.CTkFrame):
@@ -57,44 +57,65 @@ class Viewer(ctk.CTkFrame):
         return self.view_switch.get()
 
     @property
+    def zoomed(self) -> bool:
+        """Whether "100 %" is chosen (it applies to the pixel views only)."""
+        return self.zoom_switch.get() == ZOOMS[1]
+
+    @property
     def at_full_size(self) -> bool:
-        return self.zoom_switch.get() == ZOOMS[1] and self.view in PIXEL_VIEWS
+        return self.zoomed and self.view in PIXEL_VIEWS
 
     def paint_background(self) -> None:
         self.canvas.configure(bg=surface_colour(self))
 
-    def clear(self, compare: bool) -> None:
+    def render(self, plan: ViewPlan, opened: OpenedImage | None) -> None:
+        """Draw `plan`: its picture (with the face outline when asked) or its message, and
+        its note; the zoom switch is greyed where 100 % does not apply."""
         self.canvas.delete("all")
-        if compare:
+        if plan.picture == "compare":
             self.compare_slider.grid(row=2, column=0, sticky="ew", padx=40, pady=4)
         else:
             self.compare_slider.grid_remove()
-
-    def draw_text(self, text: str) -> None:
-        self.canvas.create_text(self.canvas.winfo_width() // 2, self.canvas.winfo_height() // 2,
-                                text=text, fill="gray60", font=("TkDefaultFont", 14))
+        zoom_state = "normal" if plan.zoomable else "disabled"
+        if self.zoom_switch.cget("state") != zoom_state:  # redrawing it is not free
+            self.zoom_switch.configure(state=zoom_state)
+        self.view_note.configure(text=plan.note)
+        picture = None
+        if opened is not None and plan.picture in ("original", "enhanced", "compare"):
+            picture = self.picture_for(opened)
+        elif opened is not None and plan.picture == "heat" and opened.heat is not None:
+            picture = opened.heat.preview
+        elif opened is not None and plan.picture == "ela":
+            picture = opened.ela_preview
+        if picture is None:
+            self.canvas.create_text(self.canvas.winfo_width() // 2,
+                                    self.canvas.winfo_height() // 2, text=plan.message,
+                                    fill="gray60", font=("TkDefaultFont", 14), tags="message")
+            return
+        verdict = opened.verdict if opened is not None else None
+        self.draw_picture(picture, verdict.face if plan.outline_face and verdict else None)
 
     # ---------- pictures ----------
     def picture_for(self, opened: OpenedImage) -> Image.Image | None:
         """The picture a pixel view shows: fitted previews, or at 100 % the full-resolution
         pixels around `centre`, the canvas's size."""
-        view = self.view
-        if view != "Original" and opened.enhanced_preview is None:
+        view, result = self.view, opened.enhanced
+        if view != "Original" and result is None:
             return None
         if not self.at_full_size:
             if view == "Original":
                 return opened.preview
             if view == "Enhanced":
-                return opened.enhanced_preview
-            return self._compare(opened.preview.resize(opened.enhanced_preview.size,
+                return result.preview
+            return self._compare(opened.preview.resize(result.preview.size,
                                                        Image.Resampling.BICUBIC),
-                                 opened.enhanced_preview)
+                                 result.preview)
         if view == "Original":
             return Image.fromarray(self._window(opened.rgb))
-        enhanced = self._window(opened.enhanced)
+        enhanced = self._window(result.pixels)
         if view == "Enhanced":
             return Image.fromarray(enhanced)
-        scale = opened.enhanced.shape[0] / opened.rgb.shape[0]
+        scale = result.pixels.shape[0] / opened.rgb.shape[0]
         before = self._window(opened.rgb, scale)
         return self._compare(Image.fromarray(before).resize(
             (enhanced.shape[1], enhanced.shape[0]), Image.Resampling.NEAREST),

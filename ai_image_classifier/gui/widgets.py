@@ -1,11 +1,14 @@
-"""Small CustomTkinter adjustments: a progress bar with no dot when idle, and buttons that
-look disabled when they are."""
+"""Small CustomTkinter adjustments: a progress bar with no dot when idle, buttons that look
+disabled when they are, and a tooltip."""
 
 from __future__ import annotations
 
+import tkinter as tk
 from typing import Any
 
 import customtkinter as ctk
+
+from .theme import palette
 
 DISABLED_FILL = ("gray78", "gray30")
 
@@ -32,3 +35,31 @@ def set_enabled(button: ctk.CTkButton, enabled: bool) -> None:
     button.configure(state="normal" if enabled else "disabled",
                      fg_color=button._enabled_fill if enabled  # type: ignore[attr-defined]
                      else DISABLED_FILL)
+
+
+class Tooltip:
+    """A small borderless window with a text, beside the pointer."""
+
+    def __init__(self, master: Any) -> None:
+        self.master = master
+        self.window: tk.Toplevel | None = None
+        self.text = ""
+
+    def show(self, text: str, x: int, y: int) -> None:
+        if self.window is not None and text == self.text:
+            self.window.geometry(f"+{x + 14}+{y + 18}")
+            return
+        self.hide()
+        colours = palette()
+        self.window = tk.Toplevel(self.master)
+        self.window.wm_overrideredirect(True)
+        self.window.geometry(f"+{x + 14}+{y + 18}")
+        tk.Label(self.window, text=text, justify="left", wraplength=640, padx=6, pady=3,
+                 background=colours["heading"], foreground=colours["foreground"],
+                 borderwidth=1, relief="solid").pack()
+        self.text = text
+
+    def hide(self) -> None:
+        if self.window is not None:
+            self.window.destroy()
+        self.window, self.text = None, ""

@@ -1,0 +1,162 @@
+"""Enhancing the picture on screen (Tk-free).
+
+Rules: one enhancement at a time; opening another picture cancels it; progress comes with a
+time left; a request that cannot change the picture (1× with denoising off) is refused and
+says why, and a result identical to the original is not offered for saving; every result
+carries the settings that made it, so a result kept after a cancelled or failed run, or after
+the settings changed, is never mistaken for the current settings' result.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..enhance_settings import EnhanceSettings
+from ..imaging import display_name, one_line
+from .formatting import make_preview
+from .picture_flow import Enhanced, OpenedImage
+from .progress import TimeLeft
+from .tasks import CancelToken
+
+METHOD_LABELS = {"learned": "Learned (AI upscaler)", "lanczos": "Lanczos", "bicubic": "Bicubic"}
+DENOISE_LABELS = {"auto": "Auto", "off": "Off", "seed": "Original app's (strength 10)",
+                  "custom": "Custom"}
+NOTHING_TO_DO = ("1× with denoising Off would give an identical copy: choose 2× or 4×, or a "
+                 "denoising mode.")
+UNCHANGED = ("No change: no noise was found, so at 1× the result is the original itself; "
+             "nothing new to save.")
+
+
+def describe(settings: EnhanceSettings) -> str:
+    """ "Learned (AI upscaler) 2×, denoise Auto" """
+    denoise = settings.denoise
+    words = DENOISE_LABELS[denoise] if isinstance(denoise, str) else f"strength {denoise:.0f}"
+    return f"{METHOD_LABELS[settings.method]} {settings.scale:g}×, denoise {words}"
+
+
+def result_note(opened: OpenedImage | None, chosen: EnhanceSettings | None) -> str:
+    """What made the enhanced picture on show, and whether that is what is chosen now."""
+    if opened is None or opened.enhanced is None:
+        return ""
+    made = opened.enhanced.settings
+    note = f"Enhanced with {describe(made)}."
+    if chosen is not None and chosen != made:
+        note += " The Enhance tab now has other settings: press Enhance to apply them."
+    return note
+
+
+class EnhanceUI(Protocol):
+    def enhance_state(self, running: bool, can_start: bool, fraction: float,
+                      text: str) -> None: ...
+    def status(self, text: str) -> None: ...
+    def enhanced(self, opened: OpenedImage) -> None: ...
+
+
+class EnhanceFlow:
+    def __init__(self, tasks: Any, current: Callable[[], OpenedImage | None], ui: EnhanceUI,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.tasks, self._current, self.ui, self._clock = tasks, current, ui, clock
+        self.token: CancelToken | None = None
+        self._timer: TimeLeft | None = None
+        self._fraction = 0.0
+        self._warm = False
+
+    def warm_up(self) -> None:
+        """Load the upscaler once the first verdict is in (or the model, with no picture):
+        its first tensor allocation holds the GIL for a moment, better spent then than during
+        an Enhance, and not while the first verdict is computed. A missing upscaler is
+        reported when an enhancement needs it."""
+        if not self._warm:
+            self._warm = True
+            self.tasks.submit("work", _load_upscaler, lambda _: None, lambda _: None)
+
+    def idle(self, text: str = "") -> None:
+        """Show the idle state (after a picture was opened, or a refusal)."""
+        self.ui.enhance_state(False, self._current() is not None, 0.0, text)
+
+    def start(self, settings: EnhanceSettings) -> None:
+        opened = self._current()
+        if opened is None or self.token is not None:
+            return
+        if settings.scale == 1 and settings.denoise == "off":
+            self.idle(NOTHING_TO_DO)
+            return
+        token = self.token = CancelToken()
+        self._timer, self._fraction = TimeLeft(self._clock), 0.0
+        self.ui.enhance_state(True, False, 0.0, f"Enhancing ({describe(settings)})…")
+        self.ui.status(f"Enhancing {display_name(opened.path.name)}…")
+
+        def progress(fraction: float) -> None:
+            self.tasks.call_soon(self._progress, token, fraction)
+
+        def work() -> Enhanced | None:
+            from ..enhance import enhance
+
+            pixels = enhance(opened.rgb, settings, progress, lambda: token.cancelled)
+            if pixels.shape == opened.rgb.shape and np.array_equal(pixels, opened.rgb):
+                return None
+            return Enhanced(pixels, make_preview(pixels), settings)
+
+        self.tasks.submit("work", work, lambda result: self._done(token, opened, result),
+                          lambda error: self._failed(token, opened, error))
+
+    def _progress(self, token: CancelToken, fraction: float) -> None:
+        if token is self.token and not token.cancelled and self._timer is not None:
+            self._fraction = fraction
+            self.ui.enhance_state(True, False, fraction,
+                                  f"Enhancing: {self._timer.describe(fraction)}")
+
+    def _finish(self, token: CancelToken) -> bool:
+        """Forget a finished run; False when it was not the running one."""
+        if token is not self.token:
+            return False
+        self.token = self._timer = None
+        return True
+
+    def _done(self, token: CancelToken, opened: OpenedImage, result: Enhanced | None) -> None:
+        if not self._finish(token):
+            return
+        if result is not None:
+            opened.enhanced = result
+        if opened is not self._current():
+            self.idle()
+            return
+        if result is None:
+            self.idle(UNCHANGED)
+            return
+        height, width = result.pixels.shape[:2]
+        self.idle(f"Done: {width}×{height} ({describe(result.settings)}). Save with Ctrl+S.")
+        self.ui.status(f"Enhanced {display_name(opened.path.name)}: {width}×{height}, not "
+                       "saved yet")
+        self.ui.enhanced(opened)
+
+    def _failed(self, token: CancelToken, opened: OpenedImage, error: BaseException) -> None:
+        from ..enhance import Cancelled
+
+        if not self._finish(token):
+            return
+        if opened is not self._current():
+            self.idle()
+            return
+        cancelled = isinstance(error, Cancelled)
+        kept = f" The earlier result ({describe(opened.enhanced.settings)}) is still shown " \
+            "and can be saved." if opened.enhanced is not None else ""
+        failure = f"Enhancement failed: {one_line(error)}"
+        self.idle(("Cancelled." if cancelled else f"{failure}.") + kept)
+        self.ui.status("Enhancement cancelled" if cancelled else failure)
+
+    def cancel(self) -> None:
+        """Ask a running enhancement to stop; it says so when it has."""
+        if self.token is not None and not self.token.cancelled:
+            self.token.cancel()
+            self.ui.enhance_state(True, False, self._fraction, "Cancelling…")
+
+
+def _load_upscaler() -> None:
+    from ..enhance import learned_upscaler
+
+    learned_upscaler()

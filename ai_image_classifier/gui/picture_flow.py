@@ -1,0 +1,266 @@
+"""The picture on screen: opening it, its verdict and its computed views (Tk-free).
+
+Rules: an open reads the file once (one decode, one parse of each kind of metadata) and the
+verdict is computed on those pixels; opening shows the new picture with no trace of the
+previous one's verdict; a result (verdict, heat map) made with an older model is dropped and
+its pending mark cleared, so the current model's is computed; each view is computed once per
+picture (and per model for the heat map); a result for a picture no longer on screen is kept
+with that picture but not shown.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from PIL import ExifTags, Image
+
+from ..classifier import Classifier, Verdict
+from ..imaging import ImageDecodeError, display_name, one_line, open_header, open_rgb, read_bytes
+from ..provenance import Provenance
+from .formatting import human_size, make_preview
+from .model_flow import ModelFlow
+from .verdict_text import WAITING, VerdictView, verdict_view
+from .views import ViewPlan, plan
+
+log = logging.getLogger(__name__)
+
+#: How `imaging` names a picture decoded from bytes; the file's own name replaces it.
+BYTES_NAME = "the image data"
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    preview: Image.Image
+    kind: str  # "verdict" (the whole-picture detector's score) or "face" (the face network)
+
+
+@dataclass(frozen=True)
+class Enhanced:
+    pixels: np.ndarray
+    preview: Image.Image
+    settings: Any  # EnhanceSettings: what made it, said wherever it is shown or saved
+
+
+@dataclass
+class OpenedImage:
+    path: Path
+    rgb: np.ndarray  # upright: EXIF orientation applied
+    preview: Image.Image
+    report: Any  # forensics.FileReport
+    provenance: Provenance = Provenance()
+    orientation: int = 1  # the EXIF Orientation tag (1: stored upright)
+    verdict: Verdict | None = None
+    heat: HeatMap | None = None
+    ela_preview: Image.Image | None = None
+    enhanced: Enhanced | None = None
+    pending: dict[str, int] = field(default_factory=dict)  # view → model generation computing it
+    view_errors: dict[str, str] = field(default_factory=dict)
+
+
+def _decode(data: bytes, path: Path) -> np.ndarray:
+    try:
+        return np.asarray(open_rgb(data))
+    except ImageDecodeError as error:
+        raise type(error)(str(error).replace(BYTES_NAME, display_name(path.name), 1)) from error
+
+
+def read_picture(path: Path) -> OpenedImage:
+    """Everything an open needs, from one read of the file: its pixels decoded once, its
+    header facts and its declarations parsed once each."""
+    from ..forensics import inspect_file
+    from ..provenance import read_provenance
+
+    data = read_bytes(path)
+    rgb = _decode(data, path)
+    report = inspect_file(data)
+    provenance = read_provenance(data)  # to become `report.provenance` when forensics has it
+    with open_header(data) as header:
+        orientation = header.getexif().get(ExifTags.Base.Orientation, 1)
+    return OpenedImage(path, rgb, make_preview(rgb), report, provenance,
+                       orientation if isinstance(orientation, int) else 1)
+
+
+def heat_map(classifier: Classifier, opened: OpenedImage,
+             should_stop: Callable[[], bool]) -> HeatMap:
+    """The heat map of the network that decides: the verdict's own score when the
+    whole-picture detector is on (seconds of work: `should_stop` ends it early), else the
+    face network's."""
+    from ..explain import occlusion_map, overlay_heatmap, verdict_occlusion_map
+
+    preview = np.asarray(opened.preview)
+    if classifier.general is not None:
+        heat = verdict_occlusion_map(classifier, preview, should_stop=should_stop)
+        return HeatMap(Image.fromarray(overlay_heatmap(preview, heat)), "verdict")
+    heat, region = occlusion_map(classifier, opened.rgb)
+    return HeatMap(Image.fromarray(overlay_heatmap(preview, heat, region=region)), "face")
+
+
+def ela(opened: OpenedImage) -> Image.Image:
+    """On the full-resolution pixels: the JPEG 8×8 grid that error-level analysis relies on
+    does not survive the preview's downscaling. Only the result is shrunk for show."""
+    from ..forensics import error_level_analysis
+
+    return make_preview(error_level_analysis(opened.rgb))
+
+
+class PictureUI(Protocol):
+    def status(self, text: str) -> None: ...
+    def picture_shown(self, opened: OpenedImage) -> None: ...
+    def verdict_shown(self, view: VerdictView | None, waiting: str = "") -> None: ...
+    def redraw(self) -> None: ...
+
+
+class PictureFlow:
+    def __init__(self, tasks: Any, models: ModelFlow, dialogs: Any, ui: PictureUI,
+                 remember: Callable[[Path], None]) -> None:
+        """`remember(path)` records an opened file in the settings' recent files."""
+        self.tasks, self.models, self.dialogs, self.ui = tasks, models, dialogs, ui
+        self._remember = remember
+        self.current: OpenedImage | None = None
+        self.listeners: list[Callable[[], None]] = []  # told when a picture starts opening
+        self._generation = models.generation
+        models.listeners.append(self.model_changed)
+
+    def warm_up(self) -> None:
+        """Import OpenCV (the face search needs it, and it is slow to import) in the open
+        lane while the model loads, rather than in the first verdict."""
+        from ..opencv import import_cv2
+
+        self.tasks.submit("open", import_cv2, lambda _: None, lambda _: None)
+
+    # ---------- opening ----------
+    def open(self, path: Path) -> None:
+        """Decode in its own lane, so that opening never waits behind an enhancement; work on
+        the previous picture (its enhancement) is no longer wanted."""
+        for listener in self.listeners:
+            listener()
+        self.ui.status(f"Opening {display_name(path.name)}…")
+
+        def failed(error: BaseException) -> None:
+            message = str(error) if isinstance(error, (ImageDecodeError, OSError)) else (
+                f"{display_name(path.name)} could not be opened ({type(error).__name__}; "
+                "details in the log)")
+            if not isinstance(error, (ImageDecodeError, OSError)):
+                log.error("opening %s failed", path, exc_info=error)
+            self.ui.status(f"Could not open {display_name(path.name)}")
+            self.dialogs.error("Cannot open image", message)
+
+        self.tasks.submit("open", lambda: read_picture(path), self._show, failed)
+
+    def _show(self, opened: OpenedImage) -> None:
+        for listener in self.listeners:
+            listener()
+        self.current = opened
+        self._remember(opened.path)
+        report = opened.report
+        height, width = opened.rgb.shape[:2]
+        turned = " (turned upright)" if opened.orientation not in (1, 2) else ""
+        self.ui.picture_shown(opened)
+        self.ui.status(f"{display_name(opened.path.name)} — {width}×{height}{turned}, "
+                       f"{report.format}, {human_size(report.file_size)}")
+        self.classify(opened)
+
+    # ---------- verdict ----------
+    def classify(self, opened: OpenedImage) -> None:
+        models = self.models
+        classifier, generation = models.classifier, models.generation
+        if classifier is None:
+            self.ui.verdict_shown(None, WAITING["no-model" if models.error else "model"])
+            return
+        self.ui.verdict_shown(None, WAITING["analysing"])
+
+        def work() -> Verdict | None:
+            if opened is not self.current:
+                return None  # another picture was opened meanwhile: not wanted now
+            with models.lock:
+                return classifier.classify_image(opened.rgb, provenance=opened.provenance)
+
+        def done(verdict: Verdict | None) -> None:
+            if verdict is None or generation != models.generation:
+                return  # skipped, or made with an older model: the current one's is coming
+            opened.verdict = verdict
+            if opened is self.current:
+                self.ui.verdict_shown(self.verdict_view())
+                self.ui.redraw()  # the face outline
+
+        def failed(error: BaseException) -> None:
+            log.error("classifying %s failed", opened.path, exc_info=error)
+            if opened is self.current and generation == models.generation:
+                self.ui.verdict_shown(None, WAITING["failed"])
+                self.ui.status(f"No verdict: {one_line(error)}")
+
+        self.tasks.submit("model", work, done, failed)
+
+    def verdict_view(self) -> VerdictView | None:
+        opened, classifier = self.current, self.models.classifier
+        if opened is None or opened.verdict is None or classifier is None:
+            return None
+        return verdict_view(opened.verdict, classifier.general is not None,
+                            classifier.general_off)
+
+    def model_changed(self) -> None:
+        """A new model: the verdict and heat map of the old one are dropped (pending marks
+        of the old model stop blocking) and the picture is judged again; no model at all:
+        say so."""
+        opened = self.current
+        if self.models.generation != self._generation:
+            self._generation = self.models.generation
+            if opened is not None:
+                opened.verdict, opened.heat = None, None
+                opened.view_errors.pop("heat", None)
+                self.classify(opened)
+                self.ui.redraw()
+        elif self.models.error and opened is not None and opened.verdict is None:
+            self.ui.verdict_shown(None, WAITING["no-model"])
+
+    # ---------- views ----------
+    def view_plan(self, view: str, zoomed: bool, enhanced_note: str = "",
+                  drop: bool = False) -> ViewPlan:
+        """What `view` shows now; starts computing it when it is not there yet."""
+        shown = plan(view, self.current, model_ready=self.models.classifier is not None,
+                     zoomed=zoomed, enhanced_note=enhanced_note, drop=drop)
+        if shown.compute:
+            self._compute(shown.compute)
+        return shown
+
+    def _compute(self, kind: str) -> None:
+        opened, models = self.current, self.models
+        classifier = models.classifier
+        generation = models.generation if kind == "heat" else 0
+        if opened is None or opened.pending.get(kind) == generation:
+            return  # nothing to show, or the same computation is running
+        if kind == "heat" and classifier is None:
+            return
+        opened.pending[kind] = generation
+
+        def work() -> Any:
+            if kind == "ela":
+                return ela(opened)
+            with models.lock:  # stopped once another picture or model takes over
+                return heat_map(classifier, opened, lambda: opened is not self.current
+                                or generation != models.generation)
+
+        def finish(result: Any, error: BaseException | None) -> None:
+            if opened.pending.get(kind) == generation:
+                del opened.pending[kind]
+            if (kind == "heat" and generation != models.generation) or isinstance(
+                    error, InterruptedError):
+                return  # made with an older model, or stopped: dropped
+            if error is not None:
+                log.error("computing the %s view failed", kind, exc_info=error)
+                opened.view_errors[kind] = str(error)
+            elif kind == "heat":
+                opened.heat = result
+            else:
+                opened.ela_preview = result
+            if opened is self.current:
+                self.ui.redraw()
+
+        self.tasks.submit("model" if kind == "heat" else "work", work,
+                          lambda result: finish(result, None),
+                          lambda error: finish(None, error))
