@@ -374,8 +374,7 @@ class Classifier:
     def _face_only_limits(self, prepared: ModelInput) -> tuple[str, ...]:
         """With the whole-picture detector off, only a face can be judged."""
         if self.general_off and prepared.face is None:
-            return ("no face found, and the whole-picture detector is off on this computer "
-                    f"({self.general_off})",)
+            return ("no face found, and the whole-picture detector is off on this computer",)
         return ()
 
     def predict_batch(self, batch: np.ndarray) -> np.ndarray:

@@ -73,12 +73,11 @@ def read_picture(path: Path) -> OpenedImage:
     """Everything an open needs, from one read of the file: its pixels decoded once, its
     header facts and its declarations parsed once each."""
     from ..forensics import inspect_file
-    from ..provenance import read_provenance
 
     data = read_bytes(path)
     rgb = _decode(data, path)
     report = inspect_file(data)
-    provenance = read_provenance(data)  # to become `report.provenance` when forensics has it
+    provenance = report.provenance
     with open_header(data) as header:
         orientation = header.getexif().get(ExifTags.Base.Orientation, 1)
     return OpenedImage(path, rgb, make_preview(rgb), report, provenance,

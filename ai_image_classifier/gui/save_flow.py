@@ -24,9 +24,8 @@ from .progress import TimeLeft
 from .settings import Settings, first_folder
 from .tasks import CancelToken
 
-#: Whether `write_image` can report progress and stop when asked: `saving.save_image` is
-#: gaining `progress` and `should_stop` parameters; until then a save runs to its end.
-SAVE_CAN_STOP = False
+#: Whether `write_image` can report progress and stop when asked.
+SAVE_CAN_STOP = True
 TICK_MS = 1000
 
 
@@ -34,15 +33,16 @@ def write_image(pixels: np.ndarray, target: Path, *, overwrite: bool, quality: i
                 source: Path, progress: Callable[[float], object],
                 should_stop: Callable[[], bool]) -> str:
     """The one call that writes a picture, with what the original's file carried; returns
-    what the saved file could not keep ("" when it kept everything). `progress` and
-    `should_stop` go to `save_image` once it takes them (see SAVE_CAN_STOP)."""
+    what the saved file could not keep ("" when it kept everything). A stop raises
+    `saving.SaveCancelled`, with nothing written."""
     from ..saving import metadata_note, read_metadata, save_image
 
     try:
         metadata = read_metadata(source)
     except (ImageDecodeError, OSError):  # the original was moved or damaged meanwhile
         metadata = None
-    save_image(pixels, target, overwrite=overwrite, quality=quality, metadata=metadata)
+    save_image(pixels, target, overwrite=overwrite, quality=quality, metadata=metadata,
+               progress=progress, should_stop=should_stop)
     return metadata_note(target, metadata)
 
 
@@ -126,10 +126,11 @@ class SaveFlow:
 
         def failed(error: BaseException) -> None:
             from ..enhance import Cancelled
+            from ..saving import SaveCancelled
 
             if not self._finish(token):
                 return
-            if isinstance(error, Cancelled) or token.cancelled:
+            if isinstance(error, Cancelled | SaveCancelled) or token.cancelled:
                 self.ui.status(f"Not saved: cancelled ({display_name(target.name)} was left "
                                "as it was)")
                 return
