@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,8 +14,6 @@ from PIL import Image, ImageDraw
 from ai_image_classifier.classifier import MODEL_NAME, Classifier, bundled_model_dir
 from ai_image_classifier.clip_encoder import clip_pixels, encoder_path
 from ai_image_classifier.general import GeneralHead, HeadLoadError, graphic_measures
-
-from .conftest import write_face_folder
 
 needs_encoder = pytest.mark.skipif(not encoder_path().is_file(),
                                    reason="the CLIP encoder is fetched by `make setup`")
@@ -67,27 +66,38 @@ def tiny_head(dims: int = 8) -> GeneralHead:
     rng = np.random.default_rng(0)
     centroids = rng.normal(size=(3, dims)).astype(np.float32)
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
-    return GeneralHead(rng.normal(size=dims).astype(np.float32), 0.5, np.array([2.0, 1.0, -0.5]),
-                       centroids, 0.3, 0.45, 0.75)
+    return GeneralHead(rng.normal(size=dims).astype(np.float32), 0.5, np.array([2, 7]),
+                       rng.normal(size=(2, 768)).astype(np.float32), -0.25,
+                       np.array([2.0, 1.0, 0.5, -0.5]), centroids, 0.3, 0.45, 0.75, crops=2)
 
 
 def test_fusion_and_similarity_follow_their_definitions():
     head = tiny_head()
     embedding = head.centroids[:1]
     assert head.similarity(embedding)[0] == pytest.approx(1.0, abs=1e-6)
-    clip = head.clip_logit(embedding)
-    assert clip[0] == pytest.approx(float(embedding[0] @ head.weights + 0.5), rel=1e-5)
-    assert head.fused_logit(np.array([1.0]), clip)[0] == pytest.approx(2.0 + clip[0] - 0.5)
+    content = head.content_logit(embedding)
+    assert content[0] == pytest.approx(float(embedding[0] @ head.content_weights + 0.5),
+                                       rel=1e-5)
+    blocks = np.random.default_rng(1).normal(size=(1, 12, 768)).astype(np.float32)
+    trace = head.trace_logit(blocks)
+    expected = float((blocks[0, [2, 7]] * head.trace_weights).sum() - 0.25)
+    assert trace[0] == pytest.approx(expected, rel=1e-4)
+    assert head.fused_logit(np.array([1.0]), content, trace)[0] == pytest.approx(
+        2.0 + content[0] + 0.5 * trace[0] - 0.5, rel=1e-5)
 
 
 def test_head_round_trips_and_a_damaged_head_is_an_error(tmp_path):
     head = tiny_head()
     head.save(tmp_path / "h.npz")
     loaded = GeneralHead.load(tmp_path / "h.npz")
-    assert np.array_equal(loaded.weights, head.weights) and loaded.max_colour_coverage == 0.75
+    assert np.array_equal(loaded.trace_weights, head.trace_weights)
+    assert loaded.max_colour_coverage == 0.75 and loaded.crops == 2
     (tmp_path / "bad.npz").write_bytes(b"not a head")
     with pytest.raises(HeadLoadError):
         GeneralHead.load(tmp_path / "bad.npz")
+    np.savez(tmp_path / "old.npz", weights=np.zeros(8))  # a head of the previous design
+    with pytest.raises(HeadLoadError):
+        GeneralHead.load(tmp_path / "old.npz")
 
 
 @pytest.mark.parametrize("make", [flat_shapes, screenshot, line_drawing])
@@ -136,22 +146,55 @@ def test_default_classifier_answers_uncertain_outside_its_domain_and_says_why(tm
     assert record["label"] == "uncertain" and "cannot judge" in record["evidence"][0]
 
 
+def write_tiny_general_set(root: Path, per_group: int = 4) -> Path:
+    """A manifest folder shaped like ../shared: real photographs, two generator families and
+    a face source with both classes, in train, val and test. "Generated" pictures carry a
+    blocky 2×2 upsampling pattern and a bright square, so a head can learn them."""
+    rng = np.random.default_rng(3)
+    rows = ["path,label,source,split,sha256"]
+    groups = [("coco", "real"), ("gen_a", "fake"), ("gen_b", "fake"), ("faces", "real"),
+              ("faces", "fake")]
+    for source, label in groups:
+        for split in ("train", "val", "test"):
+            for i in range(per_group):
+                picture = np.asarray(photo_like(96, 96, seed=int(rng.integers(1 << 30))))
+                if label == "fake":
+                    picture = picture[::2, ::2].repeat(2, 0).repeat(2, 1).copy()
+                    picture[30:60, 30:60] = (230, 230, 90) if source == "gen_a" else (90, 230, 230)
+                path = f"{source}/{label}/{split}_{i}.jpg"
+                (root / source / label).mkdir(parents=True, exist_ok=True)
+                Image.fromarray(picture).save(root / path, quality=95)
+                rows.append(f"{path},{label},{source},{split},")
+    (root / "manifest.csv").write_text("\n".join(rows) + "\n")
+    return root
+
+
 @needs_encoder
 def test_tiny_general_training_run(tmp_path):
-    """The whole recipe on a small synthetic set: features, head, fusion, bounds, card."""
+    """The whole recipe on a small synthetic set: features, block choice, held-out runs,
+    cross-fitted fusion, bounds, card and report."""
     from training.general import main as train_general
+    from training.general_report import main as report
 
-    data = write_face_folder(tmp_path / "data", per_class=10, size=64)
-    code = train_general(["--data", str(data), "--out", str(tmp_path / "out"), "--cache",
+    data = write_tiny_general_set(tmp_path / "data")
+    out = tmp_path / "out"
+    code = train_general(["--data", str(data), "--out", str(out), "--cache",
                           str(tmp_path / "cache"), "--clusters", "2"])
     assert code == 0
-    card = json.loads((tmp_path / "out" / f"{MODEL_NAME}.card.json").read_text())
+    card = json.loads((out / f"{MODEL_NAME}.card.json").read_text())
     assert card["face_model"] and 0 <= card["threshold"] <= 1
     assert card["metrics"]["test"]["overall"]["n"] == 20
-    classifier = Classifier.load(tmp_path / "out" / f"{MODEL_NAME}.card.json")
-    image = tmp_path / "data" / "fake" / "fake_0.jpg"
+    assert {row["family"] for row in card["held_out"]} == {"gen_a", "gen_b", "faces"}
+    assert all(0 <= row["test_control"]["auc"] <= 1 for row in card["held_out"])
+    assert "%" in card["low_score_caveat"] and card["block_choice_on_val"]
+    classifier = Classifier.load(out / f"{MODEL_NAME}.card.json")
+    assert classifier.general is not None and classifier.general.crops == card["crops"]
+    image = data / "gen_a" / "fake" / "test_0.jpg"
     assert 0 <= classifier.classify_file(image).probability <= 1
-    assert train_general(["--data", str(data), "--out", str(tmp_path / "out")]) == 2  # exists
+    assert report(["--data", str(data), "--card", str(out / f"{MODEL_NAME}.card.json"),
+                   "--out", str(tmp_path / "report.md")]) == 0
+    assert "content control" in (tmp_path / "report.md").read_text()
+    assert train_general(["--data", str(data), "--out", str(out)]) == 2  # exists
 
 
 def test_a_card_whose_face_model_is_a_detector_is_refused(tmp_path):
@@ -161,3 +204,21 @@ def test_a_card_whose_face_model_is_a_detector_is_refused(tmp_path):
     card.write_text(json.dumps({"face_model": MODEL_NAME, "head": "h.npz"}))
     with pytest.raises(ModelLoadError, match="must name a network"):
         Classifier.load(card)
+
+
+def test_training_sees_a_large_picture_as_the_app_does(tmp_path):
+    """One path for both: the views and graphic measures that training caches for a 12 MP
+    JPEG are the ones the app computes when it classifies that file."""
+    from ai_image_classifier.imaging import load_model_input
+    from training.clip_features import view_pixels
+    from training.general import picture_facts
+    from training.heads import Split
+
+    path = tmp_path / "large.jpg"
+    jpeg(photo_like(4000, 3000), quality=92).save(path)
+    app = load_model_input(path, 128, general=True, crops=1)
+    trained = view_pixels(path, "clean", np.random.default_rng(0))
+    assert np.array_equal(trained[0], app.clip) and np.array_equal(trained[1], app.crops[0])
+    split = Split(*(np.zeros(1),) * 5, np.array([path.name]))
+    facts = picture_facts([tmp_path], split)[0]
+    assert tuple(facts[:2]) == app.graphic and tuple(facts[2:]) == app.size

@@ -13,6 +13,19 @@ SOURCE_WORDS = {
     "coco": "everyday photographs",
     "imagenet": "photographs of animals, objects and places",
     "wikiart": "paintings and drawings made by people",
+    "sdxl": "SDXL and 12 of its fine-tunes",
+    "flux": "FLUX.1 (dev, Krea, Kontext), Flex and Chroma",
+    "hunyuan_dit": "HunyuanDiT",
+    "flite": "Freepik F-Lite",
+    "sd3": "Stable Diffusion 3.5",
+    "pixart": "PixArt-α and PixArt-Σ",
+    "playground": "Playground v2 and v2.5",
+    "lumina": "Lumina",
+    "sana": "SANA",
+    "auraflow": "AuraFlow",
+    "kolors": "Kolors",
+    "meissonic": "Meissonic",
+    "stable_cascade": "Stable Cascade",
 }
 
 
