@@ -251,6 +251,7 @@ CARD_SCHEMA: dict[str, tuple[tuple[type, ...], Any, str]] = {
     "test_time_augmentation": ((str, type(None)), lambda v: True, "a text or null"),
     "face_model": ((str,), lambda v: bool(v), "a model name or file"),
     "head": ((str,), lambda v: bool(v), "a file name"),
+    "low_score_caveat": ((str,), lambda v: True, "a text"),
 }
 
 
@@ -368,8 +369,9 @@ class Classifier:
             label = "uncertain"
         else:
             label = "fake" if probability >= self.threshold else "real"
+        caveat = (self.card or {}).get("low_score_caveat", "") if label == "real" else ""
         return Verdict(label, float(probability), self.threshold, self.half_width, face,
-                       limits=limits)
+                       limits=limits, caveat=caveat)
 
     def _face_only_limits(self, prepared: ModelInput) -> tuple[str, ...]:
         """With the whole-picture detector off, only a face can be judged."""

@@ -132,6 +132,15 @@ def test_calibration_and_band_shape_the_verdict():
     assert Verdict("uncertain", 0.52, 0.5, 0.05).text == "UNCERTAIN: THE MODEL CANNOT TELL"
 
 
+def test_a_real_answer_carries_the_cards_caveat_and_no_other_does():
+    caveat = "No sign of AI generation found. That is weak evidence."
+    classifier = Classifier(FixedScores([0.0]), threshold=0.5, half_width=0.05,
+                            card={"low_score_caveat": caveat})
+    assert classifier.verdict(0.1).caveat == caveat
+    assert classifier.verdict(0.9).caveat == classifier.verdict(0.52).caveat == ""
+    assert Classifier(FixedScores([0.0])).verdict(0.1).caveat == ""
+
+
 def test_bundled_models_by_name():
     from ai_image_classifier.classifier import bundled_model_names
 
