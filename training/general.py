@@ -37,7 +37,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 
 from ai_image_classifier import __version__
-from ai_image_classifier.calibration import uncertain_half_width
+from ai_image_classifier.calibration import uncertain_band
 from ai_image_classifier.classifier import FACE_MODEL_NAME, MODEL_NAME
 from ai_image_classifier.clip_encoder import ENCODER_SHA256
 from ai_image_classifier.encoder_setup import SOURCE_SHA256, WHEEL
@@ -146,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clusters", type=int, default=32)
     parser.add_argument("--blocks", default=None,
                         help="the trace head's blocks, e.g. 3,5,7,9 (default: chosen on val)")
+    parser.add_argument("--block-choice-from", type=Path, default=None,
+                        help="with --blocks: an earlier card whose choice on val (same data "
+                             "and features) is copied into this one instead of re-measured")
     parser.add_argument("--answer-accuracy", type=float, default=0.95,
                         help="size the uncertain band so answers outside it reach this "
                              "accuracy on cross-fitted val scores")
@@ -167,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.blocks:
         blocks, block_choice = tuple(int(b) for b in args.blocks.split(",")), {}
+        if args.block_choice_from:
+            block_choice = json.loads(args.block_choice_from.read_text(encoding="utf-8")
+                                      )["block_choice_on_val"]
     else:
         blocks, block_choice = choose_blocks(train, val, val_control)
     rows = []
@@ -185,9 +191,9 @@ def main(argv: list[str] | None = None) -> int:
                           .astype(np.float32), heads.trace.bias, fusion, crops=CROPS,
                           **bounds)  # type: ignore[arg-type]
     val_crossed_p = fused(np.column_stack([val.face, crossed]), fusion)
-    threshold = roc_threshold(val.targets, val_crossed_p)
-    half_width = uncertain_half_width(val.targets, val_crossed_p, threshold,
-                                      args.answer_accuracy)
+    threshold, half_width = uncertain_band(val.targets, val_crossed_p,
+                                           roc_threshold(val.targets, val_crossed_p),
+                                           args.answer_accuracy)
 
     def shipped(split: Split) -> np.ndarray:
         return fused(np.column_stack([split.face, heads.scores(split)]), fusion)
@@ -222,10 +228,13 @@ def main(argv: list[str] | None = None) -> int:
         "trace_blocks": list(blocks), "crops": CROPS, "block_choice_on_val": block_choice,
         "head_strengths": {"content": heads.content.strength, "trace": heads.trace.strength},
         "threshold": threshold,
-        "threshold_method": "maximum of Youden's J on the cross-fitted val scores",
+        "threshold_method": "the uncertain band's middle (Youden's J on the cross-fitted val "
+                            "scores when no band is needed)",
         "uncertain_half_width": half_width,
-        "uncertain_band_method": "smallest band around the threshold outside which the "
-                                 f"cross-fitted val accuracy reaches {args.answer_accuracy}",
+        "uncertain_band_method": "edges fitted apart on the cross-fitted val scores: 'fake' "
+                                 "from the lowest score above which fakes are "
+                                 f"{args.answer_accuracy:.0%} of the answers, 'real' below the "
+                                 "highest under which real pictures are",
         "low_score_caveat": low_score, "low_score_caveat_from": worst,
         "domain_limits": {key: value for key, value in bounds.items() if key != "centroids"}
         | {"clusters": args.clusters},
