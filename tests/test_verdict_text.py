@@ -79,3 +79,17 @@ def test_the_seed_model_is_described_as_mostly_uncertain():
     unsure = seed["metrics"]["test"]["overall"]["uncertain_rate"]
     text = model_text.summary(seed)
     assert f"\"uncertain\" for {unsure:.0%}" in text and "face photos only" in text
+
+
+def test_the_model_window_says_what_a_low_score_is_worth():
+    detector = {"name": "general_detector", "face_model": "ai_imageclassifier",
+                "low_score_caveat": "No sign of AI generation found. That is weak evidence.",
+                "held_out": [{"family": "sdxl", "test": {"detected": 1.0}},
+                             {"family": "stylegan2_ffhq", "test": {"detected": 0.03}},
+                             {"family": "flux", "test": {"detected": 0.9}}]}
+    text = model_text.summary(detector)
+    assert "each of 3 families left out" in text and "a median 90%" in text
+    assert "only 3% of the worst one's (StyleGAN2" in text
+    assert text.endswith("So a \"real\" answer: No sign of AI generation found. That is weak "
+                         "evidence.")
+    assert "left out" not in model_text.summary({"name": "seed_cnn"})

@@ -113,7 +113,25 @@ def summary(card: dict[str, Any], general_off: str = "") -> str:
                   "guessing.",
               "", "It has not seen every generator: a new one can fool it. Treat a verdict "
                   "as a hint, and the file's own metadata as stronger evidence when present."]
-    return "\n".join(lines)
+    return "\n".join(lines + _low_score_lines(card))
+
+
+def _low_score_lines(card: dict[str, Any]) -> list[str]:
+    """What a low score is worth, from the card's runs with one generator family left out."""
+    held_out = [row for row in card.get("held_out", []) if "detected" in row.get("test", {})]
+    lines = []
+    if held_out:
+        caught = sorted(row["test"]["detected"] for row in held_out)
+        median = caught[len(caught) // 2]
+        worst = min(held_out, key=lambda row: row["test"]["detected"])
+        lines += ["", f"Generators it never saw: with each of {len(held_out)} families left "
+                      f"out of its training in turn, it caught a median {median:.0%} "
+                      f"of the left-out family's pictures, and only "
+                      f"{worst['test']['detected']:.0%} of the worst one's "
+                      f"({SOURCE_WORDS.get(worst['family'], worst['family'])})."]
+    if card.get("low_score_caveat"):
+        lines += ["", f"So a \"real\" answer: {card['low_score_caveat']}"]
+    return lines
 
 
 def details(card: dict[str, Any], threshold: float, half_width: float, input_size: int,
