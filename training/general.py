@@ -60,7 +60,7 @@ from .heads import (
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BLOCK_CANDIDATES = ((11,), (8,), (5,), (2,), (3, 5, 7, 9), (1, 4, 7, 10))
 CONTROL_BOUND = 0.65  # a held-out AUC on content-control copies above this reads content
-CROPS = 2  # native crops a picture in the app (speed; training draws one per view)
+CROPS = 1  # native crops per picture in the app: the centre one, as the cached clean views
 
 
 def choose_blocks(train: Split, val: Split, val_control: Split) -> tuple[tuple[int, ...], dict]:
