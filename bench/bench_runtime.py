@@ -6,6 +6,8 @@
 2. one 12 MP JPEG → verdict: JPEG draft decoding vs a full decode; with a flip-averaging
    model also two views vs one; the general detector (CLIP) against the face network alone,
    for one 12 MP JPEG and for a folder of 1 MP JPEGs;
+   the encoder's load-time self-check: load, check and a first picture against load and a
+   first picture (the check's run also warms the session, so this is what it adds);
 3. folder scan throughput: batches of 32 vs one image at a time;
 4. training throughput of the seed network (images/s, one epoch after a warm-up epoch).
 Prints a Markdown table.
@@ -34,6 +36,7 @@ from ai_image_classifier.classifier import (  # noqa: E402
     FlipAveragedBackend,
     bundled_model_dir,
 )
+from ai_image_classifier.clip_encoder import INPUT_SIDE, ClipEncoder  # noqa: E402
 from ai_image_classifier.imaging import load_rgb  # noqa: E402
 
 FIRST_VERDICT = (
@@ -59,6 +62,18 @@ def photo(path: Path, width: int, height: int, seed: int = 0) -> Path:
     noisy = base + rng.normal(0, 12, base.shape).astype(np.float32)
     Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)).save(path, quality=90)
     return path
+
+
+def load_and_embed(check: bool) -> Callable[[], object]:
+    """Load the encoder, self-check it or not, and embed one picture."""
+    pixels = np.random.default_rng(0).normal(0, 1, (1, 3, INPUT_SIDE, INPUT_SIDE))
+
+    def run() -> None:
+        encoder = ClipEncoder()
+        if check:
+            encoder.self_check()
+        encoder.encode(pixels)
+    return run
 
 
 def row(name: str, value: str, baseline: str, ratio: float) -> str:
@@ -120,6 +135,11 @@ def main() -> None:
             lines.append(row("folder scan, 48 × 1 MP JPEG, general detector vs face network",
                              f"{general_rate:.1f} img/s", f"{face_rate:.1f} img/s",
                              general_rate / face_rate))
+            checked = median_seconds(load_and_embed(True), args.repeat)
+            unchecked = median_seconds(load_and_embed(False), args.repeat)
+            lines.append(row("encoder load + self-check + first picture vs load + first "
+                             "picture", f"{checked * 1000:.0f} ms", f"{unchecked * 1000:.0f} ms",
+                             unchecked / checked))
 
         folder = temp_dir / "folder"
         folder.mkdir()

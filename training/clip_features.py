@@ -80,7 +80,7 @@ def view_pixels(path: Path, view: str, rng: np.random.Generator) -> np.ndarray:
         image = augment(image, rng)
     prepared = prepare_model_input(image, FACE_INPUT, find_faces=False, general=True)
     crop = prepared.crops[0] if view != "augmented" else crop_pixels(
-        image, random_box(image.size, rng))
+        image.crop(random_box(image.size, rng)))
     return np.stack([prepared.clip, crop])
 
 
