@@ -82,20 +82,21 @@ def test_auto_denoise_leaves_clean_pictures_alone_and_cleans_noisy_ones():
 
 
 def textured(noise: float = 0.0) -> np.ndarray:
-    """Left half a smooth gradient, right half fine high-contrast texture (a 2–3 px pattern
-    like fur or foliage), with Gaussian noise of σ `noise` over all of it."""
+    """A smooth gradient on the left quarter, fine high-contrast texture (a 2–3 px pattern
+    like fur or foliage) on the rest, with Gaussian noise of σ `noise` over all of it."""
     y, x = np.mgrid[0:240, 0:320].astype(float)
-    luma = 60 + x / 4 + np.where(x >= 160, 50 * np.sin(2.2 * x) * np.sin(1.9 * y), 0)
+    luma = 60 + x / 4 + np.where(x >= 80, 50 * np.sin(2.2 * x) * np.sin(1.9 * y), 0)
     luma += np.random.default_rng(1).normal(0, noise, luma.shape)
     return np.repeat(np.clip(luma + 0.5, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
 
 
 def test_texture_does_not_read_as_noise():
-    """Half the picture is texture a whole-picture estimate reads as noise; the flat half
+    """Most of the picture is texture a whole-picture estimate reads as noise; the flat part
     shows there is none, and shows the noise once it is added."""
     assert estimate_noise(textured()) < 1.0
     assert plan_denoise(textured(), "auto").strength == 0
-    assert estimate_noise(textured(8.0)) == pytest.approx(8.0, rel=0.15)
+    # reads high by up to a quarter: the flat quarter holds more blocks than the 5 % counted
+    assert 8.0 <= estimate_noise(textured(8.0)) <= 10.0
     assert plan_denoise(textured(8.0), "auto").strength > 0
 
 
