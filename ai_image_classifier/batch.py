@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .datasets import iter_image_files
-from .enhance import Cancelled, EnhanceSettings, check_output_size, enhance
+from .enhance import Cancelled, EnhanceSettings, check_output_size, enhance, plan_denoise
 from .imaging import ImageDecodeError, load_rgb, one_line, open_header
 from .saving import (
     FORMAT_BY_SUFFIX,
@@ -77,8 +77,9 @@ def plan_folder(root: Path, out_dir: Path, suffix: str | None = None,
 def enhance_file(item: BatchItem, settings: EnhanceSettings, *, overwrite: bool = False,
                  quality: int = 95, should_stop: Callable[[], bool] | None = None
                  ) -> BatchResult:
-    """Enhance one file into its target; every failure that concerns this file is reported
-    in the result, not raised (`Cancelled` and model-load errors still propagate)."""
+    """Enhance one file into its target; the result's message says its size and what
+    denoising did. Every failure that concerns this file is reported in the result, not
+    raised (`Cancelled` and model-load errors still propagate)."""
     if is_same_file(item.source, item.target):
         return BatchResult(item, "error", "the output must not be the input file (or a link "
                                           "to it)")
@@ -88,7 +89,9 @@ def enhance_file(item: BatchItem, settings: EnhanceSettings, *, overwrite: bool 
         with open_header(item.source) as header:
             check_output_size(header.size, settings)  # before decoding a single pixel
         metadata = read_metadata(item.source)
-        result = enhance(load_rgb(item.source), settings, should_stop=should_stop)
+        image = load_rgb(item.source)
+        decision = plan_denoise(image, settings.denoise)
+        result = enhance(image, settings, should_stop=should_stop, decision=decision)
         item.target.parent.mkdir(parents=True, exist_ok=True)
         save_image(result, item.target, overwrite=overwrite, quality=quality,
                    metadata=metadata, should_stop=should_stop)
@@ -105,8 +108,8 @@ def enhance_file(item: BatchItem, settings: EnhanceSettings, *, overwrite: bool 
         return BatchResult(item, "error", f"could not be enhanced ({type(error).__name__}; "
                                           "details in the log)")
     note = metadata_note(item.target, metadata)
-    size = f"{result.shape[1]}×{result.shape[0]}"
-    return BatchResult(item, "done", f"{size}; {note}" if note else size)
+    said = f"{result.shape[1]}×{result.shape[0]}; {decision.description}"
+    return BatchResult(item, "done", f"{said}; {note}" if note else said)
 
 
 def is_same_file(source: Path, target: Path) -> bool:

@@ -40,3 +40,26 @@ class EnhanceSettings:
                                  f"not {self.denoise!r}")
         elif not 0 <= self.denoise <= 100:
             raise ValueError("denoise strength must be between 0 and 100")
+
+
+@dataclass(frozen=True)
+class DenoiseDecision:
+    """What denoising does to one picture, decided before any pixel changes so that it can be
+    said: the CLI prints `description`, the window shows it beside the result."""
+
+    mode: str | float  # what was asked: "auto", "off", "seed" or a strength
+    strength: float  # NL-means h applied; 0 = the picture is not denoised
+    noise: float | None = None  # the estimated noise level (luma σ, 0..255); None = not measured
+
+    @property
+    def description(self) -> str:
+        """Plain words: "noise level 7.0: removed (strength 5.6)", "no noise found (level 1.8)"."""
+        if self.mode == "auto" and self.noise is not None:
+            if self.strength > 0:
+                return f"noise level {self.noise:.1f}: removed (strength {self.strength:.1f})"
+            return f"no noise found (level {self.noise:.1f})"
+        if self.strength == 0:
+            return "not denoised (denoising off)"
+        if self.mode == "seed":
+            return f"denoised at the original app's strength {self.strength:g}"
+        return f"denoised at strength {self.strength:g}"

@@ -66,17 +66,37 @@ def tile_corners(height: int, width: int, tile_h: int, tile_w: int | None = None
             for top in range(0, height, tile_h) for left in range(0, width, tile_w)]
 
 
-def padded_window(image: np.ndarray, top: int, left: int, size: int, margin: int) -> np.ndarray:
-    """`size`² pixels from (top − margin, left − margin), mirrored where they leave the picture.
+def tile_shape(height: int, width: int, tile: int, margin: int) -> tuple[int, int]:
+    """(tile height, tile width) for a height × width picture: `tile`² unless a side is
+    shorter. A side shorter than `tile` gets tiles exactly that long, and the other side grows
+    so that a window (tile plus margins) keeps about the area of a square one: a 48-px strip
+    would otherwise feed the network windows that are mostly padding. One shape per picture,
+    because LiteRT re-allocates its tensors when the shape changes.
+    """
+    if height >= tile and width >= tile:
+        return tile, tile
+    area = (tile + 2 * margin) ** 2
+    if height < tile and width < tile:
+        return height, width
+    if height < tile:
+        return height, min(width, max(tile, area // (height + 2 * margin) - 2 * margin))
+    return min(height, max(tile, area // (width + 2 * margin) - 2 * margin)), width
+
+
+def padded_window(image: np.ndarray, top: int, left: int, size: tuple[int, int], margin: int
+                  ) -> np.ndarray:
+    """`size` (height, width) pixels from (top − margin, left − margin), mirrored where they
+    leave the picture.
 
     Within `margin` of the picture this equals mirroring the whole picture first, so tiles give
     the whole-picture result; farther out the padding only fills the fixed tile shape.
     """
     height, width = image.shape[:2]
+    size_y, size_x = size
     y0, x0 = max(0, top - margin), max(0, left - margin)
-    y1, x1 = min(height, top - margin + size), min(width, left - margin + size)
+    y1, x1 = min(height, top - margin + size_y), min(width, left - margin + size_x)
     before_y, before_x = y0 - (top - margin), x0 - (left - margin)
-    pad = [(before_y, size - before_y - (y1 - y0)), (before_x, size - before_x - (x1 - x0))]
+    pad = [(before_y, size_y - before_y - (y1 - y0)), (before_x, size_x - before_x - (x1 - x0))]
     pad += [(0, 0)] * (image.ndim - 2)
     return np.pad(image[y0:y1, x0:x1], pad, mode="symmetric")
 
@@ -132,12 +152,19 @@ class LearnedUpscaler:
         self._interpreter.invoke()
         return self._interpreter.get_tensor(self._output)[0, :, :, 0]
 
+    def _corners(self, image: np.ndarray, tile: int
+                 ) -> tuple[tuple[int, int], list[tuple[int, int, int, int]]]:
+        """The picture's tile shape (`tile_shape`) and the corners of its tiles."""
+        shape = tile_shape(*image.shape[:2], tile, self.margin)
+        return shape, tile_corners(*image.shape[:2], *shape)
+
     def _windows(self, image: np.ndarray, tile: int) -> Iterator[tuple[np.ndarray, Any, Any]]:
         """For each tile: the fixed-shape window the network sees, where its 2× result goes in
         the output, and the part of that result to keep (the margin cropped off)."""
         m = self.margin
-        for top, left, bottom, right in tile_corners(*image.shape[:2], tile):
-            yield (padded_window(image, top, left, tile + 2 * m, m),
+        (tile_h, tile_w), corners = self._corners(image, tile)
+        for top, left, bottom, right in corners:
+            yield (padded_window(image, top, left, (tile_h + 2 * m, tile_w + 2 * m), m),
                    np.s_[2 * top : 2 * bottom, 2 * left : 2 * right],
                    np.s_[2 * m : 2 * (m + bottom - top), 2 * m : 2 * (m + right - left)])
 
@@ -153,12 +180,12 @@ class LearnedUpscaler:
         """uint8 RGB → uint8 RGB at twice the size, converting colour tile by tile.
 
         Converting per tile keeps only a tile's floats in memory, never the whole frame's; every
-        tile has one shape, so LiteRT allocates its tensors once (that call holds the GIL and
-        would stall the window).
+        tile of a picture has one shape, so LiteRT allocates its tensors at most once a picture
+        (that call holds the GIL and would stall the window).
         """
         height, width = rgb.shape[:2]
         output = np.empty((2 * height, 2 * width, 3), np.uint8)
-        total = len(tile_corners(height, width, self.tile))
+        total = len(self._corners(rgb, self.tile)[1])
         for done, (window, target, keep) in enumerate(self._windows(rgb, self.tile), start=1):
             if should_stop and should_stop():
                 raise UpscaleCancelled

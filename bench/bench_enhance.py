@@ -8,13 +8,17 @@ in the same run.
 2. 12 MP photo → 2× PNG end to end (`aiic enhance` with default settings) against the seed's
    own calls (imread, NL-means 10/10/7/21, INTER_CUBIC, imwrite), each in a fresh process
    with its peak memory;
-3. milliseconds per input megapixel of each upscaling method at 12 MP.
+3. milliseconds per input megapixel of each upscaling method at 12 MP;
+4. with `--auto-check N`, the rule Auto must keep on clean pictures: never more than 0.05 dB
+   below Off (learned 2×, MATLAB-like bicubic low-resolution input) on Set5, Set14 and N clean
+   val photographs (only that table is printed).
 Prints Markdown tables.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import subprocess
 import sys
@@ -28,7 +32,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ai_image_classifier.enhance import EnhanceSettings, enhance  # noqa: E402
+from ai_image_classifier.enhance import EnhanceSettings, enhance, plan_denoise  # noqa: E402
 from ai_image_classifier.image_quality import (  # noqa: E402
     crop_to_multiple,
     matlab_like_downscale,
@@ -86,6 +90,40 @@ def quality_table(sr_eval: Path) -> list[str]:
                 mean_psnr, mean_ssim = np.mean(scores, axis=0)
                 cells.append(f"{mean_psnr:.2f} / {mean_ssim:.4f}")
             lines.append(f"| {label} | {damage} | " + " | ".join(cells) + " |")
+    return lines
+
+
+AUTO_MAY_LOSE = 0.05  # dB: how far below Off Auto may come out on a clean picture
+
+
+def auto_vs_off_table(sr_eval: Path, val_photos: int) -> list[str]:
+    """Auto against Off on clean pictures, learned 2×: every picture Auto denoised, and every
+    one where it lost more than AUTO_MAY_LOSE, by name."""
+    from training.superres import DEFAULT_DATA_DIRS, load_photographs, photograph_paths
+
+    paths = photograph_paths(DEFAULT_DATA_DIRS, "val")
+    random.Random(42).shuffle(paths)
+    sets = {name: {p.name: np.asarray(Image.open(p).convert("RGB"))
+                   for p in sorted((sr_eval / name).glob("*.png"))} for name in ("Set5", "Set14")}
+    sets["val photographs"] = dict(zip((p.name for p in paths[:val_photos]),
+                                       load_photographs(paths[:val_photos]), strict=True))
+    off = EnhanceSettings(method="learned", denoise="off")
+    lines = ["| set | pictures | Auto denoised | worst Auto − Off | > 0.05 dB worse |",
+             "|---|---|---|---|---|"]
+    for name, images in sets.items():
+        changes, denoised, failures = [], 0, []
+        for picture, image in images.items():
+            hr = crop_to_multiple(image, 2)
+            lr = matlab_like_downscale(hr, 2)
+            decision = plan_denoise(lr, "auto")
+            denoised += decision.strength > 0
+            change = (psnr(hr, enhance(lr, decision=decision), 2)
+                      - psnr(hr, enhance(lr, off), 2))
+            changes.append(change)
+            if change < -AUTO_MAY_LOSE:
+                failures.append(f"{picture} {change:+.3f} dB ({decision.description})")
+        lines.append(f"| {name} | {len(images)} | {denoised} | {min(changes):+.3f} dB | "
+                     f"{'; '.join(failures) or 'none'} |")
     return lines
 
 
@@ -149,7 +187,12 @@ def main() -> None:
     parser.add_argument("--sr-eval", type=Path, default=ROOT.parent / "shared" / "sr-eval")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--auto-check", type=int, metavar="N", default=0,
+                        help="only check Auto against Off on clean pictures (N val photographs)")
     args = parser.parse_args()
+    if args.auto_check:
+        print("\n".join(auto_vs_off_table(args.sr_eval, args.auto_check)))
+        return
     tables = []
     if args.sr_eval.is_dir():
         tables.append(quality_table(args.sr_eval))

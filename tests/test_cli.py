@@ -81,6 +81,22 @@ def test_enhance_writes_and_refuses_overwrite(tmp_path):
     assert third.returncode == 0 and Image.open(target).size == (40, 30)
 
 
+def test_enhance_says_what_auto_denoising_did(tmp_path):
+    clean, noisy = tmp_path / "clean.png", tmp_path / "noisy.png"
+    flat = np.full((60, 80, 3), 120, np.uint8)
+    Image.fromarray(flat).save(clean)
+    grain = np.random.default_rng(0).normal(0, 12, flat.shape)
+    Image.fromarray(np.clip(flat + grain, 0, 255).astype(np.uint8)).save(noisy)
+    kept = aiic("enhance", str(clean), "-o", str(tmp_path / "a.png"), "--method", "bicubic")
+    assert kept.returncode == 0, kept.stderr
+    assert "no noise found (level 0.0)" in kept.stdout
+    removed = aiic("enhance", str(noisy), "-o", str(tmp_path / "b.png"), "--method", "bicubic")
+    assert removed.returncode == 0, removed.stderr
+    assert "noise level " in removed.stdout and ": removed (strength " in removed.stdout
+    off = aiic("enhance", str(noisy), "-o", str(tmp_path / "c.png"), "--denoise", "off")
+    assert "not denoised (denoising off)" in off.stdout
+
+
 def test_enhance_never_writes_over_input(tmp_path):
     source = tmp_path / "in.png"
     Image.new("RGB", (10, 10)).save(source)

@@ -15,11 +15,12 @@ from ai_image_classifier.enhance import (
     EnhanceSettings,
     denoise_image,
     denoise_in_tiles,
-    denoise_strength,
     enhance,
     estimate_noise,
+    plan_denoise,
     resize,
 )
+from ai_image_classifier.enhance_settings import DenoiseDecision
 from ai_image_classifier.saving import SaveError, read_metadata, save_image
 
 from .conftest import gradient
@@ -71,13 +72,51 @@ def test_noise_estimate_finds_the_sigma_of_added_noise(sigma):
 def test_auto_denoise_leaves_clean_pictures_alone_and_cleans_noisy_ones():
     clean = cv2.resize(gradient(), (200, 150), interpolation=cv2.INTER_CUBIC)
     assert estimate_noise(clean) < 1.0
-    assert denoise_strength(clean, "auto") == 0
+    assert plan_denoise(clean, "auto").strength == 0
     assert np.array_equal(enhance(clean, EnhanceSettings(method="bicubic")), resize(clean, 2))
-    assert denoise_strength(noisy(), "auto") > 0
-    assert denoise_strength(noisy(), "seed") == 10
-    assert denoise_strength(noisy(), 4.5) == 4.5
-    assert denoise_strength(noisy(), "off") == 0
+    assert plan_denoise(noisy(), "auto").strength > 0
+    assert plan_denoise(noisy(), "seed").strength == 10
+    assert plan_denoise(noisy(), 4.5).strength == 4.5
+    assert plan_denoise(noisy(), "off").strength == 0
     assert estimate_noise(np.zeros((1, 1, 3), np.uint8)) == 0
+
+
+def textured(noise: float = 0.0) -> np.ndarray:
+    """A smooth gradient on the left quarter, fine high-contrast texture (a 2–3 px pattern
+    like fur or foliage) on the rest, with Gaussian noise of σ `noise` over all of it."""
+    y, x = np.mgrid[0:240, 0:320].astype(float)
+    luma = 60 + x / 4 + np.where(x >= 80, 50 * np.sin(2.2 * x) * np.sin(1.9 * y), 0)
+    luma += np.random.default_rng(1).normal(0, noise, luma.shape)
+    return np.repeat(np.clip(luma + 0.5, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+
+
+def test_texture_does_not_read_as_noise():
+    """Most of the picture is texture a whole-picture estimate reads as noise; the flat part
+    shows there is none, and shows the noise once it is added."""
+    assert estimate_noise(textured()) < 1.0
+    assert plan_denoise(textured(), "auto").strength == 0
+    # reads high by up to a quarter: the flat quarter holds more blocks than the 5 % counted
+    assert 8.0 <= estimate_noise(textured(8.0)) <= 10.0
+    assert plan_denoise(textured(8.0), "auto").strength > 0
+
+
+def test_enhance_follows_the_decision_it_is_given():
+    image = noisy()
+    settings = EnhanceSettings(method="bicubic", scale=1)
+    kept = DenoiseDecision("auto", 0.0, 1.0)
+    assert np.array_equal(enhance(image, settings, decision=kept), image)
+    strength = plan_denoise(image, "auto").strength
+    assert np.array_equal(enhance(image, settings), denoise_in_tiles(image, strength))
+
+
+@pytest.mark.parametrize(("decision", "words"), [
+    (DenoiseDecision("auto", 5.6, 7.0), "noise level 7.0: removed (strength 5.6)"),
+    (DenoiseDecision("auto", 0.0, 1.8), "no noise found (level 1.8)"),
+    (DenoiseDecision("off", 0.0), "not denoised (denoising off)"),
+    (DenoiseDecision("seed", 10.0), "denoised at the original app's strength 10"),
+    (DenoiseDecision(4.5, 4.5), "denoised at strength 4.5")])
+def test_the_decision_says_what_it_does(decision, words):
+    assert decision.description == words
 
 
 @pytest.mark.parametrize("bad", [dict(method="magic"), dict(method="learned", scale=3),

@@ -257,8 +257,45 @@ def test_a_result_identical_to_the_original_is_not_offered(tmp_path):
     flow.start(EnhanceSettings(method="bicubic", scale=1, denoise="auto"))  # a flat picture
     tasks.run()
     assert pictures.current.enhanced is None
-    assert ui.last("enhance_state")[3].startswith("No change")
+    assert ui.last("enhance_state")[3].startswith("No change (no noise found (level 0.0))")
     assert not ui.all("enhanced")
+
+
+def noisy_picture(path: Path) -> Path:
+    grain = np.random.default_rng(0).normal(0, 12, (60, 80, 3))
+    Image.fromarray(np.clip(120 + grain, 0, 255).astype(np.uint8)).save(path)
+    return path
+
+
+def test_auto_denoising_says_what_it_found_while_running_and_when_done(tmp_path, monkeypatch):
+    from ai_image_classifier import enhance
+
+    real_enhance, seen = enhance.enhance, []
+
+    def watched(image, settings, progress, should_stop, decision):
+        seen.append(ui.last("enhance_state")[3])  # what the window says while it runs
+        return real_enhance(image, settings, progress, should_stop, decision)
+
+    monkeypatch.setattr(enhance, "enhance", watched)
+    tasks, ui, flow, pictures = enhancing(tmp_path)
+    pictures.open(noisy_picture(tmp_path / "noisy.png"))
+    tasks.run("open")
+    flow.start(EnhanceSettings(method="bicubic", scale=2, denoise="auto"))
+    tasks.run()
+    assert "; noise level " in seen[0] and ": removed (strength " in seen[0]
+    made = pictures.current.enhanced
+    assert made.denoise.strength > 0 and made.denoise.noise > 5
+    done = ui.last("enhance_state")[3]
+    assert done.startswith("Done: 160×120 (Bicubic 2×, denoise Auto: noise level ")
+    assert f"Auto: {made.denoise.description}." in result_note(pictures.current, None)
+
+
+def test_a_clean_picture_says_no_noise_was_found(tmp_path):
+    tasks, ui, flow, pictures = enhancing(tmp_path)
+    flow.start(EnhanceSettings(method="bicubic", scale=2, denoise="auto"))
+    tasks.run()
+    assert pictures.current.enhanced.denoise.strength == 0
+    assert "denoise Auto: no noise found (level 0.0))" in ui.last("enhance_state")[3]
 
 
 def test_a_cancelled_run_keeps_the_earlier_result_and_names_its_settings(tmp_path):
@@ -283,7 +320,7 @@ def test_enhancing_shows_progress_with_the_time_left(tmp_path, monkeypatch):
 
     clock, seen = Clock(), []
 
-    def slow_enhance(image, settings, progress, should_stop):
+    def slow_enhance(image, settings, progress, should_stop, decision):
         clock.now = 10.0
         progress(0.25)  # a quarter done in 10 s
         seen.append(ui.last("enhance_state"))
@@ -295,7 +332,7 @@ def test_enhancing_shows_progress_with_the_time_left(tmp_path, monkeypatch):
     tasks.run()
     running, can_start, fraction, text = seen[0]
     assert running and not can_start and fraction == 0.25
-    assert text == "Enhancing: 25 %, about 30 s left"
+    assert text == "Enhancing: 25 %, about 30 s left; not denoised (denoising off)"
 
 
 def test_opening_another_picture_cancels_the_enhancement(tmp_path):

@@ -14,6 +14,7 @@ from ai_image_classifier.superres import (
     LearnedUpscaler,
     UpscalerLoadError,
     bundled_upscaler_path,
+    tile_shape,
     to_ycrcb,
 )
 
@@ -44,6 +45,45 @@ def test_tiles_give_the_whole_image_result():
     rgb = random_rgb(90, 70, seed=2)
     small_tiles = LearnedUpscaler(tile=32).upscale(rgb)
     assert np.abs(small_tiles.astype(int) - upscaler.upscale(rgb).astype(int)).max() <= 1
+
+
+@pytest.mark.parametrize("shape", [(48, 20_000), (20_000, 48), (48, 500), (2000, 1500)])
+def test_a_strip_feeds_the_network_about_its_own_pixels(shape, monkeypatch):
+    """Windows the network sees, counted: a thin strip's must not be mostly padding (a square
+    384-px tile plus margins around 48 rows fed 8× the strip's pixels)."""
+    fed = []
+
+    def counting_run(self, luma):
+        fed.append(luma.shape)
+        return np.zeros((2 * luma.shape[0], 2 * luma.shape[1]), np.float32)
+
+    monkeypatch.setattr(LearnedUpscaler, "_run", counting_run)
+    upscaler = object.__new__(LearnedUpscaler)  # no model: only the tiling is counted
+    upscaler.tile, upscaler.margin = 384, 8
+    out = upscaler.upscale(random_rgb(*shape))
+    assert out.shape == (2 * shape[0], 2 * shape[1], 3)
+    assert len(set(fed)) == 1  # one shape a picture: LiteRT allocates once
+    assert sum(h * w for h, w in fed) <= 1.6 * shape[0] * shape[1]
+
+
+def test_tile_shapes_keep_about_the_square_windows_area():
+    assert tile_shape(4000, 3000, 384, 8) == (384, 384)
+    assert tile_shape(100, 120, 384, 8) == (100, 120)  # one window: the picture itself
+    tile_h, tile_w = tile_shape(48, 262_208, 384, 8)
+    assert tile_h == 48 and 0 <= 400**2 - (tile_h + 16) * (tile_w + 16) < 64  # floor division
+    assert tile_shape(262_208, 48, 384, 8) == (tile_w, 48)
+
+
+@needs_model
+def test_a_strip_gives_the_whole_image_result():
+    upscaler = LearnedUpscaler()
+    luma = to_ycrcb(random_rgb(20, 700, seed=6))[:, :, 0]
+    whole = upscaler.upscale_luma(luma, tile=10_000)  # one window
+    strips = upscaler.upscale_luma(luma, tile=32)  # 20 × 48 tiles: 15 windows
+    assert np.abs(whole - strips).max() <= 1e-5
+    rgb = random_rgb(700, 20, seed=7)
+    assert np.abs(LearnedUpscaler(tile=32).upscale(rgb).astype(int)
+                  - upscaler.upscale(rgb).astype(int)).max() <= 1
 
 
 @needs_model

@@ -1,32 +1,44 @@
 """Fit the "auto" denoising rule on validation photographs (never on the benchmark images).
 
-    python -m training.denoise_fit            # prints the rule and the table behind it
+    python -m training.denoise_fit            # prints the rule and the tables behind it
 
-Each photograph is downscaled like a benchmark input, damaged with Gaussian noise of several
-σ (with and without a JPEG round trip), and denoised with a grid of NL-means strengths h. The
-rule "h = 0 below a noise estimate t, else h = k × estimate" is the (t, k) with the best mean
-PSNR against the undamaged picture on the noisy cases (σ ≥ 4), with t the 95th percentile of
-the estimate on clean ones (σ ≤ 2, with or without JPEG), so that 19 clean pictures in 20 are
-left exactly as they are; enhance.py holds the result.
+Each photograph is downscaled like a benchmark input (the clean picture), then damaged: Gaussian
+noise of several σ, a JPEG round trip (q50–70), or both. The photographs are split in two
+halves. On the first, the threshold t is the CLEAN_QUANTILE of the noise estimate on clean
+pictures, so that Auto leaves 99 clean pictures in 100 alone; the second half then
+measures the decision as a classifier: how often Auto denoises each case (clean and JPEG-only
+should not be, σ ≥ 8 should). The same is printed for Donoho's whole-picture estimate (the old
+rule) and, when scikit-image is installed, its `estimate_sigma`, each with a threshold fitted
+the same way. The strength k in "h = k × estimate" is the one with the best mean PSNR, against
+the clean picture, over the damaged pictures of the first half that t sends to denoising; h is
+snapped to the NL-means strengths measured. enhance.py holds the result.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import random
+from collections.abc import Callable
 
 import numpy as np
 
 from ai_image_classifier.enhance import denoise_image, estimate_noise
 from ai_image_classifier.image_quality import matlab_like_downscale, noisy_jpeg, psnr
+from ai_image_classifier.opencv import import_cv2
 
 from .superres import DEFAULT_DATA_DIRS, load_photographs, photograph_paths
 
-SIGMAS = (0, 2, 4, 6, 8, 10, 15)
-JPEG = (None, 70)
+cv2 = import_cv2()
+# (name, σ, JPEG quality or None); "should" = whether Auto ought to denoise it (None: either)
+CASES = (("clean", 0, None, False), ("JPEG q50", 0, 50, False), ("JPEG q70", 0, 70, False),
+         ("σ 3", 3, None, None), ("σ 5", 5, None, None), ("σ 8", 8, None, True),
+         ("σ 10", 10, None, True), ("σ 15", 15, None, True), ("σ 5 + q60", 5, 60, None),
+         ("σ 10 + q60", 10, 60, None), ("σ 15 + q60", 15, 60, None))
+CLEAN_QUANTILE = 0.99
 PSNR_CAP = 60.0  # an untouched clean picture scores infinity; 60 dB is "indistinguishable"
+OLD_RULE = ("Donoho, whole picture (old)", 5.23)  # the threshold it shipped with
 STRENGTHS = (0, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 17, 20)
+Estimator = Callable[[np.ndarray], float]
 
 
 def damaged(clean: np.ndarray, sigma: float, quality: int | None, seed: int) -> np.ndarray:
@@ -36,54 +48,98 @@ def damaged(clean: np.ndarray, sigma: float, quality: int | None, seed: int) -> 
     return noisy_jpeg(clean, sigma, quality, seed)
 
 
-def measure(photos: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(σ[case], estimates[case], psnr[case, strength]) over every photo × damage case."""
-    sigmas, estimates, scores = [], [], []
-    for index, photo in enumerate(photos):
-        clean = matlab_like_downscale(photo, 2)
-        for sigma, quality in itertools.product(SIGMAS, JPEG):
+def donoho(image: np.ndarray) -> float:
+    """The old rule's estimate, for comparison: finest diagonal Haar band of the whole luma."""
+    luma = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    rows, cols = luma.shape[0] // 2, luma.shape[1] // 2
+    blocks = luma[: 2 * rows, : 2 * cols].reshape(rows, 2, cols, 2)
+    diagonal = (blocks[:, 0, :, 0] - blocks[:, 0, :, 1] - blocks[:, 1, :, 0]
+                + blocks[:, 1, :, 1]) / 2
+    return float(np.median(np.abs(diagonal)) / 0.6745)
+
+
+def estimators() -> dict[str, Estimator]:
+    """Ours first; scikit-image's only where it is installed (the app does not need it)."""
+    found: dict[str, Estimator] = {"flattest blocks (ours)": estimate_noise,
+                                   "Donoho, whole picture (old)": donoho}
+    try:
+        from skimage.restoration import estimate_sigma
+    except ImportError:
+        return found
+    found["skimage estimate_sigma"] = lambda image: float(
+        estimate_sigma(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float64)))
+    return found
+
+
+def estimates(cleans: list[np.ndarray], estimate: Estimator) -> np.ndarray:
+    """estimate[case, photo] over every damage case."""
+    return np.array([[estimate(damaged(clean, sigma, quality, index))
+                      for index, clean in enumerate(cleans)]
+                     for _, sigma, quality, _ in CASES])
+
+
+def classifier_table(name: str, threshold: float, values: np.ndarray) -> list[str]:
+    """How often each case is denoised at `threshold`, and whether that meets the goal."""
+    lines = [f"{name}: denoise when the estimate ≥ {threshold:.2f}",
+             "case          mean-estimate  denoised  goal"]
+    for (case, _, _, should), row in zip(CASES, values, strict=True):
+        rate = float(np.mean(row >= threshold))
+        goal = {False: "≤ 2 %", True: "≥ 95 %", None: ""}[should]
+        met = "" if should is None else (" met" if (rate <= 0.02 if should is False
+                                                     else rate >= 0.95) else " MISSED")
+        lines.append(f"{case:12}  {row.mean():13.2f}  {100 * rate:7.1f}%  {goal}{met}")
+    return lines
+
+
+def fit_strength(cleans: list[np.ndarray], threshold: float) -> tuple[float, float, float]:
+    """(k, mean PSNR with it, mean PSNR never denoising) over the damaged pictures that
+    `threshold` sends to denoising."""
+    scores, values = [], []
+    for index, clean in enumerate(cleans):
+        for _, sigma, quality, _ in CASES[1:]:
             noisy = damaged(clean, sigma, quality, index)
-            sigmas.append(sigma)
-            estimates.append(estimate_noise(noisy))
-            scores.append([min(PSNR_CAP, psnr(clean, denoise_image(noisy, h) if h else noisy))
-                           for h in STRENGTHS])
-    return np.array(sigmas), np.array(estimates), np.array(scores)
-
-
-def fit(sigmas: np.ndarray, estimates: np.ndarray, scores: np.ndarray
-        ) -> tuple[float, float, float]:
-    """(t, k, mean PSNR on the noisy cases); h is snapped to the nearest strength measured."""
-    threshold = float(np.quantile(estimates[sigmas <= 2], 0.95))
-    noisy = sigmas >= 4
+            value = estimate_noise(noisy)
+            if value >= threshold:
+                values.append(value)
+                scores.append([min(PSNR_CAP, psnr(clean, denoise_image(noisy, h) if h else noisy))
+                               for h in STRENGTHS])
+    table, sigma = np.array(scores), np.array(values)
     strengths = np.array(STRENGTHS, dtype=float)
-    best = (threshold, 0.0, -np.inf)
-    rows = np.flatnonzero(noisy)
+    best = (0.0, -np.inf)
     for factor in np.arange(0.3, 2.01, 0.05):
-        wanted = np.where(estimates[noisy] < threshold, 0.0, factor * estimates[noisy])
-        column = np.abs(wanted[:, None] - strengths[None, :]).argmin(axis=1)
-        mean = float(scores[rows, column].mean())
-        if mean > best[2]:
-            best = (threshold, float(factor), mean)
-    return best
+        column = np.abs(factor * sigma[:, None] - strengths[None, :]).argmin(axis=1)
+        mean = float(table[np.arange(len(sigma)), column].mean())
+        if mean > best[1]:
+            best = (float(factor), mean)
+    return best[0], best[1], float(table[:, 0].mean())
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--photos", type=int, default=40)
+    parser.add_argument("--photos", type=int, default=400,
+                        help="photographs in all (half fit the rule, half check it)")
+    parser.add_argument("--strength-photos", type=int, default=40,
+                        help="photographs of the first half the strength is fitted on")
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
     paths = photograph_paths(DEFAULT_DATA_DIRS, "val")
     random.Random(args.seed).shuffle(paths)
-    sigmas, estimates, scores = measure(load_photographs(paths[: args.photos]))
-    threshold, factor, mean = fit(sigmas, estimates, scores)
-    cases = len(SIGMAS) * len(JPEG)
-    print("sigma jpeg  mean-estimate  best-h  psnr(no denoise)  psnr(best h)")
-    for case, (sigma, quality) in enumerate(itertools.product(SIGMAS, JPEG)):
-        rows = scores[case::cases].mean(axis=0)
-        print(f"{sigma:5} {quality or '-':>4}  {estimates[case::cases].mean():13.2f}  "
-              f"{STRENGTHS[int(rows.argmax())]:6}  {rows[0]:16.2f}  {rows.max():12.2f}")
-    print(f"rule: h = 0 below σ̂ {threshold:.2f}, else {factor:.2f} × σ̂ (noisy cases: mean "
-          f"PSNR {mean:.3f} dB; never denoising: {scores[sigmas >= 4, 0].mean():.3f} dB)")
+    cleans = [matlab_like_downscale(photo, 2)
+              for photo in load_photographs(paths[: args.photos])]
+    fitting, checking = cleans[: len(cleans) // 2], cleans[len(cleans) // 2 :]
+    print(f"{len(fitting)} val photographs fit the threshold, {len(checking)} check it "
+          f"(2× MATLAB-like downscales)\n")
+    threshold = 0.0
+    for index, (name, estimate) in enumerate(estimators().items()):
+        cut = float(np.quantile(estimates(fitting, estimate)[0], CLEAN_QUANTILE))
+        threshold = cut if index == 0 else threshold
+        checked = estimates(checking, estimate)
+        print("\n".join(classifier_table(name, cut, checked)), "\n")
+        if name == OLD_RULE[0]:
+            print("\n".join(classifier_table(name + ", as shipped", OLD_RULE[1], checked)), "\n")
+    factor, mean, untouched = fit_strength(fitting[: args.strength_photos], threshold)
+    print(f"rule: h = 0 below σ̂ {threshold:.2f}, else {factor:.2f} × σ̂ (the damaged pictures "
+          f"it denoises: mean PSNR {mean:.3f} dB; never denoising them: {untouched:.3f} dB)")
     return 0
 
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..enhance_settings import EnhanceSettings
+from ..enhance_settings import DenoiseDecision, EnhanceSettings
 from ..imaging import display_name, one_line
 from .formatting import make_preview
 from .picture_flow import Enhanced, OpenedImage
@@ -27,8 +27,8 @@ DENOISE_LABELS = {"auto": "Auto", "off": "Off", "seed": "Original app's (strengt
                   "custom": "Custom"}
 NOTHING_TO_DO = ("1× with denoising Off would give an identical copy: choose 2× or 4×, or a "
                  "denoising mode.")
-UNCHANGED = ("No change: no noise was found, so at 1× the result is the original itself; "
-             "nothing new to save.")
+UNCHANGED = ("No change ({denoise}): at 1× the result is the original itself; nothing new to "
+             "save.")
 
 
 def describe(settings: EnhanceSettings) -> str:
@@ -42,8 +42,8 @@ def result_note(opened: OpenedImage | None, chosen: EnhanceSettings | None) -> s
     """What made the enhanced picture on show, and whether that is what is chosen now."""
     if opened is None or opened.enhanced is None:
         return ""
-    made = opened.enhanced.settings
-    note = f"Enhanced with {describe(made)}."
+    made, denoise = opened.enhanced.settings, opened.enhanced.denoise
+    note = f"Enhanced with {describe(made)}" + (f": {denoise.description}." if denoise else ".")
     if chosen is not None and chosen != made:
         note += " The Enhance tab now has other settings: press Enhance to apply them."
     return note
@@ -63,6 +63,7 @@ class EnhanceFlow:
         self.token: CancelToken | None = None
         self._timer: TimeLeft | None = None
         self._fraction = 0.0
+        self._decision: DenoiseDecision | None = None  # the running one's, once known
         self._warm = False
 
     def warm_up(self) -> None:
@@ -93,43 +94,56 @@ class EnhanceFlow:
         def progress(fraction: float) -> None:
             self.tasks.call_soon(self._progress, token, fraction)
 
-        def work() -> Enhanced | None:
-            from ..enhance import enhance
+        def work() -> Enhanced | DenoiseDecision:
+            """The result, or (when it is the original itself) the decision that left it."""
+            from ..enhance import enhance, plan_denoise
 
-            pixels = enhance(opened.rgb, settings, progress, lambda: token.cancelled)
+            decision = plan_denoise(opened.rgb, settings.denoise)
+            self.tasks.call_soon(self._decided, token, decision)
+            pixels = enhance(opened.rgb, settings, progress, lambda: token.cancelled, decision)
             if pixels.shape == opened.rgb.shape and np.array_equal(pixels, opened.rgb):
-                return None
-            return Enhanced(pixels, make_preview(pixels), settings)
+                return decision
+            return Enhanced(pixels, make_preview(pixels), settings, decision)
 
         self.tasks.submit("work", work, lambda result: self._done(token, opened, result),
                           lambda error: self._failed(token, opened, error))
 
+    def _decided(self, token: CancelToken, decision: DenoiseDecision) -> None:
+        """Say what denoising will do as soon as it is known, before the pixels change."""
+        if token is self.token and not token.cancelled:
+            self._decision = decision
+            self._progress(token, self._fraction)
+
     def _progress(self, token: CancelToken, fraction: float) -> None:
         if token is self.token and not token.cancelled and self._timer is not None:
             self._fraction = fraction
+            said = f"; {self._decision.description}" if self._decision else ""
             self.ui.enhance_state(True, False, fraction,
-                                  f"Enhancing: {self._timer.describe(fraction)}")
+                                  f"Enhancing: {self._timer.describe(fraction)}{said}")
 
     def _finish(self, token: CancelToken) -> bool:
         """Forget a finished run; False when it was not the running one."""
         if token is not self.token:
             return False
-        self.token = self._timer = None
+        self.token = self._timer = self._decision = None
         return True
 
-    def _done(self, token: CancelToken, opened: OpenedImage, result: Enhanced | None) -> None:
+    def _done(self, token: CancelToken, opened: OpenedImage,
+              result: Enhanced | DenoiseDecision) -> None:
         if not self._finish(token):
             return
-        if result is not None:
+        if isinstance(result, Enhanced):
             opened.enhanced = result
         if opened is not self._current():
             self.idle()
             return
-        if result is None:
-            self.idle(UNCHANGED)
+        if not isinstance(result, Enhanced):
+            self.idle(UNCHANGED.format(denoise=result.description))
             return
         height, width = result.pixels.shape[:2]
-        self.idle(f"Done: {width}×{height} ({describe(result.settings)}). Save with Ctrl+S.")
+        said = f": {result.denoise.description}" if result.denoise else ""
+        self.idle(f"Done: {width}×{height} ({describe(result.settings)}{said}). Save with "
+                  "Ctrl+S.")
         self.ui.status(f"Enhanced {display_name(opened.path.name)}: {width}×{height}, not "
                        "saved yet")
         self.ui.enhanced(opened)

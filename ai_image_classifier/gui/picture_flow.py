@@ -20,6 +20,7 @@ import numpy as np
 from PIL import ExifTags, Image
 
 from ..classifier import Classifier, Verdict
+from ..enhance_settings import DenoiseDecision
 from ..imaging import ImageDecodeError, display_name, one_line, open_header, open_rgb, read_bytes
 from ..provenance import Provenance
 from .formatting import human_size, make_preview
@@ -44,6 +45,7 @@ class Enhanced:
     pixels: np.ndarray
     preview: Image.Image
     settings: Any  # EnhanceSettings: what made it, said wherever it is shown or saved
+    denoise: DenoiseDecision | None = None  # what denoising did to this picture
 
 
 @dataclass
