@@ -5,9 +5,9 @@ in the same run.
 
 1. PSNR / SSIM (2×, Y channel, 2-pixel border, MATLAB-like bicubic low-resolution input) on
    Set5 and Set14, clean and damaged (σ 10 noise, then JPEG q70, on the low-resolution image);
-2. 12 MP photo → 2× PNG end to end (`aiic enhance` with default settings) against the seed's
-   own calls (imread, NL-means 10/10/7/21, INTER_CUBIC, imwrite), each in a fresh process
-   with its peak memory;
+2. 12 MP photo → 2× PNG (clean and noisy) and 4× PNG (clean) end to end (`aiic enhance`
+   with default settings) against the seed's own calls (imread, NL-means 10/10/7/21,
+   INTER_CUBIC, imwrite), each in a fresh process with its peak memory;
 3. milliseconds per input megapixel of each upscaling method at 12 MP;
 4. with `--auto-check N`, the rule Auto must keep on clean pictures: never more than 0.05 dB
    below Off (learned 2×, MATLAB-like bicubic low-resolution input) on Set5, Set14 and N clean
@@ -60,12 +60,12 @@ SEED_CALLS = """
 import cv2
 image = cv2.imread({source!r})
 image = cv2.fastNlMeansDenoisingColored(image, None, 10, 10, 7, 21)
-image = cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+image = cv2.resize(image, None, fx={scale}, fy={scale}, interpolation=cv2.INTER_CUBIC)
 cv2.imwrite({target!r}, image)
 """
 OURS = """
 from ai_image_classifier.cli import main
-assert main(["enhance", {source!r}, "-o", {target!r}, "--overwrite"]) == 0
+assert main(["enhance", {source!r}, "-o", {target!r}, "--overwrite", "--scale", "{scale}"]) == 0
 """
 
 
@@ -147,15 +147,16 @@ def timed_child(code: str) -> tuple[float, float]:
 
 
 def end_to_end_table(temp: Path, repeat: int) -> list[str]:
-    lines = ["| 12 MP photo → 2× PNG | ours: `aiic enhance` (default) | seed's own calls | "
+    lines = ["| 12 MP photo → PNG | ours: `aiic enhance` (default) | seed's own calls | "
              "ours ÷ seed | our peak memory |", "|---|---|---|---|---|"]
-    for label, noise in (("clean (σ 1)", 1.0), ("noisy (σ 12)", 12.0)):
+    for label, noise, scale in (("clean (σ 1), 2×", 1.0, 2), ("noisy (σ 12), 2×", 12.0, 2),
+                                ("clean (σ 1), 4×", 1.0, 4)):
         source = photo(temp / f"photo-{noise:g}.jpg", 4000, 3000, noise)
         ours, seed = [], []
         for _ in range(repeat):
-            ours.append(timed_child(OURS.format(source=str(source),
+            ours.append(timed_child(OURS.format(source=str(source), scale=scale,
                                                 target=str(temp / "ours.png"))))
-            seed.append(timed_child(SEED_CALLS.format(source=str(source),
+            seed.append(timed_child(SEED_CALLS.format(source=str(source), scale=scale,
                                                       target=str(temp / "seed.png"))))
         ours_s = statistics.median(s for s, _ in ours)
         seed_s = statistics.median(s for s, _ in seed)
