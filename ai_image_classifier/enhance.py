@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .enhance_settings import DenoiseDecision, EnhanceSettings
+from .enhance_settings import SEED_WINDOWS, DenoiseDecision, EnhanceSettings
 from .opencv import import_cv2
 from .superres import LearnedUpscaler, UpscaleCancelled, tile_corners
 
@@ -25,16 +25,16 @@ Progress = Callable[[float], object]
 ShouldStop = Callable[[], bool]
 
 SEED_DENOISE = 10.0  # the seed's fastNlMeansDenoisingColored(…, 10, 10, 7, 21)
-TEMPLATE_WINDOW, SEARCH_WINDOW = 7, 21
 # NL-means tiles (height, width): 1024 px wide keeps both cores busy (1024×256 strips take
 # about as long as the whole frame, 256 px squares twice as long), 256 px high lets Cancel land
 # within about a quarter of a second.
 DENOISE_TILE = (256, 1024)
 # Auto strength: none below AUTO_MIN_NOISE, else h = AUTO_STRENGTH_PER_SIGMA × estimated σ,
 # fitted on validation photographs by `python -m training.denoise_fit` (400 photographs, seed
-# 42): the threshold leaves 99 % of clean ones alone; the strength has the best mean PSNR.
+# 42): the threshold leaves 99 % of clean ones alone; the strength has the best mean PSNR
+# with the DENOISE_WINDOWS.
 AUTO_MIN_NOISE = 3.44
-AUTO_STRENGTH_PER_SIGMA = 0.95
+AUTO_STRENGTH_PER_SIGMA = 1.20
 NOISE_BLOCK = 6  # residual pixels a block side: small, so flat bits of a busy picture count
 NOISE_BLOCKS = 50_000  # at most this many blocks sampled (12 MP holds 190 000)
 NOISE_FLATTEST = 0.05  # the fraction of blocks, least residual first, that σ is measured on
@@ -120,26 +120,29 @@ def plan_denoise(image: np.ndarray, denoise: str | float) -> DenoiseDecision:
     if denoise == "off":
         return DenoiseDecision("off", 0.0)
     if denoise == "seed":
-        return DenoiseDecision("seed", SEED_DENOISE)
+        return DenoiseDecision("seed", SEED_DENOISE, windows=SEED_WINDOWS)
     return DenoiseDecision(denoise, float(denoise))
 
 
-def denoise_image(image: np.ndarray, strength: float = SEED_DENOISE) -> np.ndarray:
-    """Non-local-means denoising (`cv2.fastNlMeansDenoisingColored`, 7 / 21 windows), the
-    same strength for luminance and colour as the seed's call."""
+def denoise_image(image: np.ndarray, strength: float = SEED_DENOISE,
+                  windows: tuple[int, int] = SEED_WINDOWS) -> np.ndarray:
+    """Non-local-means denoising (`cv2.fastNlMeansDenoisingColored` with (template, search)
+    `windows`), the same strength for luminance and colour; the defaults are the seed's call."""
+    template, search = windows
     return cv2.fastNlMeansDenoisingColored(np.ascontiguousarray(image), None, strength, strength,
-                                           TEMPLATE_WINDOW, SEARCH_WINDOW)
+                                           template, search)
 
 
 def denoise_in_tiles(image: np.ndarray, strength: float = SEED_DENOISE,
                      progress: Progress | None = None, should_stop: ShouldStop | None = None,
-                     tile: tuple[int, int] = DENOISE_TILE) -> np.ndarray:
+                     tile: tuple[int, int] = DENOISE_TILE,
+                     windows: tuple[int, int] = SEED_WINDOWS) -> np.ndarray:
     """`denoise_image` tile by tile, so a caller can show progress and cancel between tiles.
 
     Each output pixel of NL-means depends only on pixels within (search + template) / 2 of
     it, so tiles computed with that margin and cropped give exactly the whole-image result.
     """
-    margin = SEARCH_WINDOW // 2 + TEMPLATE_WINDOW // 2
+    margin = windows[1] // 2 + windows[0] // 2
     height, width = image.shape[:2]
     output = np.empty_like(image)
     corners = tile_corners(height, width, *tile)
@@ -148,7 +151,7 @@ def denoise_in_tiles(image: np.ndarray, strength: float = SEED_DENOISE,
             raise Cancelled
         y0, x0 = max(0, top - margin), max(0, left - margin)
         y1, x1 = min(height, bottom + margin), min(width, right + margin)
-        piece = denoise_image(image[y0:y1, x0:x1], strength)
+        piece = denoise_image(image[y0:y1, x0:x1], strength, windows)
         output[top:bottom, left:right] = piece[top - y0 : bottom - y0, left - x0 : right - x0]
         if progress:
             progress(done / len(corners))
@@ -190,7 +193,8 @@ def enhance(image: np.ndarray, settings: EnhanceSettings | None = None,
     `should_stop` is polled between tiles and makes the call raise `Cancelled`."""
     settings = settings or EnhanceSettings()
     check_output_size((image.shape[1], image.shape[0]), settings)
-    strength = (decision or plan_denoise(image, settings.denoise)).strength
+    decision = decision or plan_denoise(image, settings.denoise)
+    strength = decision.strength
     passes = int(np.log2(settings.scale)) if settings.method == "learned" else 0
     stages = (strength > 0) + passes
     finished = 0
@@ -200,7 +204,8 @@ def enhance(image: np.ndarray, settings: EnhanceSettings | None = None,
             progress((finished + fraction) / max(1, stages))
 
     if strength > 0:
-        image = denoise_in_tiles(image, strength, stage_progress, should_stop)
+        image = denoise_in_tiles(image, strength, stage_progress, should_stop,
+                                 windows=decision.windows)
         finished += 1
     if should_stop and should_stop():
         raise Cancelled

@@ -20,7 +20,7 @@ from ai_image_classifier.enhance import (
     plan_denoise,
     resize,
 )
-from ai_image_classifier.enhance_settings import DenoiseDecision
+from ai_image_classifier.enhance_settings import DENOISE_WINDOWS, SEED_WINDOWS, DenoiseDecision
 from ai_image_classifier.saving import SaveError, read_metadata, save_image
 
 from .conftest import gradient
@@ -51,6 +51,14 @@ def test_bicubic_doubles_size_like_the_seed():
     lanczos = resize(image, 2, "lanczos")
     assert np.array_equal(lanczos, cv2.resize(image, (100, 80),
                                               interpolation=cv2.INTER_LANCZOS4))
+
+
+def test_auto_and_custom_use_the_small_windows_and_the_seed_preset_the_seeds():
+    image = noisy()
+    custom = EnhanceSettings(method="bicubic", scale=1, denoise=8.0)
+    assert np.array_equal(enhance(image, custom), denoise_image(image, 8.0, DENOISE_WINDOWS))
+    assert plan_denoise(image, "auto").windows == DENOISE_WINDOWS
+    assert plan_denoise(image, "seed").windows == SEED_WINDOWS != DENOISE_WINDOWS
 
 
 def test_seed_preset_is_the_seed_pipeline():
@@ -106,7 +114,8 @@ def test_enhance_follows_the_decision_it_is_given():
     kept = DenoiseDecision("auto", 0.0, 1.0)
     assert np.array_equal(enhance(image, settings, decision=kept), image)
     strength = plan_denoise(image, "auto").strength
-    assert np.array_equal(enhance(image, settings), denoise_in_tiles(image, strength))
+    assert np.array_equal(enhance(image, settings),
+                          denoise_in_tiles(image, strength, windows=DENOISE_WINDOWS))
 
 
 @pytest.mark.parametrize(("decision", "words"), [
@@ -183,8 +192,9 @@ def test_metadata_is_kept_and_orientation_reset(tmp_path, rgb_image):
 def test_tiles_give_the_whole_image_result():
     rng = np.random.default_rng(1)
     image = rng.integers(0, 256, (300, 170, 3), dtype=np.uint8)
-    tiled = denoise_in_tiles(image, tile=(64, 48))
-    assert np.array_equal(tiled, denoise_image(image))
+    for windows in (SEED_WINDOWS, DENOISE_WINDOWS):
+        tiled = denoise_in_tiles(image, tile=(64, 48), windows=windows)
+        assert np.array_equal(tiled, denoise_image(image, windows=windows))
 
 
 def test_enhance_reports_progress_and_cancels():

@@ -11,18 +11,22 @@ should not be, σ ≥ 8 should). The same is printed for Donoho's whole-picture 
 rule) and, when scikit-image is installed, its `estimate_sigma`, each with a threshold fitted
 the same way. The strength k in "h = k × estimate" is the one with the best mean PSNR, against
 the clean picture, over the damaged pictures of the first half that t sends to denoising; h is
-snapped to the NL-means strengths measured. enhance.py holds the result.
+snapped to the NL-means strengths measured. enhance.py holds the result. With
+`--compare-windows`, the strength is fitted for each NL-means (template, search) window pair,
+and the best mean PSNR and the time are printed beside the seed's 7 / 21.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import time
 from collections.abc import Callable
 
 import numpy as np
 
 from ai_image_classifier.enhance import denoise_image, estimate_noise
+from ai_image_classifier.enhance_settings import DENOISE_WINDOWS, SEED_WINDOWS
 from ai_image_classifier.image_quality import matlab_like_downscale, noisy_jpeg, psnr
 from ai_image_classifier.opencv import import_cv2
 
@@ -38,6 +42,7 @@ CLEAN_QUANTILE = 0.99
 PSNR_CAP = 60.0  # an untouched clean picture scores infinity; 60 dB is "indistinguishable"
 OLD_RULE = ("Donoho, whole picture (old)", 5.23)  # the threshold it shipped with
 STRENGTHS = (0, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 17, 20)
+WINDOW_CANDIDATES = (SEED_WINDOWS, (5, 11), (3, 11), (3, 7), (3, 5))
 Estimator = Callable[[np.ndarray], float]
 
 
@@ -91,9 +96,10 @@ def classifier_table(name: str, threshold: float, values: np.ndarray) -> list[st
     return lines
 
 
-def fit_strength(cleans: list[np.ndarray], threshold: float) -> tuple[float, float, float]:
+def fit_strength(cleans: list[np.ndarray], threshold: float,
+                 windows: tuple[int, int] = DENOISE_WINDOWS) -> tuple[float, float, float]:
     """(k, mean PSNR with it, mean PSNR never denoising) over the damaged pictures that
-    `threshold` sends to denoising."""
+    `threshold` sends to denoising, with NL-means `windows`."""
     scores, values = [], []
     for index, clean in enumerate(cleans):
         for _, sigma, quality, _ in CASES[1:]:
@@ -101,8 +107,8 @@ def fit_strength(cleans: list[np.ndarray], threshold: float) -> tuple[float, flo
             value = estimate_noise(noisy)
             if value >= threshold:
                 values.append(value)
-                scores.append([min(PSNR_CAP, psnr(clean, denoise_image(noisy, h) if h else noisy))
-                               for h in STRENGTHS])
+                scores.append([min(PSNR_CAP, psnr(clean, denoise_image(noisy, h, windows)
+                                                  if h else noisy)) for h in STRENGTHS])
     table, sigma = np.array(scores), np.array(values)
     strengths = np.array(STRENGTHS, dtype=float)
     best = (0.0, -np.inf)
@@ -121,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strength-photos", type=int, default=40,
                         help="photographs of the first half the strength is fitted on")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--compare-windows", action="store_true",
+                        help="fit the strength for each NL-means window pair and compare")
     args = parser.parse_args(argv)
     paths = photograph_paths(DEFAULT_DATA_DIRS, "val")
     random.Random(args.seed).shuffle(paths)
@@ -137,8 +145,20 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(classifier_table(name, cut, checked)), "\n")
         if name == OLD_RULE[0]:
             print("\n".join(classifier_table(name + ", as shipped", OLD_RULE[1], checked)), "\n")
-    factor, mean, untouched = fit_strength(fitting[: args.strength_photos], threshold)
-    print(f"rule: h = 0 below σ̂ {threshold:.2f}, else {factor:.2f} × σ̂ (the damaged pictures "
+    strength_photos = fitting[: args.strength_photos]
+    if args.compare_windows:
+        print("windows (template, search)  k     mean PSNR  time ÷ seed's 7 / 21")
+        seconds = {}
+        for windows in WINDOW_CANDIDATES:
+            started = time.perf_counter()
+            factor, mean, _ = fit_strength(strength_photos, threshold, windows)
+            seconds[windows] = time.perf_counter() - started
+            print(f"{str(windows):26}  {factor:.2f}  {mean:9.3f}  "
+                  f"{seconds[windows] / seconds[SEED_WINDOWS]:.2f}")
+        print()
+    factor, mean, untouched = fit_strength(strength_photos, threshold)
+    print(f"rule: h = 0 below σ̂ {threshold:.2f}, else {factor:.2f} × σ̂ with NL-means windows "
+          f"{DENOISE_WINDOWS} (the damaged pictures "
           f"it denoises: mean PSNR {mean:.3f} dB; never denoising them: {untouched:.3f} dB)")
     return 0
 
