@@ -224,26 +224,23 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return _composite_on_white(image) if has_alpha else image.convert("RGB")
 
 
-def _composite_on_white(image: Image.Image, rows: int = 1024) -> Image.Image:
-    """Flatten transparency onto white a band of rows at a time, so a large picture needs
-    its RGBA pixels and the RGB result, not several full-size copies."""
-    rgba = np.asarray(image if image.mode == "RGBA" else image.convert("RGBA"))
-    out = np.empty(rgba.shape[:2] + (3,), np.uint8)
+def _composite_on_white(image: Image.Image, rows: int = 256) -> Image.Image:
+    """Flatten transparency onto white a band of rows at a time, pasted into the result, so a
+    large picture needs its RGBA pixels and the RGB result, not several full-size copies."""
+    rgba = image if image.mode == "RGBA" else image.convert("RGBA")
+    out = Image.new("RGB", rgba.size)
     background = np.array(BACKGROUND, np.uint16)
-    for top in range(0, rgba.shape[0], rows):
-        band = rgba[top:top + rows].astype(np.uint16)
+    for top in range(0, rgba.height, rows):
+        band = np.asarray(rgba.crop((0, top, rgba.width, min(top + rows, rgba.height))),
+                          np.uint16)
         alpha = band[..., 3:]
         blended = (band[..., :3] * alpha + background * (255 - alpha) + 127) // 255
-        out[top:top + rows] = blended.astype(np.uint8)
-    return Image.fromarray(out)
+        out.paste(Image.fromarray(blended.astype(np.uint8)), (0, top))
+    return out
 
 
 #: Modes `Image.reduce` accepts; others are converted at full size.
 REDUCIBLE_MODES = ("L", "LA", "RGB", "RGBA", "RGBa", "La", "I", "F", "CMYK", "I;16")
-
-
-#: Transparent modes that `prepare_model_input` flattens on its reduced copy and crops only.
-FLATTENED_LATE = ("RGBA", "LA")
 
 
 def open_rgb(
@@ -251,14 +248,12 @@ def open_rgb(
     *,
     draft_size: int | None = None,
     max_pixels: int = MAX_PIXELS,
-    keep_alpha: bool = False,
 ) -> Image.Image:
     """Decode `source` into an upright 8-bit RGB Pillow image.
 
     `draft_size` lets the JPEG decoder skip detail that the caller will throw away (it
     decodes at 1/2, 1/4 or 1/8 scale while staying at least `draft_size` on each side),
-    which is how a 12 MP photo is classified without decoding 12 MP. With `keep_alpha`, an
-    RGBA or LA picture stays as it is (`prepare_model_input` flattens only what it keeps).
+    which is how a 12 MP photo is classified without decoding 12 MP.
     Raises `ImageDecodeError` (or `ImageTooLargeError`) with a readable message; nothing
     else escapes, whatever the file holds.
     """
@@ -280,7 +275,7 @@ def open_rgb(
             except Exception:  # a damaged EXIF block should not hide a readable picture
                 log.info("%s: EXIF orientation ignored", name, exc_info=True)
                 upright = image
-            return upright if keep_alpha and upright.mode in FLATTENED_LATE else _to_rgb(upright)
+            return _to_rgb(upright)
         except ImageDecodeError:
             raise
         except MemoryError as exc:
@@ -351,12 +346,9 @@ def prepare_model_input(image: Image.Image | np.ndarray, size: int, find_faces: 
     from .faces import crop, face_region  # OpenCV loads on first use, off the start-up path
 
     pil = Image.fromarray(image) if isinstance(image, np.ndarray) else image
-    # Transparency is flattened on the reduced copy and the crops, not on the whole frame: a
-    # 9000² RGBA PNG would otherwise need two more full-size copies.
-    flatten_late = pil.mode in FLATTENED_LATE
-    if pil.mode != "RGB" and not flatten_late:
+    if pil.mode != "RGB":
         pil = _to_rgb(pil)
-    small = _to_rgb(reduced(pil)) if flatten_late else reduced(pil)
+    small = reduced(pil)
     region = face_region(small) if find_faces else None
     pixels = to_model_input(crop(small, region) if region else small, size)
     if not general:
@@ -364,8 +356,7 @@ def prepare_model_input(image: Image.Image | np.ndarray, size: int, find_faces: 
     from .clip_encoder import clip_pixels, crop_boxes, crop_pixels
     from .general import graphic_measures
 
-    native = np.stack([crop_pixels(_to_rgb(pil.crop(box)))
-                       for box in crop_boxes(pil.size, crops)])
+    native = np.stack([crop_pixels(pil.crop(box)) for box in crop_boxes(pil.size, crops)])
     return ModelInput(pixels, region, clip_pixels(small), native, graphic_measures(small),
                       pil.size)
 
@@ -378,5 +369,5 @@ def load_model_input(source: ImageSource, size: int, find_faces: bool = True,
     from .faces import DETECT_SIDE
 
     draft = None if general else max(2 * size, DETECT_SIDE if find_faces else 0)
-    image = open_rgb(source, draft_size=draft, keep_alpha=True)
+    image = open_rgb(source, draft_size=draft)
     return prepare_model_input(image, size, find_faces, general, crops)

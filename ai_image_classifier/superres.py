@@ -13,6 +13,7 @@ while memory stays bounded by the tile size.
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -69,18 +70,21 @@ def tile_corners(height: int, width: int, tile_h: int, tile_w: int | None = None
 def tile_shape(height: int, width: int, tile: int, margin: int) -> tuple[int, int]:
     """(tile height, tile width) for a height × width picture: `tile`² unless a side is
     shorter. A side shorter than `tile` gets tiles exactly that long, and the other side grows
-    so that a window (tile plus margins) keeps about the area of a square one: a 48-px strip
-    would otherwise feed the network windows that are mostly padding. One shape per picture,
-    because LiteRT re-allocates its tensors when the shape changes.
+    so that a window (tile plus margins) keeps at most the area of a square one, and is then
+    shortened to share the side evenly (a last tile of a few pixels would cost a whole
+    window): a 48-px strip would otherwise feed the network windows that are mostly padding.
+    One shape per picture, because LiteRT re-allocates its tensors when the shape changes.
     """
     if height >= tile and width >= tile:
         return tile, tile
-    area = (tile + 2 * margin) ** 2
     if height < tile and width < tile:
         return height, width
-    if height < tile:
-        return height, min(width, max(tile, area // (height + 2 * margin) - 2 * margin))
-    return min(height, max(tile, area // (width + 2 * margin) - 2 * margin)), width
+    area = (tile + 2 * margin) ** 2
+
+    def even(length: int, short: int) -> int:
+        longest = min(length, max(tile, area // (short + 2 * margin) - 2 * margin))
+        return math.ceil(length / math.ceil(length / longest))
+    return (height, even(width, height)) if height < tile else (even(height, width), width)
 
 
 def padded_window(image: np.ndarray, top: int, left: int, size: tuple[int, int], margin: int
@@ -180,8 +184,9 @@ class LearnedUpscaler:
         """uint8 RGB → uint8 RGB at twice the size, converting colour tile by tile.
 
         Converting per tile keeps only a tile's floats in memory, never the whole frame's; every
-        tile of a picture has one shape, so LiteRT allocates its tensors at most once a picture
-        (that call holds the GIL and would stall the window).
+        tile of a picture has one shape, so LiteRT allocates its tensors once per pass over a
+        picture of a new shape, not per tile (that call holds the GIL and would stall the
+        window).
         """
         height, width = rgb.shape[:2]
         output = np.empty((2 * height, 2 * width, 3), np.uint8)

@@ -92,7 +92,7 @@ def test_enhance_says_what_auto_denoising_did(tmp_path):
     assert "no noise found (level 0.0)" in kept.stdout
     removed = aiic("enhance", str(noisy), "-o", str(tmp_path / "b.png"), "--method", "bicubic")
     assert removed.returncode == 0, removed.stderr
-    assert "noise level " in removed.stdout and ": removed (strength " in removed.stdout
+    assert "noise level " in removed.stdout and ", removed at strength " in removed.stdout
     off = aiic("enhance", str(noisy), "-o", str(tmp_path / "c.png"), "--denoise", "off")
     assert "not denoised (denoising off)" in off.stdout
 

@@ -98,6 +98,14 @@ def textured(noise: float = 0.0) -> np.ndarray:
     return np.repeat(np.clip(luma + 0.5, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
 
 
+def test_a_white_or_black_margin_shows_there_is_no_noise():
+    """Its only flat part is clipped at 255 or 0; leaving it out would leave texture alone."""
+    for value in (255, 0):
+        picture = textured()
+        picture[:, :100] = value
+        assert plan_denoise(picture, "auto").strength == 0
+
+
 def test_texture_does_not_read_as_noise():
     """Most of the picture is texture a whole-picture estimate reads as noise; the flat part
     shows there is none, and shows the noise once it is added."""
@@ -119,11 +127,12 @@ def test_enhance_follows_the_decision_it_is_given():
 
 
 @pytest.mark.parametrize(("decision", "words"), [
-    (DenoiseDecision("auto", 5.6, 7.0), "noise level 7.0: removed (strength 5.6)"),
+    (DenoiseDecision("auto", 8.4, 7.0), "noise level 7.0, removed at strength 8.4"),
     (DenoiseDecision("auto", 0.0, 1.8), "no noise found (level 1.8)"),
     (DenoiseDecision("off", 0.0), "not denoised (denoising off)"),
     (DenoiseDecision("seed", 10.0), "denoised at the original app's strength 10"),
-    (DenoiseDecision(4.5, 4.5), "denoised at strength 4.5")])
+    (DenoiseDecision(4.5, 4.5), "denoised at strength 4.5"),
+    (DenoiseDecision(0.0, 0.0), "not denoised (strength 0)")])
 def test_the_decision_says_what_it_does(decision, words):
     assert decision.description == words
 

@@ -257,7 +257,7 @@ def test_a_result_identical_to_the_original_is_not_offered(tmp_path):
     flow.start(EnhanceSettings(method="bicubic", scale=1, denoise="auto"))  # a flat picture
     tasks.run()
     assert pictures.current.enhanced is None
-    assert ui.last("enhance_state")[3].startswith("No change (no noise found (level 0.0))")
+    assert ui.last("enhance_state")[3].startswith("No change, no noise found (level 0.0): ")
     assert not ui.all("enhanced")
 
 
@@ -282,12 +282,12 @@ def test_auto_denoising_says_what_it_found_while_running_and_when_done(tmp_path,
     tasks.run("open")
     flow.start(EnhanceSettings(method="bicubic", scale=2, denoise="auto"))
     tasks.run()
-    assert "; noise level " in seen[0] and ": removed (strength " in seen[0]
+    assert "; noise level " in seen[0] and ", removed at strength " in seen[0]
     made = pictures.current.enhanced
     assert made.denoise.strength > 0 and made.denoise.noise > 5
     done = ui.last("enhance_state")[3]
-    assert done.startswith("Done: 160×120 (Bicubic 2×, denoise Auto: noise level ")
-    assert f"Auto: {made.denoise.description}." in result_note(pictures.current, None)
+    assert done.startswith("Done: 160×120 (Bicubic 2×, denoise Auto; noise level ")
+    assert f"Auto; {made.denoise.description}." in result_note(pictures.current, None)
 
 
 def test_a_clean_picture_says_no_noise_was_found(tmp_path):
@@ -295,7 +295,7 @@ def test_a_clean_picture_says_no_noise_was_found(tmp_path):
     flow.start(EnhanceSettings(method="bicubic", scale=2, denoise="auto"))
     tasks.run()
     assert pictures.current.enhanced.denoise.strength == 0
-    assert "denoise Auto: no noise found (level 0.0))" in ui.last("enhance_state")[3]
+    assert "denoise Auto; no noise found (level 0.0))" in ui.last("enhance_state")[3]
 
 
 def test_a_cancelled_run_keeps_the_earlier_result_and_names_its_settings(tmp_path):

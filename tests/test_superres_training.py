@@ -12,7 +12,7 @@ from PIL import Image
 pytest.importorskip("keras", reason="training needs requirements-train.txt")
 
 from ai_image_classifier.superres import LearnedUpscaler  # noqa: E402
-from training.denoise_fit import STRENGTHS, fit  # noqa: E402
+from training.denoise_fit import CASES, classifier_table, fit_strength  # noqa: E402
 from training.superres import main as superres_main  # noqa: E402
 from training.superres import make_patches  # noqa: E402
 
@@ -62,13 +62,17 @@ def test_tiny_upscaler_training_writes_model_export_and_card(tmp_path):
         superres_main(options)
 
 
-def test_denoise_fit_leaves_clean_pictures_and_follows_the_noise():
-    sigmas = np.repeat([0, 2, 8, 12], 20).astype(float)
-    estimates = sigmas * 0.75 + np.tile(np.linspace(0.5, 2.5, 20), 4)
-    # Each case scores best at the strength nearest 1.2 × its estimate; clean best untouched.
-    best = 1.2 * estimates
-    scores = -np.abs(np.array(STRENGTHS)[None, :] - best[:, None])
-    scores[sigmas <= 2, 0] = 1.0
-    threshold, factor, _ = fit(sigmas, estimates, scores)
-    assert threshold == pytest.approx(np.quantile(estimates[sigmas <= 2], 0.95))
-    assert factor == pytest.approx(1.2, abs=0.1)
+def test_denoise_fit_finds_a_strength_that_beats_leaving_the_noise():
+    y, x = np.mgrid[0:64, 0:80]
+    cleans = [np.stack([x * 3, y * 3, np.full_like(x, 60 + 40 * i)], -1).astype(np.uint8)
+              for i in range(3)]  # smooth pictures: denoising can only help
+    factor, mean, untouched = fit_strength(cleans, threshold=3.0)
+    assert factor > 0 and mean > untouched + 1.0
+
+
+def test_denoise_fit_says_which_goals_its_rule_meets():
+    denoised = {"σ 8": [5.0, 5.0], "σ 10": [5.0, 0.0]}  # σ 10: half, under its 95 % goal
+    values = np.array([denoised.get(name, [0.0, 0.0]) for name, *_ in CASES])
+    table = classifier_table("rule", 3.0, values)[2:]
+    verdict = {name: line.split()[-1] for (name, *_), line in zip(CASES, table, strict=True)}
+    assert verdict["clean"] == "met" and verdict["σ 8"] == "met" and verdict["σ 10"] == "MISSED"

@@ -10,7 +10,8 @@ measures the decision as a classifier: how often Auto denoises each case (clean 
 should not be, σ ≥ 8 should). The same is printed for Donoho's whole-picture estimate (the old
 rule) and, when scikit-image is installed, its `estimate_sigma`, each with a threshold fitted
 the same way. The strength k in "h = k × estimate" is the one with the best mean PSNR, against
-the clean picture, over the damaged pictures of the first half that t sends to denoising; h is
+the clean picture, over the damaged pictures that t sends to denoising among the first
+`--strength-photos` of the first half; h is
 snapped to the NL-means strengths measured. enhance.py holds the result. With
 `--compare-windows`, the strength is fitted for each NL-means (template, search) window pair,
 and the best mean PSNR and the time are printed beside the seed's 7 / 21.
@@ -76,11 +77,12 @@ def estimators() -> dict[str, Estimator]:
     return found
 
 
-def estimates(cleans: list[np.ndarray], estimate: Estimator) -> np.ndarray:
-    """estimate[case, photo] over every damage case."""
+def estimates(cleans: list[np.ndarray], estimate: Estimator,
+              cases: tuple = CASES) -> np.ndarray:
+    """estimate[case, photo] over `cases` (every damage case by default)."""
     return np.array([[estimate(damaged(clean, sigma, quality, index))
                       for index, clean in enumerate(cleans)]
-                     for _, sigma, quality, _ in CASES])
+                     for _, sigma, quality, _ in cases])
 
 
 def classifier_table(name: str, threshold: float, values: np.ndarray) -> list[str]:
@@ -139,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
           f"(2× MATLAB-like downscales)\n")
     threshold = 0.0
     for index, (name, estimate) in enumerate(estimators().items()):
-        cut = float(np.quantile(estimates(fitting, estimate)[0], CLEAN_QUANTILE))
+        cut = float(np.quantile(estimates(fitting, estimate, CASES[:1])[0], CLEAN_QUANTILE))
         threshold = cut if index == 0 else threshold
         checked = estimates(checking, estimate)
         print("\n".join(classifier_table(name, cut, checked)), "\n")

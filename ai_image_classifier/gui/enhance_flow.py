@@ -27,14 +27,14 @@ DENOISE_LABELS = {"auto": "Auto", "off": "Off", "seed": "Original app's (strengt
                   "custom": "Custom"}
 NOTHING_TO_DO = ("1× with denoising Off would give an identical copy: choose 2× or 4×, or a "
                  "denoising mode.")
-UNCHANGED = ("No change ({denoise}): at 1× the result is the original itself; nothing new to "
+UNCHANGED = ("No change, {denoise}: at 1× the result is the original itself; nothing new to "
              "save.")
 
 
 def describe(settings: EnhanceSettings) -> str:
     """ "Learned (AI upscaler) 2×, denoise Auto" """
     denoise = settings.denoise
-    words = DENOISE_LABELS[denoise] if isinstance(denoise, str) else f"strength {denoise:.0f}"
+    words = DENOISE_LABELS[denoise] if isinstance(denoise, str) else f"strength {denoise:g}"
     return f"{METHOD_LABELS[settings.method]} {settings.scale:g}×, denoise {words}"
 
 
@@ -43,7 +43,7 @@ def result_note(opened: OpenedImage | None, chosen: EnhanceSettings | None) -> s
     if opened is None or opened.enhanced is None:
         return ""
     made, denoise = opened.enhanced.settings, opened.enhanced.denoise
-    note = f"Enhanced with {describe(made)}" + (f": {denoise.description}." if denoise else ".")
+    note = f"Enhanced with {describe(made)}" + (f"; {denoise.description}." if denoise else ".")
     if chosen is not None and chosen != made:
         note += " The Enhance tab now has other settings: press Enhance to apply them."
     return note
@@ -141,7 +141,7 @@ class EnhanceFlow:
             self.idle(UNCHANGED.format(denoise=result.description))
             return
         height, width = result.pixels.shape[:2]
-        said = f": {result.denoise.description}" if result.denoise else ""
+        said = f"; {result.denoise.description}" if result.denoise else ""
         self.idle(f"Done: {width}×{height} ({describe(result.settings)}{said}). Save with "
                   "Ctrl+S.")
         self.ui.status(f"Enhanced {display_name(opened.path.name)}: {width}×{height}, not "
