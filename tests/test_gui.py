@@ -161,7 +161,8 @@ def test_a_declared_generator_is_one_part_and_the_models_view_another(app, tmp_p
     panel = app.side.verdict
     assert app.side.badge.cget("text") == "IMAGE MIGHT BE AI-GENERATED OR EDITED"
     assert panel.declared_title.cget("text") == "The file declares"
-    assert panel.declared.cget("text").startswith("PNG text chunk 'parameters'")
+    assert panel.declared.cget("text").startswith(  # its strength named first
+        "unsigned text that any program can write: PNG text chunk 'parameters'")
     assert "easily stripped or forged" in panel.declared.cget("text")
     model = panel.model.cget("text")
     assert model.startswith(("On its own, the model answers", "The model cannot judge"))
