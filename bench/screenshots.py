@@ -120,11 +120,11 @@ def main() -> None:
         app.redraw()
         settle(app, lambda: app.pictures.current.heat is not None, 120)
         grab(app, out / "screenshot-minimum.png")
-        folder = Path(temp) / "holiday"
+        folder = Path(temp) / "samples"  # made by this script: synthetic, not photographs
         folder.mkdir()
         for index in range(6):
-            Image.open(picture).rotate(index * 7).save(folder / f"photo_{index}.jpg")
-        sample(folder / "a photo from the holiday with a long name.jpg")
+            Image.open(picture).rotate(index * 7).save(folder / f"synthetic_{index}.jpg")
+        sample(folder / "a synthetic picture with a rather long name.jpg")
         (folder / "damaged.jpg").write_bytes(b"\xff\xd8 not really a JPEG")
         app.scan_folder(folder)
         scan = app.scan_window
