@@ -18,7 +18,6 @@ Prints Markdown tables.
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import subprocess
 import sys
@@ -99,14 +98,11 @@ AUTO_MAY_LOSE = 0.05  # dB: how far below Off Auto may come out on a clean pictu
 def auto_vs_off_table(sr_eval: Path, val_photos: int) -> list[str]:
     """Auto against Off on clean pictures, learned 2×: every picture Auto denoised, and every
     one where it lost more than AUTO_MAY_LOSE, by name."""
-    from training.superres import DEFAULT_DATA_DIRS, load_photographs, photograph_paths
+    from training.superres import DEFAULT_DATA_DIRS, sr_eval_sets, validation_photographs
 
-    paths = photograph_paths(DEFAULT_DATA_DIRS, "val")
-    random.Random(42).shuffle(paths)
-    sets = {name: {p.name: np.asarray(Image.open(p).convert("RGB"))
-                   for p in sorted((sr_eval / name).glob("*.png"))} for name in ("Set5", "Set14")}
-    sets["val photographs"] = dict(zip((p.name for p in paths[:val_photos]),
-                                       load_photographs(paths[:val_photos]), strict=True))
+    sets = sr_eval_sets(sr_eval)  # the denoise fit's draw (seed 42): val, never a test set
+    sets["val photographs"] = {Path(path).name: image for path, image in
+                               validation_photographs(DEFAULT_DATA_DIRS, val_photos, 42).items()}
     off = EnhanceSettings(method="learned", denoise="off")
     lines = ["| set | pictures | Auto denoised | worst Auto − Off | > 0.05 dB worse |",
              "|---|---|---|---|---|"]

@@ -20,7 +20,6 @@ and the best mean PSNR and the time are printed beside the seed's 7 / 21.
 from __future__ import annotations
 
 import argparse
-import random
 import time
 from collections.abc import Callable
 
@@ -31,7 +30,7 @@ from ai_image_classifier.enhance_settings import DENOISE_WINDOWS, SEED_WINDOWS
 from ai_image_classifier.image_quality import matlab_like_downscale, noisy_jpeg, psnr
 from ai_image_classifier.opencv import import_cv2
 
-from .superres import DEFAULT_DATA_DIRS, load_photographs, photograph_paths
+from .superres import DEFAULT_DATA_DIRS, validation_photographs
 
 cv2 = import_cv2()
 # (name, σ, JPEG quality or None); "should" = whether Auto ought to denoise it (None: either)
@@ -132,10 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare-windows", action="store_true",
                         help="fit the strength for each NL-means window pair and compare")
     args = parser.parse_args(argv)
-    paths = photograph_paths(DEFAULT_DATA_DIRS, "val")
-    random.Random(args.seed).shuffle(paths)
-    cleans = [matlab_like_downscale(photo, 2)
-              for photo in load_photographs(paths[: args.photos])]
+    photos = validation_photographs(DEFAULT_DATA_DIRS, args.photos, args.seed)
+    cleans = [matlab_like_downscale(photo, 2) for photo in photos.values()]
     fitting, checking = cleans[: len(cleans) // 2], cleans[len(cleans) // 2 :]
     print(f"{len(fitting)} val photographs fit the threshold, {len(checking)} check it "
           f"(2× MATLAB-like downscales)\n")

@@ -217,9 +217,10 @@ def measure(upscale, references: dict[str, np.ndarray]) -> dict:
     return {**means, "clean_model_psnr_by_image": by_image}
 
 
-def sr_eval_sets() -> dict[str, dict[str, np.ndarray]]:
-    return {name: {p.stem: load_rgb(p) for p in sorted((SR_EVAL / name).glob("*.png"))}
-            for name in ("Set5", "Set14") if (SR_EVAL / name).is_dir()}
+def sr_eval_sets(root: Path = SR_EVAL) -> dict[str, dict[str, np.ndarray]]:
+    """Set5 and Set14 (those present under `root`), picture name → RGB."""
+    return {name: {p.stem: load_rgb(p) for p in sorted((root / name).glob("*.png"))}
+            for name in ("Set5", "Set14") if (root / name).is_dir()}
 
 
 def speed_ms_per_megapixel(path: Path, side: int = 1024, repeats: int = 3) -> float:
@@ -283,7 +284,7 @@ def train(args: argparse.Namespace) -> dict:
     if args.max_photos:
         train_paths = train_paths[: args.max_photos]
     photos = [p for p in load_photographs(train_paths) if min(p.shape[:2]) >= args.patch]
-    val_photos = validation_photographs(args)
+    val_photos = validation_photographs(args.data, args.val_photos, args.seed)
 
     mix = DamageMix(args.noise_probability, args.jpeg_probability)
     model = build_upscaler(args.features, args.shrink, args.mapping)
@@ -351,16 +352,20 @@ def assess(tflite: Path, val_photos: dict[str, np.ndarray]) -> dict:
     return card
 
 
-def validation_photographs(args: argparse.Namespace) -> dict[str, np.ndarray]:
-    paths = photograph_paths(args.data, "val")
-    random.Random(args.seed).shuffle(paths)
-    paths = paths[: args.val_photos]
+def validation_photographs(data_dirs: list[Path], count: int, seed: int
+                           ) -> dict[str, np.ndarray]:
+    """`count` val photographs drawn by `seed`, path → RGB: the same draw for every tool that
+    asks with the same seed (the denoise fit and the Auto check share theirs)."""
+    paths = photograph_paths(data_dirs, "val")
+    random.Random(seed).shuffle(paths)
+    paths = paths[:count]
     return dict(zip([str(p) for p in paths], load_photographs(paths), strict=True))
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    card = assess(args.assess, validation_photographs(args)) if args.assess else train(args)
+    card = (assess(args.assess, validation_photographs(args.data, args.val_photos, args.seed))
+            if args.assess else train(args))
     print(json.dumps({key: card[key] for key in ("validation", "evaluation",
                                                  "ms_per_low_res_megapixel")}, indent=2))
     return 0
