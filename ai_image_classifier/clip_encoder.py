@@ -114,6 +114,7 @@ class ClipEncoder:
                 "or `python -m ai_image_classifier.encoder_setup`")
         import onnxruntime as ort
 
+        ort.disable_telemetry_events()  # the environment switch (package __init__) is the first
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.log_severity_level = 3  # keep onnxruntime's notices out of the user's console
