@@ -28,7 +28,6 @@ BLOCK_OUTPUT = "block_cls"
 INPUT_SIDE = 224
 MEAN = np.array([0.48145466, 0.4578275, 0.40821073], dtype=np.float32)
 STD = np.array([0.26862954, 0.26130258, 0.27577711], dtype=np.float32)
-EMBEDDING_SIZE = 512
 #: The least cosine similarity to the stored exact outputs that the self-check accepts.
 CHECK_COSINE = 0.999
 ENCODE_BATCH = 4  # views per encoder run (ClipEncoder.encode)

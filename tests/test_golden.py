@@ -22,15 +22,12 @@ from ai_image_classifier.clip_encoder import (
     check_path,
     clip_pixels,
     cosine,
-    encoder_path,
 )
 from ai_image_classifier.superres import LearnedUpscaler
 
-from .conftest import ROOT
+from .conftest import ROOT, needs_encoder
 
 GOLDEN = ROOT / "tests" / "golden"
-needs_encoder = pytest.mark.skipif(not encoder_path().is_file(),
-                                   reason="the CLIP encoder is set up by `make setup`")
 
 
 def golden(name: str) -> dict[str, np.ndarray]:
