@@ -47,7 +47,7 @@ class EnhanceSettings:
 
 #: NL-means (template, search) windows. The seed's call used 7 / 21; Auto and Custom use 3 px
 #: patches searched within 7 px, which on noisy val photographs gave a higher PSNR in about a
-#: quarter of the time (`python -m training.denoise_fit --compare-windows`; README).
+#: quarter of the time (`python -m training.denoise_fit --compare-windows`; docs/enhancement.md).
 SEED_WINDOWS = (7, 21)
 DENOISE_WINDOWS = (3, 7)
 
