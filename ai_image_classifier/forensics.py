@@ -10,14 +10,13 @@ names come from the same table (`declarations`) as the verdict's.
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import ExifTags, Image
 
 from .content_credentials import has_manifest_bytes, read_content_credentials
-from .declarations import generator_names, text_declarations
+from .declarations import generator_names, names_in, text_declarations, whole_words
 from .imaging import ImageSource, open_header, read_bytes
 from .provenance import Provenance, provenance_of, text_chunks, tolerant, xmp_facts
 
@@ -26,6 +25,7 @@ EXIF_FIELDS = ("Make", "Model", "LensModel", "Software", "DateTime", "DateTimeOr
 #: Names found in Software tags and text chunks of edited images (lower case).
 EDITOR_MARKERS = ("photoshop", "gimp", "lightroom", "affinity", "pixelmator", "snapseed",
                   "facetune", "paint.net", "canva", "picsart", "faceapp")
+_EDITOR_NAMES = whole_words(EDITOR_MARKERS)
 
 
 @dataclass
@@ -72,14 +72,8 @@ def inspect_file(source: ImageSource) -> FileReport:
     haystack = " ".join(clues).lower()
     report.generator_traces = [*generator_names(haystack),
                                *text_declarations(report.text_chunks)]
-    report.editor_traces = [m for m in EDITOR_MARKERS if _mentions(haystack, m)]
+    report.editor_traces = names_in(_EDITOR_NAMES, haystack)
     return report
-
-
-def _mentions(text: str, marker: str) -> bool:
-    """`marker` as a whole word: "canva" is not in "canvas", nor "flux" in "influx"; an
-    underscore still separates ("sdxl_base")."""
-    return re.search(rf"(?<![a-z0-9]){re.escape(marker)}(?![a-z0-9])", text) is not None
 
 
 def error_level_analysis(image: np.ndarray, quality: int = 90) -> np.ndarray:
