@@ -76,15 +76,38 @@ def inspect_file(source: ImageSource) -> FileReport:
     return report
 
 
+#: Rows re-compressed at a time by error-level analysis; a multiple of `_MCU`.
+ELA_BAND_ROWS = 512
+#: The largest JPEG block group (16×16 with 4:2:0 chroma): bands start on its grid.
+_MCU = 16
+
+
 def error_level_analysis(image: np.ndarray, quality: int = 90) -> np.ndarray:
     """Difference between the image and its JPEG re-compression, stretched to 0..255.
 
-    Regions pasted from another source often re-compress differently from the rest.
+    Regions pasted from another source often re-compress differently from the rest. Worked a
+    band of rows at a time, in 8 bits, so that a 120 MP picture needs its result beside it,
+    not gigabytes of 16-bit and float copies. Each band is re-compressed with one block group
+    of margin above and below (the decoder's chroma upsampling looks across block edges), so
+    the result equals re-compressing the whole picture at once.
     """
+    height = image.shape[0]
+    difference = np.empty(image.shape[:2], np.uint8)
+    for top in range(0, height, ELA_BAND_ROWS):
+        bottom = min(top + ELA_BAND_ROWS, height)
+        start, stop = max(top - _MCU, 0), min(bottom + _MCU, height)
+        band = image[start:stop]
+        recompressed = _jpeg_round_trip(band, quality)
+        error = np.maximum(band, recompressed) - np.minimum(band, recompressed)
+        difference[top:bottom] = error[top - start:bottom - start].max(axis=2)
+    peak = max(int(difference.max(initial=0)), 1)
+    stretch = (np.arange(256, dtype=np.float32) * (255.0 / peak)).astype(np.uint8)
+    for top in range(0, height, ELA_BAND_ROWS):  # in place: one grey copy, not two
+        difference[top:top + ELA_BAND_ROWS] = stretch[difference[top:top + ELA_BAND_ROWS]]
+    return np.repeat(difference[..., None], 3, axis=2)
+
+
+def _jpeg_round_trip(pixels: np.ndarray, quality: int) -> np.ndarray:
     buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="JPEG", quality=quality)
-    recompressed = np.asarray(Image.open(buffer).convert("RGB"), dtype=np.int16)
-    difference = np.abs(image.astype(np.int16) - recompressed).max(axis=2)
-    peak = max(int(difference.max()), 1)
-    stretched = (difference.astype(np.float32) * (255.0 / peak)).astype(np.uint8)
-    return np.repeat(stretched[..., None], 3, axis=2)
+    Image.fromarray(pixels).save(buffer, format="JPEG", quality=quality)
+    return np.asarray(Image.open(buffer).convert("RGB"))
