@@ -19,6 +19,7 @@ from ai_image_classifier.declarations import (
     whole_words,
 )
 from ai_image_classifier.forensics import inspect_file
+from ai_image_classifier.gui.picture_flow import read_picture
 from ai_image_classifier.provenance import read_provenance
 
 A1111 = ("a castle at dusk, oil painting\nNegative prompt: blurry\nSteps: 30, Sampler: DPM++ 2M "
@@ -197,6 +198,7 @@ def test_deeply_nested_json_is_unparsable_text_and_other_declarations_stay(tmp_p
     expected = unsigned("PNG text chunk 'Software' 'Midjourney v6'")
     assert read_provenance(path).generated == expected
     assert inspect_file(path).provenance.generated == expected
+    assert read_picture(path).provenance.generated == expected  # what the window opens
 
 
 def test_deeply_nested_json_in_a_user_comment_is_read_as_text(tmp_path):
