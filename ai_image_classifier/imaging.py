@@ -124,13 +124,15 @@ def read_bytes(source: ImageSource) -> bytes:
 
 def _read_checked(stream: BinaryIO, name: str) -> bytes:
     position = stream.tell()
+    size = stream.seek(0, os.SEEK_END) - position
+    if size > MAX_FILE_BYTES:
+        stream.seek(position)
+        raise ImageTooLargeError(f"{name}: the file is {size / 1e9:.1f} GB; this app's limit "
+                                 f"for one picture is {MAX_FILE_BYTES / 1e9:.0f} GB")
     with _header_within_limits(stream, name):  # leaves the stream open, unlike close()
         stream.seek(position)
-    data = stream.read(MAX_FILE_BYTES + 1)
+    data = stream.read()
     stream.seek(position)
-    if len(data) > MAX_FILE_BYTES:
-        raise ImageTooLargeError(f"{name}: the file is over {MAX_FILE_BYTES / 1e9:.0f} GB, "
-                                 "this app's limit for one picture")
     return data
 
 
