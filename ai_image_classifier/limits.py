@@ -31,7 +31,7 @@ BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "La": 2, "I;16": 2,
                    "I;16B": 2, "I;16N": 2, "RGB": 3, "YCbCr": 3, "LAB": 3, "HSV": 3}
 
 
-def megapixels(pixels: int) -> str:
+def _megapixels(pixels: int) -> str:
     """"132" for 132,000,000 pixels, "120.4" where the tenth matters, "0.0031" for 3072."""
     value = pixels / 1e6
     return f"{value:.1f}".removesuffix(".0") if value >= 1 else f"{value:.2g}"
@@ -39,8 +39,8 @@ def megapixels(pixels: int) -> str:
 
 def too_large(name: str, width: int, height: int, max_pixels: int = MAX_PIXELS) -> str:
     """Why a picture is refused, with its size and the limit, so a person can judge."""
-    size = f"{width} × {height} = {megapixels(width * height)} MP; " if width else ""
-    return f"{name}: too large to open safely: {size}the limit is {megapixels(max_pixels)} MP"
+    size = f"{width} × {height} = {_megapixels(width * height)} MP; " if width else ""
+    return f"{name}: too large to open safely: {size}the limit is {_megapixels(max_pixels)} MP"
 
 
 def draft_scale(image: Image.Image, max_pixels: int = MAX_PIXELS) -> int:
