@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 #: IPTC DigitalSourceType vocabulary (http://cv.iptc.org/newscodes/digitalsourcetype/).
 IPTC_URL = "http://cv.iptc.org/newscodes/digitalsourcetype/"
@@ -29,9 +29,35 @@ GENERATOR_NAMES = ("midjourney", "dall-e", "dall·e", "dalle", "stable diffusion
                    "novelai", "comfyui", "invokeai", "automatic1111", "fooocus", "firefly",
                    "google imagen", "gpt-image", "chatgpt", "ideogram", "leonardo.ai",
                    "kandinsky", "dreamstudio")
-_GENERATOR_NAMES = re.compile(
-    r"(?<![a-z0-9])(" + "|".join(re.escape(name) for name in GENERATOR_NAMES) + r")(?![a-z0-9])",
-    re.IGNORECASE)
+#: Makers that may precede a generator's name where a program names itself ("Adobe Firefly").
+GENERATOR_MAKERS = ("adobe", "openai", "google", "stability ai", "black forest labs")
+#: Deepest JSON nesting read: generators' parameter blocks are a few levels deep, and a
+#: deeper one would make later walks of it (str, json.dumps) exhaust the stack.
+MAX_JSON_DEPTH = 64
+
+
+def whole_words(names: Iterable[str]) -> re.Pattern[str]:
+    """A case-insensitive pattern that finds any of `names` as whole words: "flux" is not in
+    "influx", nor "canva" in "canvas"; an underscore still separates ("sdxl_base")."""
+    return re.compile(_whole_words_group(names), re.IGNORECASE)
+
+
+def _whole_words_group(names: Iterable[str]) -> str:
+    return r"(?<![a-z0-9])(" + "|".join(map(re.escape, names)) + r")(?![a-z0-9])"
+
+
+def names_in(pattern: re.Pattern[str], text: str) -> list[str]:
+    """The names `pattern` (from `whole_words`) finds in `text`, lower case, each once."""
+    return list(dict.fromkeys(match.lower() for match in pattern.findall(text)))
+
+
+_GENERATOR_NAMES = whole_words(GENERATOR_NAMES)
+#: A program naming itself: the value begins with a generator's name, its maker's before it
+#: at most ("Midjourney v6", "Adobe Firefly"); a sentence that mentions one ("not Midjourney!",
+#: "made without DALL-E") does not begin so.
+_GENERATOR_PROGRAM = re.compile(
+    r"\s*(?:(?:" + "|".join(map(re.escape, GENERATOR_MAKERS)) + r")\s+)?"
+    + _whole_words_group(GENERATOR_NAMES), re.IGNORECASE)
 _A1111_FIELDS = ("Steps:", "Sampler:", "CFG scale:", "Seed:")
 _INVOKEAI_KEYS = ("invokeai_metadata", "invokeai_graph", "sd-metadata")
 #: Text keys whose declarations saving carries into a file of another format.
@@ -47,15 +73,33 @@ def iptc_code(value: object) -> str:
 
 
 def generator_names(text: str) -> list[str]:
-    """The generators `text` names as whole words, lower case, each once."""
-    return list(dict.fromkeys(m.lower() for m in _GENERATOR_NAMES.findall(text)))
+    """The generators `text` names as whole words, lower case, each once (traces shown in
+    the Metadata tab; what decides is `software_declaration`)."""
+    return names_in(_GENERATOR_NAMES, text)
 
 
-def _json(text: str) -> object:
+def parse_json(text: str) -> object:
+    """`text` as JSON, or None when it is not JSON or nests deeper than `MAX_JSON_DEPTH`:
+    a file's text is read as data, and 100,000 brackets must not exhaust the stack."""
     try:
-        return json.loads(text)
-    except ValueError:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
         return None
+    return value if _depth_within(value, MAX_JSON_DEPTH) else None
+
+
+def _depth_within(value: object, limit: int) -> bool:
+    """Whether `value`'s containers nest at most `limit` deep; walked without recursion."""
+    pending = [(value, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            if depth > limit:
+                return False
+            pending += [(child, depth + 1) for child in node]
+    return True
 
 
 def text_declarations(chunks: Mapping[str, str], place: str = "PNG text chunk") -> list[str]:
@@ -66,16 +110,16 @@ def text_declarations(chunks: Mapping[str, str], place: str = "PNG text chunk") 
     found = []
     lowered = {key.lower(): value for key, value in chunks.items()}
     parameters = lowered.get("parameters", "")
-    structured = _json(parameters)
+    structured = parse_json(parameters)
     if sum(field in parameters for field in _A1111_FIELDS) >= 2:
         found.append(f"{place} 'parameters' (Stable Diffusion, AUTOMATIC1111/Forge)")
     elif isinstance(structured, dict) and "fooocus" in str(structured.get("version", "")).lower():
         found.append(f"{place} 'parameters' (Fooocus)")
-    prompt = _json(lowered.get("prompt", ""))
+    prompt = parse_json(lowered.get("prompt", ""))
     if isinstance(prompt, dict) and any(isinstance(node, dict) and "class_type" in node
                                         for node in prompt.values()):
         found.append(f"{place} 'prompt' (ComfyUI)")
-    workflow = _json(lowered.get("workflow", ""))
+    workflow = parse_json(lowered.get("workflow", ""))
     if isinstance(workflow, dict) and isinstance(workflow.get("nodes"), list):
         found.append(f"{place} 'workflow' (ComfyUI)")
     found += [f"{place} '{key}' (InvokeAI)" for key in _INVOKEAI_KEYS if key in lowered]
@@ -85,8 +129,9 @@ def text_declarations(chunks: Mapping[str, str], place: str = "PNG text chunk") 
 
 def software_declaration(place: str, value: str) -> str | None:
     """`place` and its value when the program that wrote the file names itself a generator
-    (an EXIF Software tag "Midjourney v6"); None otherwise."""
-    if not generator_names(value):
+    (an EXIF Software tag "Midjourney v6"); None otherwise, also for text that only mentions
+    one ("not Midjourney!")."""
+    if not _GENERATOR_PROGRAM.match(value):
         return None
     shown = " ".join(value.split())
     return f"{place} '{shown[:80]}…'" if len(shown) > 80 else f"{place} '{shown}'"

@@ -22,6 +22,16 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .limits import (
+    DRAFT_FORMATS,
+    MAX_FILE_BYTES,
+    MAX_PIXELS,
+    ImageDecodeError,
+    ImageTooLargeError,
+    check_size,
+    draft_scale,
+    too_large,
+)
 from .logs import native_stderr_to_log
 
 try:  # Phone photos (HEIC/HEIF); optional so that a missing wheel costs only that format.
@@ -45,28 +55,11 @@ for _plugin in _PLUGINS:  # registered here so that Pillow need not load every p
 FORMATS = tuple(name for name in ("JPEG", "MPO", "PNG", "GIF", "BMP", "DIB", "TIFF", "WEBP",
                                   "ICO", "HEIF", "AVIF") if name in Image.OPEN)
 
-#: Most pixels we decode: a 108 MP phone photo fits. JPEGs are measured after draft-mode
-#: reduction, so classifying a larger JPEG still works; everything else is refused from its
-#: header, before any pixel is decoded.
-MAX_PIXELS = 120_000_000
-#: Most bytes a decoded frame may take in its own mode (16-bit and float modes are larger).
-MAX_DECODED_BYTES = 600_000_000
-BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "La": 2, "I;16": 2, "I;16L": 2,
-                   "I;16B": 2, "I;16N": 2, "RGB": 3, "YCbCr": 3, "LAB": 3, "HSV": 3}
-
 #: Colour used under transparent pixels: white, as a viewer shows a transparent PNG on paper.
 BACKGROUND = (255, 255, 255)
 
 #: Resampling used to make the model input; bilinear in Pillow is area-aware when shrinking.
 MODEL_RESAMPLE = Image.Resampling.BILINEAR
-
-
-class ImageDecodeError(ValueError):
-    """The file is not an image we can read; the message says why, for people."""
-
-
-class ImageTooLargeError(ImageDecodeError):
-    """The image has more pixels than we agree to decode."""
 
 
 def display_name(path: str | os.PathLike[str]) -> str:
@@ -113,32 +106,50 @@ def _check_file(path: Path, name: str) -> None:
 
 
 def read_bytes(source: ImageSource) -> bytes:
-    """The whole file's bytes (a stream is read and put back where it was)."""
+    """The whole file's bytes, read only once its header passed `open_header`'s limits and
+    its size `MAX_FILE_BYTES`, so that a huge or hostile file is refused before it fills
+    memory (a stream is read and put back where it was)."""
     if isinstance(source, bytes):
         return source
-    if isinstance(source, (str, os.PathLike)):
-        name = _describe(source)
-        _check_file(Path(source), name)
-        try:
-            return Path(source).read_bytes()
-        except OSError as exc:
-            raise ImageDecodeError(f"{name}: cannot read ({exc.strerror or exc})") from exc
-    position = source.tell()
-    data = source.read()
-    source.seek(position)
+    name = _describe(source)
+    if not isinstance(source, (str, os.PathLike)):
+        return _read_checked(source, name)
+    _check_file(Path(source), name)
+    try:
+        with open(source, "rb") as handle:
+            return _read_checked(handle, name)
+    except OSError as exc:
+        raise ImageDecodeError(f"{name}: cannot read ({exc.strerror or exc})") from exc
+
+
+def _read_checked(stream: BinaryIO, name: str) -> bytes:
+    position = stream.tell()
+    size = stream.seek(0, os.SEEK_END) - position
+    if size > MAX_FILE_BYTES:
+        stream.seek(position)
+        raise ImageTooLargeError(f"{name}: the file is {size / 1e9:.1f} GB; this app's limit "
+                                 f"for one picture is {MAX_FILE_BYTES / 1e9:.0f} GB")
+    with _header_within_limits(stream, name):  # leaves the stream open, unlike close()
+        stream.seek(position)
+    data = stream.read()
+    stream.seek(position)
     return data
 
 
 def open_header(source: ImageSource) -> Image.Image:
     """Open lazily (header only) with errors a person can act on; refuses, from the header,
-    images too large to decode."""
-    name = _describe(source)
+    images too large to decode (a JPEG counts at the draft reduction that classifying it
+    would use, so that its metadata is read like any other file's)."""
+    return _header_within_limits(source, _describe(source))
+
+
+def _header_within_limits(source: ImageSource, name: str) -> Image.Image:
     image = _open(source, name)
     try:
-        check_size(image, name)
+        check_size(image, name, reducible=True)
     except ImageDecodeError:
-        image.close()
-        raise
+        with image:  # closes a file Pillow opened, never a caller's stream
+            raise
     return image
 
 
@@ -159,7 +170,8 @@ def _open(source: ImageSource, name: str) -> Image.Image:
             warnings.simplefilter("ignore")
             image = Image.open(fp, formats=FORMATS)
     except Image.DecompressionBombError as exc:
-        raise ImageTooLargeError(f"{name}: the image is too large to open safely") from exc
+        width, height = _declared_size(fp)
+        raise ImageTooLargeError(too_large(name, width, height)) from exc
     except UnidentifiedImageError as exc:
         raise ImageDecodeError(
             f"{name}: not an image, or a format this app cannot read"
@@ -174,22 +186,23 @@ def _open(source: ImageSource, name: str) -> Image.Image:
     return image
 
 
-def check_size(image: Image.Image, name: str, max_pixels: int = MAX_PIXELS) -> None:
-    """Refuse, from the header, what would take too much memory or time to decode."""
-    width, height = image.size
-    if width < 1 or height < 1:
-        raise ImageDecodeError(f"{name}: the image has no pixels ({width}×{height})")
-    if width * height > max_pixels:
-        raise ImageTooLargeError(
-            f"{name}: {width}×{height} is {width * height / 1e6:.0f} megapixels, "
-            f"over this app's limit of {max_pixels / 1e6:.0f}"
-        )
-    decoded = width * height * BYTES_PER_PIXEL.get(image.mode, 4)
-    if decoded > MAX_DECODED_BYTES:
-        raise ImageTooLargeError(
-            f"{name}: decoding {width}×{height} in mode {image.mode} would take "
-            f"{decoded / 1e9:.1f} GB, over this app's limit of {MAX_DECODED_BYTES / 1e9:.1f}"
-        )
+def _declared_size(fp: str | BinaryIO) -> tuple[int, int]:
+    """The size a header declares, read by its format's plugin without Pillow's bomb check
+    (which refused the file before `check_size` could say how large it is); (0, 0) when even
+    that fails."""
+    with contextlib.ExitStack() as stack:
+        stream = stack.enter_context(open(fp, "rb")) if isinstance(fp, str) else fp
+        stream.seek(0)
+        prefix = stream.read(16)
+        for format_name in FORMATS:
+            factory, accept = Image.OPEN[format_name]
+            if accept is not None and not accept(prefix):
+                continue
+            stream.seek(0)
+            with contextlib.suppress(Exception), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return factory(stream, "").size
+    return 0, 0
 
 
 def _sixteen_bit_range(image: Image.Image) -> int:
@@ -248,12 +261,15 @@ def open_rgb(
     *,
     draft_size: int | None = None,
     max_pixels: int = MAX_PIXELS,
+    shrink_to_fit: bool = False,
 ) -> Image.Image:
     """Decode `source` into an upright 8-bit RGB Pillow image.
 
     `draft_size` lets the JPEG decoder skip detail that the caller will throw away (it
     decodes at 1/2, 1/4 or 1/8 scale while staying at least `draft_size` on each side),
-    which is how a 12 MP photo is classified without decoding 12 MP.
+    which is how a 12 MP photo is classified without decoding 12 MP. With `shrink_to_fit`
+    (or `draft_size`), a JPEG over `max_pixels` is decoded at the draft reduction that
+    fits; otherwise every pixel is wanted (viewing, enhancing) and it is refused.
     Raises `ImageDecodeError` (or `ImageTooLargeError`) with a readable message; nothing
     else escapes, whatever the file holds.
     """
@@ -261,7 +277,8 @@ def open_rgb(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Pillow's warnings about damaged files go unseen
         try:
-            image = _open_within_limits(source, name, draft_size, max_pixels)
+            image = _open_within_limits(source, name, draft_size, max_pixels,
+                                        shrink_to_fit or bool(draft_size))
             if image.format == "TIFF":
                 with native_stderr_to_log("libtiff"):
                     image.load()
@@ -286,12 +303,18 @@ def open_rgb(
 
 
 def _open_within_limits(source: ImageSource, name: str, draft_size: int | None,
-                        max_pixels: int) -> Image.Image:
-    """The first frame's header, reduced by JPEG draft mode when asked, within limits."""
+                        max_pixels: int, shrink: bool) -> Image.Image:
+    """The first frame's header, reduced by JPEG draft mode when asked (`draft_size`) or
+    needed to fit (`shrink`), within limits."""
     image = _open(source, name)
     try:
-        if draft_size and image.format in ("JPEG", "MPO"):
-            image.draft("RGB", (draft_size, draft_size))
+        if shrink and image.format in DRAFT_FORMATS:
+            check_size(image, name, max_pixels, reducible=True)  # says the full size
+            wanted = min(image.size) // draft_size if draft_size else 1
+            scale = max(draft_scale(image, max_pixels),
+                        next(s for s in (8, 4, 2, 1) if s <= max(wanted, 1)))
+            if scale > 1:  # Pillow picks the largest scale whose result is at least this
+                image.draft("RGB", (image.width // scale, image.height // scale))
         check_size(image, name, max_pixels)
         image.seek(0)  # first frame of animated GIF/WebP/APNG/TIFF
     except BaseException:
@@ -369,5 +392,5 @@ def load_model_input(source: ImageSource, size: int, find_faces: bool = True,
     from .faces import DETECT_SIDE
 
     draft = None if general else max(2 * size, DETECT_SIDE if find_faces else 0)
-    image = open_rgb(source, draft_size=draft)
+    image = open_rgb(source, draft_size=draft, shrink_to_fit=True)
     return prepare_model_input(image, size, find_faces, general, crops)

@@ -28,6 +28,7 @@ from .declarations import (
     IPTC_GENERATED,
     UNSIGNED,
     iptc_code,
+    parse_json,
     software_declaration,
     text_declarations,
 )
@@ -125,10 +126,7 @@ def user_comment_fields(exif: Image.Exif) -> dict[str, str]:
     text = decode_user_comment(raw) if isinstance(raw, bytes) else str(raw or "")
     if not text.strip():
         return {}
-    try:
-        fields = json.loads(text)
-    except ValueError:
-        return {"parameters": text}
+    fields = parse_json(text)
     if isinstance(fields, dict):
         return {str(key): value if isinstance(value, str) else json.dumps(value)
                 for key, value in fields.items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -10,7 +11,9 @@ from PIL import Image, PngImagePlugin
 
 from ai_image_classifier.classifier import Classifier
 from ai_image_classifier.explain import occlusion_map, overlay_heatmap
-from ai_image_classifier.forensics import error_level_analysis, inspect_file
+from ai_image_classifier.forensics import ELA_BAND_ROWS, error_level_analysis, inspect_file
+
+from .conftest import gradient
 
 
 def test_exif_camera_and_software(tmp_path, rgb_image):
@@ -78,3 +81,33 @@ def test_overlay_keeps_size():
     out = overlay_heatmap(np.zeros((50, 70, 3), np.uint8), np.ones((32, 32), np.float32))
     assert out.shape == (50, 70, 3) and out[..., 0].mean() > 50  # red where heat is 1
 
+
+
+def _whole_picture_ela(image: np.ndarray, quality: int = 90) -> np.ndarray:
+    """Error-level analysis as one re-compression of the whole picture, in 16 bits."""
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="JPEG", quality=quality)
+    recompressed = np.asarray(Image.open(buffer).convert("RGB"), dtype=np.int16)
+    difference = np.abs(image.astype(np.int16) - recompressed).max(axis=2)
+    stretched = difference.astype(np.float32) * (255.0 / max(int(difference.max()), 1))
+    return np.repeat(stretched.astype(np.uint8)[..., None], 3, axis=2)
+
+
+def test_ela_in_bands_equals_one_whole_recompression():
+    height = 2 * ELA_BAND_ROWS + 37  # three bands, the last one short
+    rows = gradient(40, height).astype(np.int16)
+    noise = np.random.default_rng(1).integers(-40, 40, rows.shape)
+    image = np.clip(rows + noise, 0, 255).astype(np.uint8)
+    assert np.array_equal(error_level_analysis(image), _whole_picture_ela(image))
+
+
+def test_ela_needs_little_more_than_its_result():
+    """At 120 MP the 16-bit and float copies of a whole picture took about 3 GB."""
+    image = np.random.default_rng(2).integers(0, 256, (2000, 3000, 3), dtype=np.uint8)
+    tracemalloc.start()
+    try:
+        error_level_analysis(image)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2.5 * image.nbytes  # the result is 1 image, its grey difference 1/3

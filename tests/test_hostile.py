@@ -89,7 +89,8 @@ def test_classify_every_file_in_one_process(corpus):
             assert "decoder error" not in record["error"]
     by_name = {Path(r["path"]).name: r for r in records}
     assert "label" in by_name["strip_1x5000.png"] and "label" in by_name["valid.heic"]
-    assert "megapixels" in by_name["bomb_13000.png"]["error"]
+    assert "13000 × 13000 = 169 MP; the limit is 120 MP" in by_name["bomb_13000.png"]["error"]
+    assert by_name["deep_json.png"]["declared"]  # its other declarations survive
     assert "not a regular file" in by_name["fifo.jpg"]["error"]
     assert "loops" in by_name["loop_a.jpg"]["error"]
     assert "format this app cannot read" in by_name["eps.eps"]["error"]

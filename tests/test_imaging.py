@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -14,11 +15,16 @@ from ai_image_classifier.imaging import (
     ImageTooLargeError,
     load_model_input,
     load_rgb,
+    open_header,
     open_rgb,
+    read_bytes,
     to_model_input,
 )
+from ai_image_classifier.limits import MAX_FILE_BYTES
+from ai_image_classifier.provenance import read_provenance
 
 from .conftest import gradient
+from .corpus.hostile import png_declaring
 
 
 def save(image: Image.Image, path: Path, **options) -> Path:
@@ -132,15 +138,78 @@ def test_truncated_jpeg(tmp_path, jpeg_file):
 
 
 def test_pixel_limit(tmp_path, jpeg_file):
-    with pytest.raises(ImageTooLargeError, match="megapixels"):
+    with pytest.raises(ImageTooLargeError, match="64 × 48 = 0.0031 MP; the limit is 0.001 MP"):
         load_rgb(jpeg_file, max_pixels=1000)
 
 
 def test_decompression_bomb_gets_a_message():
     buffer = io.BytesIO()
     Image.new("1", (20000, 10000)).save(buffer, format="PNG")  # 200 MP, tiny file
-    with pytest.raises(ImageTooLargeError, match="too large"):
-        load_rgb(buffer.getvalue())
+    with pytest.raises(ImageTooLargeError, match="too large to open safely: 20000 × 10000 = "
+                                                 "200 MP; the limit is 120 MP"):
+        load_rgb(buffer.getvalue())  # refused by Pillow's own bomb check, before ours
+
+
+def test_a_picture_over_the_limit_says_its_size_and_the_limit():
+    with pytest.raises(ImageTooLargeError, match="12000 × 11000 = 132 MP; the limit is 120 MP"):
+        open_header(png_declaring(12000, 11000))
+
+
+class CountingStream(io.BytesIO):
+    """A file that counts the bytes read from it."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.bytes_read = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = super().read(size)
+        self.bytes_read += len(chunk)
+        return chunk
+
+
+def test_a_header_over_the_limit_is_refused_before_the_file_is_read():
+    stream = CountingStream(png_declaring(13000, 13000) + bytes(20_000_000))
+    with pytest.raises(ImageTooLargeError, match="169 MP"):
+        read_bytes(stream)
+    assert stream.bytes_read < 1_000_000
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path, jpeg_file):
+    huge = tmp_path / "padded.jpg"
+    huge.write_bytes(jpeg_file.read_bytes())
+    with huge.open("r+b") as handle:  # sparse: no disk or memory spent
+        handle.truncate(MAX_FILE_BYTES + 1)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ImageTooLargeError, match="the file is 1.0 GB; .* limit .* is 1 GB"):
+            read_bytes(huge)
+        assert tracemalloc.get_traced_memory()[1] < 10_000_000  # refused before reading
+    finally:
+        tracemalloc.stop()
+    assert read_provenance(huge).generated == ()
+
+
+@pytest.fixture(scope="module")
+def jpeg_over_the_limit(tmp_path_factory) -> Path:
+    """A plain 121 MP grey JPEG that says it was made by a generator: cheap to write."""
+    path = tmp_path_factory.mktemp("large") / "large.jpg"
+    Image.new("L", (11_000, 11_000), 128).save(path, quality=50, comment="Midjourney v6")
+    return path
+
+
+def test_a_jpeg_over_the_limit_is_classified_at_a_draft_reduction(jpeg_over_the_limit):
+    with pytest.raises(ImageTooLargeError, match="11000 × 11000 = 121 MP"):
+        load_rgb(jpeg_over_the_limit)  # viewing and enhancing want every pixel
+    assert load_model_input(jpeg_over_the_limit, 32, general=True).size == (5500, 5500)
+    assert read_provenance(jpeg_over_the_limit).generated  # its declaration is still read
+
+
+def test_shrinking_to_fit_takes_the_smallest_draft_reduction(tmp_path):
+    path = tmp_path / "photo.jpg"
+    Image.fromarray(gradient(1000, 600)).save(path)
+    assert open_rgb(path, max_pixels=300_000, shrink_to_fit=True).size == (500, 300)
+    assert open_rgb(path, max_pixels=100_000, shrink_to_fit=True).size == (250, 150)
 
 
 def test_model_input_is_square_uint8(rgb_image):

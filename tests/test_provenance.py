@@ -11,8 +11,15 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from ai_image_classifier.classifier import Classifier
-from ai_image_classifier.declarations import UNSIGNED
+from ai_image_classifier.declarations import (
+    UNSIGNED,
+    generator_names,
+    names_in,
+    parse_json,
+    whole_words,
+)
 from ai_image_classifier.forensics import inspect_file
+from ai_image_classifier.gui.picture_flow import read_picture
 from ai_image_classifier.provenance import read_provenance
 from ai_image_classifier.verdict import Verdict, verdict_record
 
@@ -181,3 +188,51 @@ def test_forensics_matches_whole_words(tmp_path):
     path = png(tmp_path / "w.png", Software="Made on canvas with influx")
     report = inspect_file(path)
     assert "canva" not in report.editor_traces and "flux" not in report.generator_traces
+
+
+DEEP = "[" * 100_000 + "]" * 100_000  # a text chunk that recursive JSON parsing cannot survive
+
+
+def test_deeply_nested_json_is_unparsable_text_and_other_declarations_stay(tmp_path):
+    path = png(tmp_path / "deep.png", parameters=DEEP, prompt=DEEP, workflow=DEEP,
+               Software="Midjourney v6")
+    expected = unsigned("PNG text chunk 'Software' 'Midjourney v6'")
+    assert read_provenance(path).generated == expected
+    assert inspect_file(path).provenance.generated == expected
+    assert read_picture(path).provenance.generated == expected  # what the window opens
+
+
+def test_deeply_nested_json_in_a_user_comment_is_read_as_text(tmp_path):
+    exif = Image.new("RGB", (1, 1)).getexif()
+    exif.get_ifd(0x8769)[0x9286] = b"ASCII\0\0\0" + b"[" * 30_000 + b"]" * 30_000
+    exif[0x0131] = "DALL-E 3"  # Software
+    path = tmp_path / "deep.jpg"
+    Image.new("RGB", (64, 48)).save(path, exif=exif)
+    assert read_provenance(path).generated == unsigned("EXIF Software 'DALL-E 3'")
+
+
+def test_json_nesting_is_bounded_but_real_parameter_blocks_parse():
+    assert parse_json(COMFY_PROMPT) == json.loads(COMFY_PROMPT)
+    assert parse_json("[" * 65 + "]" * 65) is None
+    assert parse_json("[" * 64 + "]" * 64) is not None
+    assert parse_json("not json") is None
+
+
+@pytest.mark.parametrize("comment, decides", [
+    ("not Midjourney!", False),
+    ("made without DALL-E or Stable Diffusion", False),
+    ("Midjourney v6", True),
+    ("Adobe Firefly", True),
+])
+def test_a_jpeg_comment_decides_only_when_a_generator_names_itself(tmp_path, comment, decides):
+    path = tmp_path / "c.jpg"
+    Image.new("RGB", (64, 48)).save(path, comment=comment)
+    expected = unsigned(f"JPEG comment '{comment}'") if decides else ()
+    assert read_provenance(path).generated == expected
+
+
+def test_one_whole_word_rule_for_generators_and_editors():
+    pattern = whole_words(("canva", "paint.net"))
+    assert names_in(pattern, "Canva, then Paint.NET; canvas, paint.network") == ["canva",
+                                                                                 "paint.net"]
+    assert generator_names("sdxl_base, influx") == ["sdxl"]

@@ -30,7 +30,16 @@ if TYPE_CHECKING:
     from ..enhance_settings import EnhanceSettings
 
 COLUMNS = ("file", "verdict", "probability", "details")
+#: What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ARROWS = {False: " ▲", True: " ▼"}  # ascending, descending
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as text: a file named "=HYPERLINK(…).jpg" must
+    not become a formula when the export is opened, so such text gets a leading ' (as OWASP
+    advises); numbers stay numbers."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
 def cells(row: dict[str, Any]) -> tuple[str, str, str, str]:
@@ -259,4 +268,6 @@ class ScanFlow:
             else:
                 writer = csv.DictWriter(handle, FLAT_FIELDS)
                 writer.writeheader()
-                writer.writerows(flat_record(row) for row in self.rows)
+                writer.writerows({key: spreadsheet_safe(value)
+                                  for key, value in flat_record(row).items()}
+                                 for row in self.rows)

@@ -12,6 +12,7 @@ import json
 import logging
 import math
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -32,6 +33,29 @@ SAVE_TYPES = tuple(dict.fromkeys(name for _, name in WRITE_FORMATS.values()))
 #: The custom denoise strengths the Enhance tab's slider offers.
 STRENGTHS = (1.0, 30.0)
 _GEOMETRY = re.compile(r"(\d{2,5})x(\d{2,5})")
+
+
+class _WriteOrder:
+    """Orders writes of settings snapshots made from several threads (the window writes on
+    closing while an earlier open's write may still run in a worker): each snapshot is
+    numbered when taken, writes are serialised, and one older than what the file already
+    holds is dropped, so a stale snapshot is never written last. Taking a snapshot never
+    waits for a disk write, so the window does not either."""
+
+    def __init__(self) -> None:
+        self.numbering = threading.Lock()
+        self.writing = threading.Lock()
+        self.taken = 0
+        self.written = 0
+
+    def snapshot(self, settings: Settings) -> tuple[int, str]:
+        """The settings' text and its number, taken together."""
+        with self.numbering:
+            self.taken += 1
+            return self.taken, json.dumps(asdict(settings), indent=2)
+
+
+_WRITE_ORDER = _WriteOrder()
 
 
 def settings_path() -> Path:
@@ -115,17 +139,22 @@ class Settings:
 
     def writer(self) -> Callable[[], None]:
         """Writes the settings as they are now, from any thread (its disk write and fsync
-        need not hold up the window)."""
-        text = json.dumps(asdict(self), indent=2)
+        need not hold up the window); a newer snapshot already written wins."""
+        version, text = _WRITE_ORDER.snapshot(self)
 
         def write() -> None:
             path = settings_path()
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                with atomic_write(path, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-            except OSError as error:  # a read-only profile loses settings, not the session
-                log.warning("settings not saved: %s", error)
+            with _WRITE_ORDER.writing:
+                if version < _WRITE_ORDER.written:
+                    return
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    with atomic_write(path, "w", encoding="utf-8") as handle:
+                        handle.write(text)
+                except OSError as error:  # a read-only profile loses settings, not the session
+                    log.warning("settings not saved: %s", error)
+                    return
+                _WRITE_ORDER.written = version
 
         return write
 

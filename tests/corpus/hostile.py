@@ -197,6 +197,9 @@ def hostile_headers() -> dict[str, bytes]:
             b"zTXt", b"Comment\0\0" + huge_text)),
         "iccp_over_limit.png": png_declaring(32, 32, extra=_png_chunk(b"iCCP", big_icc)),
         "bad_crc.png": png_declaring(32, 32)[:-4] + b"\0\0\0\0",
+        "deep_json.png": png_declaring(32, 32, rows=32, extra=_png_chunk(
+            b"tEXt", b"parameters\0" + b"[" * 100_000 + b"]" * 100_000)
+            + _png_chunk(b"tEXt", b"Software\0Midjourney v6")),
         "bad_exif.jpg": _jpeg_with_app1(bad_exif),
         "exif_rational_zero.jpg": encode(photo(), "JPEG", exif=_exif_zero_rational()),
         "tiff_icc_int.tif": tiff_bad_icc,
