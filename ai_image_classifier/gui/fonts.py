@@ -3,18 +3,22 @@
 On Linux, importing CustomTkinter copies its Roboto and shape fonts into `~/.fonts` so that
 fontconfig finds them: files outside the app's folders, written on every start. Instead,
 fontconfig is pointed at CustomTkinter's font folder by a config file in the app's config
-folder (which includes the system's own), and the copy is skipped. This must run before
-CustomTkinter is first imported; `gui/__init__.py` calls it.
+folder (which includes the system's own), and the copy is skipped: an import hook hands
+CustomTkinter its font manager with `load_font` answering from the file in place. This must
+run before CustomTkinter is first imported; `gui/__init__.py` calls it.
 """
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import logging
 import os
 import sys
 from html import escape
 from pathlib import Path
+from types import ModuleType
 
 from ..user_dirs import config_dir
 
@@ -31,26 +35,39 @@ FONTS_CONF = """<?xml version="1.0"?>
 """
 
 
-def _font_manager_without_copies(spec: importlib.machinery.ModuleSpec) -> None:
-    """Load CustomTkinter's font manager first, with `load_font` answering that the font is
-    available (fontconfig reads it in place), so the package's import finds it ready."""
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr] - checked when found
-    manager = module.FontManager
+def _without_copies(manager: type) -> None:
+    """`load_font` answers that the font is available (fontconfig reads it in place)."""
     manager.init_font_manager = classmethod(lambda cls: True)
     manager.load_font = classmethod(lambda cls, font_path: os.path.isfile(font_path))
-    sys.modules[FONT_MANAGER] = module
 
 
-def _spec_without_parents(folder: str) -> importlib.machinery.ModuleSpec | None:
-    """The font manager's spec, found without importing CustomTkinter itself: by path from
-    source, by name from a frozen build's archive."""
-    for finder in sys.meta_path:
-        find = getattr(finder, "find_spec", None)
-        spec = find(FONT_MANAGER, [folder]) if find else None
+class _PatchingLoader(importlib.abc.Loader):
+    """The font manager's own loader, then `_without_copies` before CustomTkinter uses it."""
+
+    def __init__(self, loader: importlib.abc.Loader) -> None:
+        self.loader = loader
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self.loader.exec_module(module)
+        _without_copies(module.FontManager)
+
+
+class _FontManagerFinder(importlib.abc.MetaPathFinder):
+    """Finds the font manager when CustomTkinter first imports it (source or frozen), and
+    hands it over with the patching loader; nothing of CustomTkinter loads any sooner."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None
+                  ) -> importlib.machinery.ModuleSpec | None:
+        if name != FONT_MANAGER:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
         if spec is not None and spec.loader is not None:
-            return spec
-    return None
+            spec.loader = _PatchingLoader(spec.loader)
+        return spec
 
 
 def keep_fonts_in_app_folder() -> None:
@@ -61,8 +78,7 @@ def keep_fonts_in_app_folder() -> None:
     if package is None or package.origin is None:
         return
     fonts = Path(package.origin).parent / "assets" / "fonts"
-    manager = _spec_without_parents(str(fonts.parent.parent / "windows" / "widgets" / "font"))
-    if manager is None or not fonts.is_dir():
+    if not fonts.is_dir():
         return
     folder = config_dir()
     conf = folder / "fonts.conf"
@@ -77,4 +93,4 @@ def keep_fonts_in_app_folder() -> None:
         log.warning("cannot write %s; CustomTkinter copies its fonts to ~/.fonts", conf)
         return
     os.environ["FONTCONFIG_FILE"] = str(conf)
-    _font_manager_without_copies(manager)
+    sys.meta_path.insert(0, _FontManagerFinder())
