@@ -11,6 +11,7 @@ $(VENV)/.installed: requirements.txt requirements-train.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps invisible-watermark==0.2.0
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
