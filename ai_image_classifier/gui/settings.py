@@ -11,22 +11,21 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from platformdirs import user_config_dir, user_pictures_dir
+from platformdirs import user_pictures_dir
 
 from ..enhance_settings import DENOISE_MODES, METHODS, SCALES, EnhanceSettings
 from ..file_types import WRITE_FORMATS
+from ..resources import config_dir
 from ..saving import atomic_write
 
 log = logging.getLogger(__name__)
 
-APP_NAME = "AIImageClassifier"
 RECENT_LIMIT = 8
 THEMES = ("System", "Light", "Dark")
 SAVE_TYPES = tuple(dict.fromkeys(name for _, name in WRITE_FORMATS.values()))
@@ -37,8 +36,7 @@ _GEOMETRY = re.compile(r"(\d{2,5})x(\d{2,5})")
 
 def settings_path() -> Path:
     """`AIIC_CONFIG_DIR` overrides the location (tests, portable installs)."""
-    folder = os.environ.get("AIIC_CONFIG_DIR") or user_config_dir(APP_NAME, appauthor=False)
-    return Path(folder) / "settings.json"
+    return config_dir() / "settings.json"
 
 
 def _text(value: Any) -> bool:
