@@ -16,12 +16,14 @@ from pathlib import Path
 
 from . import __version__
 from .batch import BatchItem, BatchResult, enhance_batch, is_same_file, plan_folder
-from .classifier import Classifier, ModelLoadError, Verdict, verdict_record
+from .cards import ModelLoadError
+from .classifier import Classifier
 from .datasets import iter_image_files, load_labelled
 from .enhance_settings import DENOISE_MODES, METHODS, SCALES, EnhanceSettings
 from .imaging import display_name, one_line
 from .logs import setup_logging
 from .superres import UpscalerLoadError
+from .verdict import Verdict, verdict_record
 
 MODEL_HELP = ("a .keras or .tflite file, or a bundled model's name (seed_cnn); "
               "default: the bundled default model")

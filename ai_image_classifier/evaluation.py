@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import confusion_matrix, roc_auc_score, roc_curve
 
-from .classifier import Classifier, Verdict
+from .classifier import Classifier
 from .datasets import LabelledImage
+from .verdict import Verdict
 
 
 def expected_calibration_error(y_true: np.ndarray, prob: np.ndarray, bins: int = 10) -> float:

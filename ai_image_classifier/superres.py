@@ -12,7 +12,6 @@ while memory stays bounded by the tile size.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Callable, Iterator
@@ -21,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .cards import UPSCALER_SCHEMA, ModelLoadError, read_card
 from .logs import native_stderr_to_log
 from .opencv import import_cv2
 from .resources import resource_path
@@ -134,16 +134,10 @@ class LearnedUpscaler:
     @staticmethod
     def card(path: Path) -> dict:
         """The model's card, or {} when it has none; a damaged card is an error, not ignored."""
-        card = path.with_name(path.stem + ".card.json")
-        if not card.is_file():
-            return {}
         try:
-            content = json.loads(card.read_text(encoding="utf-8"))
-            if not isinstance(content, dict) or not isinstance(content.get("margin", 0), int):
-                raise ValueError("not a card object with an integer margin")
-        except (OSError, ValueError) as exc:
-            raise UpscalerLoadError(f"{card.name} is damaged ({exc})") from exc
-        return content
+            return read_card(path, UPSCALER_SCHEMA)
+        except ModelLoadError as exc:
+            raise UpscalerLoadError(f"the upscaler's card is damaged: {exc}") from exc
 
     def _run(self, luma: np.ndarray) -> np.ndarray:
         """One pass of the network over an H×W float luma array → 2H×2W."""

@@ -31,11 +31,9 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ai_image_classifier.classifier import (  # noqa: E402
-    Classifier,
-    FlipAveragedBackend,
-    bundled_model_dir,
-)
+from ai_image_classifier.backends import FlipAveragedBackend  # noqa: E402
+from ai_image_classifier.cards import bundled_model_dir  # noqa: E402
+from ai_image_classifier.classifier import Classifier  # noqa: E402
 from ai_image_classifier.clip_encoder import INPUT_SIDE, ClipEncoder  # noqa: E402
 from ai_image_classifier.imaging import load_rgb  # noqa: E402
 

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ai_image_classifier.classifier import Classifier, Verdict
+from ai_image_classifier.classifier import Classifier
 from ai_image_classifier.provenance import Provenance
+from ai_image_classifier.verdict import Verdict
 
 
 class FakeTasks:

@@ -6,15 +6,12 @@ import shutil
 
 import numpy as np
 import pytest
+from PIL import Image
 
-from ai_image_classifier.classifier import (
-    LABEL_TEXT,
-    Classifier,
-    ModelLoadError,
-    Verdict,
-    bundled_model_dir,
-)
+from ai_image_classifier.cards import ModelLoadError, bundled_model_dir
+from ai_image_classifier.classifier import Classifier
 from ai_image_classifier.imaging import ImageDecodeError
+from ai_image_classifier.verdict import LABEL_TEXT, Verdict
 
 from .conftest import write_face_folder
 
@@ -22,7 +19,6 @@ from .conftest import write_face_folder
 def test_verdict_texts_are_the_seeds():
     assert Verdict("real", 0.2, 0.5).text == "REAL IMAGE"
     assert Verdict("fake", 0.8, 0.5).text == "IMAGE MIGHT BE AI-GENERATED OR EDITED"
-    assert Verdict("real", 0.2, 0.5).confidence == pytest.approx(0.8)
     assert set(LABEL_TEXT) == {"real", "fake", "uncertain"}
 
 
@@ -142,7 +138,7 @@ def test_a_real_answer_carries_the_cards_caveat_and_no_other_does():
 
 
 def test_bundled_models_by_name():
-    from ai_image_classifier.classifier import bundled_model_names
+    from ai_image_classifier.cards import bundled_model_names
 
     assert {"ai_imageclassifier", "general_detector", "seed_cnn"} <= set(bundled_model_names())
     seed = Classifier.load("seed_cnn")
@@ -163,8 +159,8 @@ class LeftHalfBrightness:
 
 
 def test_flip_averaging_is_the_mean_logit_of_both_views():
+    from ai_image_classifier.backends import FlipAveragedBackend
     from ai_image_classifier.calibration import logit
-    from ai_image_classifier.classifier import FlipAveragedBackend
 
     image = np.zeros((1, 8, 8, 3), np.uint8)
     image[:, :, :4] = 200  # bright left half: the mirror image has a dark left half
@@ -182,7 +178,8 @@ def test_flip_averaging_is_the_mean_logit_of_both_views():
 def test_card_turns_flip_averaging_on(tiny_model, tmp_path):
     import json
 
-    from ai_image_classifier.classifier import FLIP_AVERAGE, FlipAveragedBackend
+    from ai_image_classifier.backends import FlipAveragedBackend
+    from ai_image_classifier.cards import FLIP_AVERAGE
 
     model = shutil.copy(tiny_model.with_suffix(".tflite"), tmp_path / "m.tflite")
     card = json.loads(tiny_model.with_suffix(".card.json").read_text())
@@ -192,3 +189,43 @@ def test_card_turns_flip_averaging_on(tiny_model, tmp_path):
     card["test_time_augmentation"] = None
     (tmp_path / "m.card.json").write_text(json.dumps(card))
     assert not isinstance(Classifier.load(model).backend, FlipAveragedBackend)
+
+
+def test_a_score_that_is_not_a_number_is_uncertain_never_real():
+    classifier = Classifier(backend=None, threshold=0.5, half_width=0.1)  # type: ignore[arg-type]
+    verdict = classifier.verdict(float("nan"))
+    assert verdict.label == "uncertain"
+    assert any("no usable score" in reason for reason in verdict.limits)
+
+
+def test_an_encoder_that_fails_its_run_leaves_the_face_network_working(monkeypatch):
+    from ai_image_classifier import clip_encoder
+
+    def broken_check(self):
+        raise RuntimeError("[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : kernel failed")
+
+    monkeypatch.setattr(clip_encoder.ClipEncoder, "self_check", broken_check)
+    classifier = Classifier.load()
+    assert classifier.general is None
+    assert "failed to run" in classifier.general_off
+    assert classifier.classify_image(np.full((96, 96, 3), 128, np.uint8)).label == "uncertain"
+
+
+def test_one_failing_picture_does_not_end_a_batch(tmp_path, monkeypatch):
+    model = Classifier.load("seed_cnn")
+    paths = []
+    for i in range(3):
+        paths.append(tmp_path / f"p{i}.png")
+        Image.fromarray(np.full((64, 64, 3), 40 * (i + 1), np.uint8)).save(paths[-1])
+    real_verdicts = Classifier.verdicts
+
+    def fail_on_the_second(self, inputs):
+        if any(int(i.pixels.mean()) == 80 for i in inputs):
+            raise ValueError("boom")
+        return real_verdicts(self, inputs)
+
+    monkeypatch.setattr(Classifier, "verdicts", fail_on_the_second)
+    results = dict(model.classify_files(paths))
+    assert isinstance(results[paths[0]], Verdict) and isinstance(results[paths[2]], Verdict)
+    assert isinstance(results[paths[1]], ImageDecodeError)
+    assert "could not be processed" in str(results[paths[1]])

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ai_image_classifier.classifier import Classifier, Verdict, verdict_record
+from ai_image_classifier.classifier import Classifier
 from ai_image_classifier.content_credentials import read_content_credentials
 from ai_image_classifier.provenance import Provenance, read_provenance
+from ai_image_classifier.verdict import Verdict, verdict_record
 
 pytest.importorskip("c2pa", reason="c2pa-python is in requirements.txt")
 

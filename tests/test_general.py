@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from ai_image_classifier.classifier import MODEL_NAME, Classifier, bundled_model_dir
+from ai_image_classifier.cards import MODEL_NAME, bundled_model_dir
+from ai_image_classifier.classifier import Classifier
 from ai_image_classifier.clip_encoder import clip_pixels, encoder_path
 from ai_image_classifier.general import GeneralHead, HeadLoadError, graphic_measures
 
@@ -198,7 +199,7 @@ def test_tiny_general_training_run(tmp_path):
 
 
 def test_a_card_whose_face_model_is_a_detector_is_refused(tmp_path):
-    from ai_image_classifier.classifier import ModelLoadError
+    from ai_image_classifier.cards import ModelLoadError
 
     card = tmp_path / "loop.card.json"
     card.write_text(json.dumps({"face_model": MODEL_NAME, "head": "h.npz"}))

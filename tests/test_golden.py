@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ai_image_classifier.classifier import Classifier, bundled_model_dir, load_backend
+from ai_image_classifier.backends import load_backend
+from ai_image_classifier.cards import bundled_model_dir
+from ai_image_classifier.classifier import Classifier
 from ai_image_classifier.clip_encoder import (
     CHECK_COSINE,
     ClipEncoder,

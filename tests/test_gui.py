@@ -507,7 +507,7 @@ def test_opening_cancels_a_running_enhancement_and_is_not_kept_waiting(app, phot
 
 
 def test_scan_table_sorts_with_arrows_tooltips_opens_and_speaks_like_the_window(app, tmp_path):
-    from ai_image_classifier.classifier import LABEL_TEXT
+    from ai_image_classifier.verdict import LABEL_TEXT
 
     folder = write_face_folder(tmp_path / "faces", per_class=2)
     long_name = "a holiday picture with a very long name that the column cuts off.jpg"

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ai_image_classifier.classifier import ModelLoadError
+from ai_image_classifier.cards import ModelLoadError
 from ai_image_classifier.enhance_settings import EnhanceSettings
 from ai_image_classifier.gui import picture_flow
 from ai_image_classifier.gui.enhance_flow import NOTHING_TO_DO, EnhanceFlow, result_note

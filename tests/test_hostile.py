@@ -253,7 +253,7 @@ def test_bmp_says_that_metadata_is_not_kept(tmp_path):
 # ---------- bad models and cards ----------
 
 def _bundled_copy(tmp_path: Path) -> Path:
-    from ai_image_classifier.classifier import FACE_MODEL_NAME, bundled_model_dir
+    from ai_image_classifier.cards import FACE_MODEL_NAME, bundled_model_dir
 
     model = tmp_path / "m.tflite"
     model.write_bytes((bundled_model_dir() / f"{FACE_MODEL_NAME}.tflite").read_bytes())
@@ -285,7 +285,7 @@ def test_a_bad_card_is_a_clear_error_and_exit_2(tmp_path, card_text, says):
 
 @pytest.mark.parametrize("suffix", [".tflite", ".keras"])
 def test_a_truncated_model_says_so_and_exits_2(tmp_path, suffix):
-    from ai_image_classifier.classifier import FACE_MODEL_NAME, bundled_model_dir
+    from ai_image_classifier.cards import FACE_MODEL_NAME, bundled_model_dir
 
     from .test_cli import aiic
 

@@ -10,10 +10,11 @@ import pytest
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from ai_image_classifier.classifier import Classifier, Verdict, verdict_record
+from ai_image_classifier.classifier import Classifier
 from ai_image_classifier.declarations import UNSIGNED
 from ai_image_classifier.forensics import inspect_file
 from ai_image_classifier.provenance import read_provenance
+from ai_image_classifier.verdict import Verdict, verdict_record
 
 A1111 = ("a castle at dusk, oil painting\nNegative prompt: blurry\nSteps: 30, Sampler: DPM++ 2M "
          "Karras, CFG scale: 7, Seed: 1234, Size: 512x512, Model: sd_xl_base_1.0")

@@ -10,7 +10,7 @@ import pytest
 
 keras = pytest.importorskip("keras", reason="training needs requirements-train.txt")
 
-from ai_image_classifier.classifier import KerasBackend, LiteRTBackend  # noqa: E402
+from ai_image_classifier.backends import KerasBackend, LiteRTBackend  # noqa: E402
 from training.callbacks import CustomEarlyStopping  # noqa: E402
 from training.data import split_items  # noqa: E402
 from training.models import build_residual_model, build_seed_model  # noqa: E402

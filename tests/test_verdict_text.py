@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from ai_image_classifier.classifier import Verdict, bundled_model_dir, bundled_model_names
+from ai_image_classifier.cards import bundled_model_dir, bundled_model_names
 from ai_image_classifier.gui import model_text
 from ai_image_classifier.gui.verdict_text import band_rule, verdict_view
+from ai_image_classifier.verdict import Verdict
 
 INTERNAL_NAMES = ("general_detector", "ai_imageclassifier", "seed_cnn", "mobilenet",
                   "P(AI", "h = 10")

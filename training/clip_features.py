@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ai_image_classifier.classifier import FACE_MODEL_NAME, Classifier
+from ai_image_classifier.cards import FACE_MODEL_NAME
+from ai_image_classifier.classifier import Classifier
 from ai_image_classifier.clip_encoder import INPUT_SIDE, ClipEncoder, crop_pixels
 from ai_image_classifier.datasets import LABELS, LabelledImage, load_labelled
 from ai_image_classifier.imaging import open_rgb, prepare_model_input

@@ -20,13 +20,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.metrics import ConfusionMatrixDisplay, roc_curve  # noqa: E402
 
+from ai_image_classifier.backends import load_backend  # noqa: E402
 from ai_image_classifier.calibration import Calibration, uncertain_half_width  # noqa: E402
-from ai_image_classifier.classifier import (  # noqa: E402
-    FLIP_AVERAGE,
-    Classifier,
-    card_path_for,
-    load_backend,
-)
+from ai_image_classifier.cards import FLIP_AVERAGE, card_path_for  # noqa: E402
+from ai_image_classifier.classifier import Classifier  # noqa: E402
 from ai_image_classifier.datasets import LabelledImage  # noqa: E402
 from ai_image_classifier.evaluation import Predictions, predict_items, roc_threshold  # noqa: E402
 

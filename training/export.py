@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ai_image_classifier.classifier import LiteRTBackend
+from ai_image_classifier.backends import LiteRTBackend
 
 
 def export_tflite(model: keras.Model, path: Path) -> Path:

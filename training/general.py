@@ -38,7 +38,7 @@ from sklearn.cluster import KMeans
 
 from ai_image_classifier import __version__
 from ai_image_classifier.calibration import uncertain_band
-from ai_image_classifier.classifier import FACE_MODEL_NAME, MODEL_NAME
+from ai_image_classifier.cards import FACE_MODEL_NAME, MODEL_NAME
 from ai_image_classifier.clip_encoder import ENCODER_SHA256
 from ai_image_classifier.encoder_setup import CHECKED_ON, SOURCE_SHA256, WHEEL
 from ai_image_classifier.evaluation import metrics_by_source, roc_threshold

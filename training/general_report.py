@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from ai_image_classifier.classifier import MODEL_NAME, bundled_model_dir
+from ai_image_classifier.cards import MODEL_NAME, bundled_model_dir
 from ai_image_classifier.gui.model_text import SOURCE_WORDS
 
 CONTROL_BOUND = 0.65

@@ -22,12 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ai_image_classifier.classifier import (
-    FACE_MODEL_NAME,
-    Classifier,
-    bundled_model_dir,
-    load_backend,
-)
+from ai_image_classifier.backends import load_backend
+from ai_image_classifier.cards import FACE_MODEL_NAME, bundled_model_dir
+from ai_image_classifier.classifier import Classifier
 from ai_image_classifier.clip_encoder import EncoderFeatures, check_path, encoder_path
 from ai_image_classifier.encoder_setup import sha256_of
 from ai_image_classifier.imaging import to_model_input

@@ -27,7 +27,7 @@ import PIL
 import tensorflow as tf
 
 import ai_image_classifier
-from ai_image_classifier.classifier import FACE_MODEL_NAME
+from ai_image_classifier.cards import FACE_MODEL_NAME
 
 from .callbacks import CustomEarlyStopping
 from .data import (

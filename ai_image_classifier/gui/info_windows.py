@@ -13,7 +13,7 @@ from typing import Any
 import customtkinter as ctk
 
 from .. import __version__
-from ..classifier import MODEL_NAME, bundled_model_names
+from ..cards import MODEL_NAME, bundled_model_names
 from . import model_text
 from .formatting import TITLE
 from .model_flow import ModelFlow

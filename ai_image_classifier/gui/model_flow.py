@@ -13,7 +13,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ..classifier import Classifier, ModelLoadError
+from ..cards import ModelLoadError
+from ..classifier import Classifier
 from ..imaging import one_line
 from . import model_text
 

@@ -19,10 +19,11 @@ from typing import Any, Protocol
 import numpy as np
 from PIL import ExifTags, Image
 
-from ..classifier import Classifier, Verdict
+from ..classifier import Classifier
 from ..enhance_settings import DenoiseDecision
 from ..imaging import ImageDecodeError, display_name, one_line, open_header, open_rgb, read_bytes
 from ..provenance import Provenance
+from ..verdict import Verdict
 from .formatting import human_size, make_preview
 from .model_flow import ModelFlow
 from .verdict_text import WAITING, VerdictView, verdict_view

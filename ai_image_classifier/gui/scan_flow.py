@@ -16,10 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..classifier import FLAT_FIELDS, LABEL_TEXT, flat_record, verdict_record
 from ..datasets import iter_image_files
 from ..imaging import one_line
 from ..saving import atomic_write
+from ..verdict import FLAT_FIELDS, LABEL_TEXT, flat_record, verdict_record
 from .model_flow import ModelFlow
 from .progress import TimeLeft, duration
 from .settings import Settings, first_folder

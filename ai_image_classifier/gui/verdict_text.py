@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..classifier import Verdict
+from ..verdict import Verdict
 
 METADATA_CAVEAT = ("Metadata is easily stripped or forged: its presence is strong evidence, "
                    "its absence is none.")
