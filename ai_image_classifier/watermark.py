@@ -13,9 +13,11 @@ a screenshot removes such marks: their absence is no evidence of anything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+
+from .provenance import Provenance
 
 #: The quantisation step of the U channel (the library's default scales [0, 36, 36]; its
 #: encoder visits only channels 0 and 1, and channel 0 has scale 0).
@@ -115,3 +117,12 @@ def find_watermark(rgb: np.ndarray) -> FoundMark | None:
         if matching >= MATCH * len(mark.bits):
             return FoundMark(mark.name, matching, len(mark.bits))
     return None
+
+
+def with_watermark(provenance: Provenance, mark: FoundMark | None) -> Provenance:
+    """`provenance` with a found generator mark as a deciding declaration, unless a
+    declaration already decides (a signed manifest names its signer, which says more)."""
+    if mark is None or provenance.generated or provenance.captured:
+        return provenance
+    return replace(provenance, generated=(mark.describe(),),
+                   decided_by=f"invisible watermark of {mark.name}")
