@@ -163,6 +163,13 @@ class ContentCredentials:
         return "signature valid (signer not on a trust list)"
 
     @property
+    def who(self) -> str:
+        """Who signed, short, for a headline: "signed by Google LLC"."""
+        if self.state == "Trusted" and self.valid:
+            return f"signed by {self.signed_by}"
+        return f"signed by '{self.signer}', not on a trust list" if self.signer else "unsigned"
+
+    @property
     def standing(self) -> str:
         """Who signed and their standing, in plain words: "signed by Google LLC (on the C2PA
         trust list of 2026-08-05)"."""

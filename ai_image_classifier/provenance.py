@@ -106,7 +106,7 @@ def provenance_of(image: Image.Image, data: bytes,
             "JPEG comment", comment.decode("utf-8", "replace"))])
     decisive += [f"{UNSIGNED}: {text}" for text in dict.fromkeys(unsigned)]
     signed = credentials is not None and credentials.decides
-    decided_by = credentials.standing if signed else UNSIGNED if decisive else ""
+    decided_by = credentials.who if signed else UNSIGNED if decisive else ""
     return Provenance(tuple(decisive), tuple(notes), decided_by=decided_by,
                       edited=signed and credentials.edited)
 

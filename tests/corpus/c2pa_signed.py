@@ -1,5 +1,5 @@
 """Pictures with real C2PA manifests, signed here with throw-away certificate chains: by
-default one that no trust list knows, or a `TestAuthority` whose root a test writes to an
+default one that no trust list knows, or a `SigningAuthority` whose root a test writes to an
 anchor file (standing in for the C2PA trust list). For the content-credential tests and as
 fuzzing seeds."""
 
@@ -34,7 +34,7 @@ def _usage(sign: bool) -> x509.KeyUsage:
 
 
 @dataclass
-class TestAuthority:
+class SigningAuthority:
     """A certificate authority for signers with the profile C2PA requires (a CA and an end
     entity with digitalSignature and emailProtection); `anchor_pem` is its root, for a test's
     trust list."""
@@ -45,20 +45,20 @@ class TestAuthority:
 
     def __post_init__(self) -> None:
         self.root = self._certificate(f"{self.organisation} test CA", self.key.public_key(),
-                                      ca=True, days=(-1, 365))
+                                      ca=True, valid_for=dt.timedelta(days=365))
 
     @property
     def anchor_pem(self) -> bytes:
         return self.root.public_bytes(serialization.Encoding.PEM)
 
     def _certificate(self, subject: str, public_key, ca: bool,
-                     days: tuple[int, int]) -> x509.Certificate:
+                     valid_for: dt.timedelta) -> x509.Certificate:
         now = dt.datetime.now(dt.UTC)
         builder = (x509.CertificateBuilder().subject_name(_name(subject, self.organisation))
                    .issuer_name(_name(f"{self.organisation} test CA", self.organisation))
                    .public_key(public_key).serial_number(x509.random_serial_number())
-                   .not_valid_before(now + dt.timedelta(days=days[0]))
-                   .not_valid_after(now + dt.timedelta(days=days[1]))
+                   .not_valid_before(now - dt.timedelta(days=1))
+                   .not_valid_after(now + valid_for)
                    .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
                    .add_extension(_usage(sign=not ca), critical=True)
                    .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key),
@@ -70,13 +70,15 @@ class TestAuthority:
                 self.key.public_key()), critical=False)
         return builder.sign(self.key, hashes.SHA256())
 
-    def signer(self, common_name: str = "aiic test signer", expired: bool = False
-               ) -> c2pa.Signer:
-        """An ES256 signer; `expired` makes a certificate whose validity ended yesterday."""
+    def signer(self, common_name: str = "aiic test signer",
+               valid_for: dt.timedelta = dt.timedelta(days=30)) -> c2pa.Signer:
+        """An ES256 signer whose certificate ends `valid_for` from now (c2pa refuses to sign
+        with an expired one, so an expired signature is made with a short-lived one)."""
         key = ec.generate_private_key(ec.SECP256R1())
-        days = (-30, -1) if expired else (-1, 30)
-        chain = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in (
-            self._certificate(common_name, key.public_key(), ca=False, days=days), self.root))
+        certificate = self._certificate(common_name, key.public_key(), ca=False,
+                                        valid_for=valid_for)
+        chain = b"".join(c.public_bytes(serialization.Encoding.PEM)
+                         for c in (certificate, self.root))
         pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
         return c2pa.Signer.from_info(c2pa.C2paSignerInfo(b"es256", chain, pem, None))
@@ -101,6 +103,6 @@ def signed_picture(source_type: str, generator: str = "Test Generator",
     Image.fromarray(pixels).save(source, image_format, quality=92)
     source.seek(0)
     with c2pa.Builder(json.dumps(manifest)) as builder:
-        builder.sign(signer or TestAuthority().signer(), f"image/{image_format.lower()}",
+        builder.sign(signer or SigningAuthority().signer(), f"image/{image_format.lower()}",
                      source, signed)
     return signed.getvalue()
