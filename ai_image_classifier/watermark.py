@@ -25,9 +25,10 @@ STEP = 36.0
 BLOCK = 4
 #: Bits that must match: 44 of 48, the same fraction for longer messages.
 MATCH = 44 / 48
-#: The decode reads a top band of the picture of at most this many pixels: every bit is
-#: repeated in every band of rows, and a 12 MP photograph then costs what a 0.5 MP one does.
-BAND_PIXELS = 500_000
+#: The decode reads a top band of the picture of at most this many pixels: all of Stable
+#: Diffusion 1's 512×512, half of SDXL's ~1 MP (its float-pixel mark still reads 48 of 48),
+#: and of a 12 MP photograph only what costs as much. Every bit repeats in every band of rows.
+BAND_PIXELS = 540_000
 #: The library refuses to mark pictures smaller than this (diffusers skips them too).
 MIN_PIXELS = 256 * 256
 NOT_EVIDENCE = ("re-compression, resizing or a screenshot removes such marks, so their "
@@ -73,21 +74,24 @@ class FoundMark:
                 f"match; {NOT_EVIDENCE})")
 
 
-def block_votes(rgb: np.ndarray, float_pixels: bool) -> np.ndarray:
-    """One vote a 4×4 block, in the library's block order: is the block's largest coefficient
-    (after the first) in the upper half of its quantisation step? Read from a top band of
-    `rgb` (H×W×3 uint8, RGB order); block numbering runs along whole rows, so a band keeps it."""
+def band_bgr(rgb: np.ndarray) -> np.ndarray:
+    """The top band of `rgb` (H×W×3 uint8, RGB) that the decode reads, in BGR order: block
+    numbering runs along whole rows, so a band of rows keeps every block's bit."""
+    height, width = rgb.shape[:2]
+    band = min(height, max(8, BAND_PIXELS // max(width, 1) // 8 * 8))
+    return np.ascontiguousarray(rgb[:band, :, 2::-1])
+
+
+def block_votes(bgr: np.ndarray, float_pixels: bool) -> np.ndarray:
+    """One vote a 4×4 block of `bgr`, in the library's block order: is the block's largest
+    coefficient (after the first) in the upper half of its quantisation step?"""
     import cv2
     import pywt
 
-    height, width = rgb.shape[:2]
-    band = min(height, max(8, BAND_PIXELS // max(width, 1) // 8 * 8))
-    bgr = np.ascontiguousarray(rgb[:band, :, 2::-1])
-    if float_pixels:
-        bgr = bgr.astype(np.float32)
-    u_channel = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV)[:, :, 1]
-    u_channel = u_channel[:band // 4 * 4, :width // 4 * 4].astype(np.float64)
-    approximation, _ = pywt.dwt2(u_channel, "haar")
+    height, width = bgr.shape[:2]
+    source = bgr.astype(np.float32) if float_pixels else bgr
+    u_channel = cv2.cvtColor(source, cv2.COLOR_BGR2YUV)[:height // 4 * 4, :width // 4 * 4, 1]
+    approximation, _ = pywt.dwt2(u_channel.astype(np.float64), "haar")
     rows, cols = approximation.shape[0] // BLOCK, approximation.shape[1] // BLOCK
     blocks = (approximation[:rows * BLOCK, :cols * BLOCK]
               .reshape(rows, BLOCK, cols, BLOCK).transpose(0, 2, 1, 3)
@@ -110,7 +114,8 @@ def find_watermark(rgb: np.ndarray) -> FoundMark | None:
     pictures too small to carry one)."""
     if rgb.ndim != 3 or rgb.shape[2] < 3 or rgb.shape[0] * rgb.shape[1] < MIN_PIXELS:
         return None
-    votes = {float_pixels: block_votes(rgb, float_pixels) for float_pixels in (True, False)}
+    bgr = band_bgr(rgb)
+    votes = {float_pixels: block_votes(bgr, float_pixels) for float_pixels in (True, False)}
     for mark in KNOWN_MARKS:
         bits = message_bits(votes[mark.float_pixels], len(mark.bits))
         matching = int(np.sum(bits == np.array(mark.bits, bool)))
