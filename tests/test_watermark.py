@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
 from pathlib import Path
 from types import ModuleType
 
@@ -98,6 +99,20 @@ def test_a_png_from_sdxl_is_called_generated_naming_the_watermark(reference, tmp
     assert batch_verdict.text == verdict.text
     unmarked = classifier.classify_file(saved(picture(), tmp_path / "plain.png"))
     assert unmarked.decider == "model" and unmarked.declared == ()
+
+
+def test_aiic_classify_says_the_declaration_decided(reference, tmp_path):
+    from .test_cli import aiic
+
+    path = saved(marked(reference, picture(), KNOWN_MARKS[0]), tmp_path / "sdxl.png")
+    result = aiic("classify", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert (record["label"], record["decided_by"]) == ("fake", "declaration")
+    assert record["declared_by"] == "invisible watermark of Stable Diffusion XL"
+    text = aiic("classify", str(path)).stdout
+    assert text.split("\t")[1] == ("AI-GENERATED — the file says so (invisible watermark of "
+                                    "Stable Diffusion XL)")
 
 
 def test_the_window_path_reads_the_mark_from_the_pixels_it_shows(reference):
