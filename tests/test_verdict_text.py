@@ -120,3 +120,11 @@ def test_a_camera_signed_real_verdict_names_the_camera_and_not_the_models_caveat
     view = verdict_view(verdict, general=True)
     assert view.headline == "REAL PHOTOGRAPH — signed by the camera: Leica Camera AG"
     assert view.tone == "real" and view.score_tone == "fake" and view.caveat == ""
+
+
+def test_the_model_and_about_windows_say_which_trust_list_is_used(tmp_path, monkeypatch):
+    monkeypatch.setenv("AIIC_CONFIG_DIR", str(tmp_path))
+    text = model_text.trust_list_text()
+    assert text.startswith("Content credentials are checked against the C2PA trust list of "
+                           "2026-08-05, bundled with the app.")
+    assert str(tmp_path / "c2pa-trust") in text  # where a newer list goes
