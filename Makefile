@@ -1,24 +1,44 @@
-# Everyday commands. Each target creates .venv/ first when needed (Python 3.11).
-PYTHON ?= python3
+# Everyday commands. Each target creates .venv/ first when needed, with Python 3.11 exactly.
+#   make run    the runtime only (requirements.txt, the package, the CLIP encoder), then the app
+#   make test   adds the training and test requirements, then lint and the whole suite
+# Separate stamps: `make run` then `make test` adds only what tests need; `make test` then
+# `make run` installs nothing more.
+PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test bench bench-enhance train train-seed train-upscaler train-general report fuzz
+.PHONY: setup setup-runtime run test bench bench-enhance train train-seed train-upscaler train-general report fuzz
 ENCODER := model/clip/clip_vit_b16.w8.onnx
-setup: $(VENV)/.installed $(ENCODER)
+setup-runtime: $(VENV)/.runtime $(ENCODER)  ## what the app needs, nothing for training or tests
+setup: $(VENV)/.dev $(ENCODER)  ## everything: runtime, training, tests
 
-$(VENV)/.installed: requirements.txt requirements-train.txt requirements-dev.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+# Every pin was checked with Python 3.11 only: any other version stops here, saying what to do.
+CHECK_PYTHON = @$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
+	  echo "make: this project needs Python 3.11, and '$(PYTHON)' is missing or another version." >&2; \
+	  echo "      Install Python 3.11 (python.org, your package manager or pyenv), or name it:" >&2; \
+	  echo "      make $(MAKECMDGOALS) PYTHON=/path/to/python3.11" >&2; exit 1; }
+
+$(BIN)/python:
+	$(CHECK_PYTHON)
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --no-deps invisible-watermark==0.2.0
+
+# requirements-setup.txt: what the encoder's setup needs beyond the runtime (onnx), never bundled.
+$(VENV)/.runtime: requirements.txt requirements-setup.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-setup.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(ENCODER): | $(VENV)/.installed  ## the CLIP encoder: downloaded, sha256-checked, rewritten
+# requirements-dev.txt includes requirements-train.txt (TensorFlow, scikit-learn, Matplotlib).
+$(VENV)/.dev: requirements-dev.txt requirements-train.txt $(VENV)/.runtime
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps invisible-watermark==0.2.0
+	touch $@
+
+$(ENCODER): | $(VENV)/.runtime  ## the CLIP encoder: downloaded, sha256-checked, rewritten
 	$(BIN)/python -m ai_image_classifier.encoder_setup
 
-run: setup  ## start the app
+run: setup-runtime  ## start the app
 	$(BIN)/python app.py
 
 test: setup  ## the whole test suite (GUI tests need Xvfb; .ci/run installs it)
@@ -54,6 +74,7 @@ report: setup  ## leave-one-source-out runs of both recipes (about 75 minutes), 
 DIST_VENV := build/dist-venv
 .PHONY: dist
 dist:  ## frozen one-folder app in dist/AIImageClassifier, built from a clean venv
+	$(CHECK_PYTHON)
 	rm -rf $(DIST_VENV) build/app dist/AIImageClassifier
 	$(PYTHON) -m venv $(DIST_VENV)
 	$(DIST_VENV)/bin/python -m pip install --quiet -r requirements.txt -r requirements-dist.txt

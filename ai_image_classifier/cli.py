@@ -155,7 +155,7 @@ def cmd_enhance(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluation import predict_items  # scikit-learn: not needed by classify/enhance
+    from .evaluation import predict_items
 
     classifier = Classifier.load(args.model)
     try:

@@ -28,7 +28,6 @@ BLOCK_OUTPUT = "block_cls"
 INPUT_SIDE = 224
 MEAN = np.array([0.48145466, 0.4578275, 0.40821073], dtype=np.float32)
 STD = np.array([0.26862954, 0.26130258, 0.27577711], dtype=np.float32)
-EMBEDDING_SIZE = 512
 #: The least cosine similarity to the stored exact outputs that the self-check accepts.
 CHECK_COSINE = 0.999
 ENCODE_BATCH = 4  # views per encoder run (ClipEncoder.encode)
@@ -114,6 +113,7 @@ class ClipEncoder:
                 "or `python -m ai_image_classifier.encoder_setup`")
         import onnxruntime as ort
 
+        ort.disable_telemetry_events()  # the environment switch (package __init__) is the first
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.log_severity_level = 3  # keep onnxruntime's notices out of the user's console

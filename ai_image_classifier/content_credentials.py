@@ -27,7 +27,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .declarations import IPTC_CAPTURE, IPTC_GENERATED, iptc_code
-from .resources import config_dir, resource_path
+from .resources import resource_path
+from .user_dirs import config_dir
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ stays the same size) but dequantises them (DequantizeLinear, folded into float32
 session loads) and multiplies in float, which gives the same features on every CPU. It also
 exposes the CLS token after each transformer block as the output `block_cls`: RINE (ECCV 2024)
 found that intermediate blocks carry the low-level traces of generation that the final
-projection drops. Numbers for both are in the README and the detector's card.
+projection drops. Numbers for both are in docs/reproducibility.md and the detector's card.
 
 This module needs the `onnx` package (requirements-train.txt and requirements-dist.txt); the
 app itself never imports it.

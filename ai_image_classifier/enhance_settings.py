@@ -7,14 +7,17 @@ Enhance panel without importing either at start-up.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
-METHODS = {
+Method = Literal["learned", "lanczos", "bicubic"]
+DenoiseMode = Literal["auto", "off", "seed"]
+METHODS: dict[Method, str] = {
     "learned": "Learned: our own network, sharpest (4× runs it twice)",
     "lanczos": "Lanczos: classic interpolation, sharper than bicubic",
     "bicubic": "Bicubic: classic smooth interpolation (the original app's)",
 }
 SCALES = (1, 2, 4)
-DENOISE_MODES = {
+DENOISE_MODES: dict[DenoiseMode, str] = {
     "auto": "Auto: measure the noise and remove only that (clean pictures are left alone)",
     "off": "Off: never denoise",
     "seed": "Seed: the original app's fixed strength (10), even on clean pictures",
@@ -23,9 +26,9 @@ DENOISE_MODES = {
 
 @dataclass(frozen=True)
 class EnhanceSettings:
-    method: str = "learned"
+    method: Method = "learned"
     scale: float = 2
-    denoise: str | float = "auto"  # "auto", "off", "seed", or an NL-means strength h
+    denoise: DenoiseMode | float = "auto"  # a mode, or an NL-means strength h
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -44,7 +47,7 @@ class EnhanceSettings:
 
 #: NL-means (template, search) windows. The seed's call used 7 / 21; Auto and Custom use 3 px
 #: patches searched within 7 px, which on noisy val photographs gave a higher PSNR in about a
-#: quarter of the time (`python -m training.denoise_fit --compare-windows`; README).
+#: quarter of the time (`python -m training.denoise_fit --compare-windows`; docs/enhancement.md).
 SEED_WINDOWS = (7, 21)
 DENOISE_WINDOWS = (3, 7)
 
@@ -54,7 +57,7 @@ class DenoiseDecision:
     """What denoising does to one picture, decided before any pixel changes so that it can be
     said: the CLI prints `description`, the window shows it beside the result."""
 
-    mode: str | float  # what was asked: "auto", "off", "seed" or a strength
+    mode: DenoiseMode | float  # what was asked: a mode or a strength
     strength: float  # NL-means h applied; 0 = the picture is not denoised
     noise: float | None = None  # the estimated noise level (luma σ, 0..255); None = not measured
 
@@ -77,3 +80,4 @@ class DenoiseDecision:
         if self.mode == "seed":
             return f"denoised at the original app's strength {self.strength:g}"
         return f"denoised at strength {self.strength:g}"
+

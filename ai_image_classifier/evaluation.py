@@ -1,6 +1,7 @@
 """Metrics for a set of verdicts: one definition for `aiic evaluate`, training and the card.
 
-Labels: 1 = fake (the positive class), 0 = real.
+Labels: 1 = fake (the positive class), 0 = real. Plain NumPy, so that the app (and its frozen
+build) can evaluate without the training libraries; tests check it against scikit-learn.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import confusion_matrix, roc_auc_score, roc_curve
 
 from .classifier import Classifier
 from .datasets import LabelledImage
@@ -32,12 +32,34 @@ def expected_calibration_error(y_true: np.ndarray, prob: np.ndarray, bins: int =
     return float(total)
 
 
-def roc_threshold(y_true: np.ndarray, prob: np.ndarray) -> float:
-    """Threshold that maximises Youden's J (TPR − FPR) on the ROC curve."""
-    fpr, tpr, thresholds = roc_curve(y_true, prob)
-    finite = np.isfinite(thresholds)
-    best = np.argmax((tpr - fpr)[finite])
-    return float(np.clip(thresholds[finite][best], 0.0, 1.0))
+def roc_curve(y_true: np.ndarray, prob: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(FPR, TPR, thresholds) at every distinct score, highest first, starting from an
+    infinite threshold (nothing called fake), like scikit-learn's without dropping points."""
+    y_true = np.asarray(y_true, dtype=int)
+    prob = np.asarray(prob, dtype=float)
+    order = np.argsort(-prob, kind="mergesort")
+    scores, hits = prob[order], y_true[order]
+    last_of_each = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]
+    tps = np.cumsum(hits)[last_of_each]
+    fps = (last_of_each + 1) - tps
+    positives, negatives = max(int(hits.sum()), 1), max(len(hits) - int(hits.sum()), 1)
+    return (np.r_[0.0, fps / negatives], np.r_[0.0, tps / positives],
+            np.r_[np.inf, scores[last_of_each]])
+
+
+def roc_auc(y_true: np.ndarray, prob: np.ndarray) -> float:
+    """Area under the ROC curve: the chance that a random fake scores above a random real
+    picture, ties counting half (the Mann–Whitney statistic, from average ranks)."""
+    y_true = np.asarray(y_true, dtype=int)
+    prob = np.asarray(prob, dtype=float)
+    _, which, counts = np.unique(prob, return_inverse=True, return_counts=True)
+    below = np.cumsum(counts) - counts
+    ranks = (below + (counts + 1) / 2)[which]  # 1-based average rank of each score's ties
+    positives = int(y_true.sum())
+    negatives = len(y_true) - positives
+    return float((ranks[y_true == 1].sum() - positives * (positives + 1) / 2)
+                 / (positives * negatives))
 
 
 def binary_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: float,
@@ -53,7 +75,10 @@ def binary_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: float,
     y_true = np.asarray(y_true, dtype=int)
     prob = np.asarray(prob, dtype=float)
     y_pred = (prob >= threshold).astype(int)
-    tn, fp, fn, tp = (int(v) for v in confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel())
+    tp = int(((y_pred == 1) & (y_true == 1)).sum())
+    fp = int(((y_pred == 1) & (y_true == 0)).sum())
+    fn = int(((y_pred == 0) & (y_true == 1)).sum())
+    tn = int(((y_pred == 0) & (y_true == 0)).sum())
 
     def ratio(num: int, den: int) -> float | None:
         return num / den if den else None
@@ -70,7 +95,7 @@ def binary_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: float,
         "balanced_accuracy": (tpr + tnr) / 2 if both_classes else None,
         "precision": ratio(tp, tp + fp),
         "recall": tpr,
-        "auc": float(roc_auc_score(y_true, prob)) if both_classes else None,
+        "auc": roc_auc(y_true, prob) if both_classes else None,
         "ece": expected_calibration_error(y_true, prob) if len(y_true) else None,
         "true_positive_rate": tpr,
         "true_negative_rate": tnr,

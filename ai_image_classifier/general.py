@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
+from .calibration import sigmoid
+
 if TYPE_CHECKING:
     from .clip_encoder import ClipEncoder
     from .imaging import ModelInput
@@ -42,7 +44,7 @@ class HeadLoadError(RuntimeError):
 
 @dataclass(frozen=True)
 class GeneralHead:
-    content_weights: np.ndarray  # 512: logistic head on the whole picture's unit embedding
+    content_weights: np.ndarray  # 512: ridge probe on the whole picture's unit embedding
     content_bias: float
     trace_blocks: np.ndarray  # indices of the blocks whose CLS tokens the trace head reads
     trace_weights: np.ndarray  # len(trace_blocks) × 768, standardisation folded in
@@ -147,7 +149,7 @@ class GeneralDetector:
         fused = self.head.fused_logit(face_logits, scores.content, scores.trace)
         limits = [self.head.domain_limits(i.graphic, i.size, float(sim))
                   for i, sim in zip(inputs, scores.similarity, strict=True)]
-        return 1.0 / (1.0 + np.exp(-fused)), limits
+        return sigmoid(fused), limits
 
 
 def graphic_measures(image: Image.Image) -> tuple[float, float]:

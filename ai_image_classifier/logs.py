@@ -16,18 +16,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-APP_NAME = "AIImageClassifier"
+from .user_dirs import log_dir
+
 LOG_FILE = "aiic.log"
-
-
-def log_dir() -> Path:
-    """The per-user log folder (`AIIC_LOG_DIR` overrides it, e.g. for tests)."""
-    override = os.environ.get("AIIC_LOG_DIR")
-    if override:
-        return Path(override)
-    from platformdirs import user_log_dir
-
-    return Path(user_log_dir(APP_NAME, appauthor=False))
 
 
 def setup_logging(level: int = logging.INFO) -> Path | None:

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ai_image_classifier.enhance import EnhanceSettings, enhance, plan_denoise  # noqa: E402
-from ai_image_classifier.image_quality import (  # noqa: E402
+from training.image_quality import (  # noqa: E402
     crop_to_multiple,
     matlab_like_downscale,
     noisy_jpeg,

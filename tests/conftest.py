@@ -35,6 +35,17 @@ def write_face_folder(root: Path, per_class: int = 12, size: int = 40, seed: int
     return root
 
 
+def _encoder_installed() -> bool:
+    from ai_image_classifier.clip_encoder import encoder_path
+
+    return encoder_path().is_file()
+
+
+#: Tests of the whole-picture detector need the CLIP encoder that `make setup` fetches.
+needs_encoder = pytest.mark.skipif(not _encoder_installed(),
+                                   reason="the CLIP encoder is fetched by `make setup`")
+
+
 @pytest.fixture
 def rgb_image() -> np.ndarray:
     return gradient()

@@ -87,12 +87,30 @@ def test_batch_keeps_order_and_reports_bad_files(tiny_model, tmp_path):
     assert np.allclose(singles, batched, atol=1e-6)
 
 
-def test_classify_image_matches_classify_file_closely(tiny_model, jpeg_file, rgb_image):
-    from ai_image_classifier.imaging import load_rgb
+def test_classify_image_matches_classify_file_closely(tiny_model, tmp_path, monkeypatch):
+    """The window judges its full decode, the CLI a JPEG decoded in draft mode at a fraction
+    of its size: on a photo large enough for draft mode to apply, both agree."""
+    from ai_image_classifier import imaging
 
+    from .test_general import photo_like
+
+    path = tmp_path / "large.jpg"
+    photo_like(2048, 1536).save(path, quality=92)
+    decoded: list[tuple[int, int]] = []
+    real_open_rgb = imaging.open_rgb
+
+    def recording_open_rgb(*args, **kwargs):
+        image = real_open_rgb(*args, **kwargs)
+        decoded.append(image.size)
+        return image
+
+    monkeypatch.setattr(imaging, "open_rgb", recording_open_rgb)
     classifier = Classifier.load(tiny_model.with_suffix(".tflite"))
-    from_file = classifier.classify_file(jpeg_file).probability
-    assert classifier.classify_image(load_rgb(jpeg_file)).probability == pytest.approx(from_file)
+    from_file = classifier.classify_file(path).probability
+    assert decoded and max(decoded[-1]) < 2048, "the file was decoded in draft mode"
+    full = real_open_rgb(path)
+    assert full.size == (2048, 1536)
+    assert classifier.classify_image(full).probability == pytest.approx(from_file, abs=0.02)
 
 
 def test_bundled_model_classifies(jpeg_file):

@@ -14,7 +14,7 @@ from PIL import Image
 
 from ai_image_classifier import __version__
 
-from .conftest import ROOT
+from .conftest import ROOT, write_face_folder
 
 FROZEN = ROOT / "dist" / "AIImageClassifier" / "AIImageClassifier"
 SOURCE = [sys.executable, str(ROOT / "app.py")]
@@ -83,3 +83,12 @@ def test_frozen_console_command_beside_the_app(picture, tmp_path):
     assert result.stderr == ""  # no LiteRT or library chatter on the user's console
     enhanced = run(cli, "enhance", str(picture), "-o", str(tmp_path / "big.png"))
     assert enhanced.returncode == 0 and (tmp_path / "big.png").is_file()
+
+
+@pytest.mark.skipif(not FROZEN.exists(), reason="no frozen build: run `make dist` (CI does)")
+def test_frozen_evaluate_runs_without_the_training_libraries(tmp_path):
+    """The build leaves scikit-learn out; `aiic evaluate` computes its metrics with NumPy."""
+    data = write_face_folder(tmp_path / "data", per_class=3, size=48)
+    result = run([str(FROZEN.with_name("aiic"))], "evaluate", "--data", str(data), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["overall"]["n"] == 6

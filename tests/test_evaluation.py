@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -9,8 +13,12 @@ from ai_image_classifier.evaluation import (
     binary_metrics,
     expected_calibration_error,
     metrics_by_source,
-    roc_threshold,
+    roc_auc,
+    roc_curve,
 )
+from training.calibration_fit import roc_threshold
+
+from .conftest import ROOT
 
 
 def test_binary_metrics_by_hand():
@@ -74,3 +82,30 @@ def test_uncertain_band_metrics_by_hand():
     assert m["accuracy"] == 1.0  # every image still counts by its thresholded call
     none_answered = binary_metrics(y, p, threshold=0.5, half_width=1.0)
     assert none_answered["uncertain_rate"] == 1.0 and none_answered["accuracy_outside_band"] is None
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_roc_and_auc_match_scikit_learn_with_ties(seed):
+    metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, 300)
+    p = np.round(rng.random(300) * 0.6 + 0.4 * y, 1)  # rounded: many ties
+    assert roc_auc(y, p) == pytest.approx(metrics.roc_auc_score(y, p))
+    ours = roc_curve(y, p)
+    theirs = metrics.roc_curve(y, p, drop_intermediate=False)
+    for mine, reference in zip(ours, theirs, strict=True):
+        assert np.allclose(mine, reference)
+
+
+def test_the_runtime_imports_no_training_library():
+    """The app, its CLI (evaluate too) and its window load without scikit-learn or Matplotlib,
+    so the frozen build, which leaves them out, can run every command."""
+    probe = ("import sys, ai_image_classifier.cli, ai_image_classifier.evaluation, "
+             "ai_image_classifier.gui.window, ai_image_classifier.general, "
+             "ai_image_classifier.explain, ai_image_classifier.superres\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & "
+             "{'sklearn', 'matplotlib', 'tensorflow', 'keras', 'training', 'scipy'}))")
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300, env={**os.environ, "DISPLAY": ""})
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "[]"

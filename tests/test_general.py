@@ -13,21 +13,19 @@ from PIL import Image, ImageDraw
 
 from ai_image_classifier.cards import MODEL_NAME, bundled_model_dir
 from ai_image_classifier.classifier import Classifier
-from ai_image_classifier.clip_encoder import clip_pixels, encoder_path
+from ai_image_classifier.clip_encoder import clip_pixels
 from ai_image_classifier.general import GeneralHead, HeadLoadError, graphic_measures
+from training import golden as golden_inputs
 
-needs_encoder = pytest.mark.skipif(not encoder_path().is_file(),
-                                   reason="the CLIP encoder is fetched by `make setup`")
+from .conftest import needs_encoder
+
 SHIPPED_HEAD = bundled_model_dir() / f"{MODEL_NAME}.head.npz"
 
 
 def photo_like(width: int = 320, height: int = 240, seed: int = 0) -> Image.Image:
     """Smooth shapes with sensor-like noise: what a photograph looks like to the measures."""
     rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:height, 0:width]
-    base = np.stack([120 + 80 * np.sin(x / 37.0), 100 + 60 * np.cos(y / 23.0),
-                     90 + 40 * np.sin((x + y) / 51.0)], axis=-1)
-    return Image.fromarray(np.clip(base + rng.normal(0, 4, base.shape), 0, 255).astype(np.uint8))
+    return Image.fromarray(golden_inputs.photo_like(rng, width, height, 4.0))
 
 
 def flat_shapes() -> Image.Image:

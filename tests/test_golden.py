@@ -4,33 +4,37 @@ activations by int8 weights, whose kernel saturates on x86 CPUs without VNNI: a 
 alone cannot catch that on a CPU that has VNNI.
 
 Tolerances: the encoder's outputs at cosine ≥ 0.999 (its self-check's bound) and the
-detector's probability within 0.01; the float LiteRT exports within 1e-3 of Keras."""
+detector's probability within 0.01 (1e-5 for the head alone on stored features); the float
+LiteRT exports within 1e-3 of Keras."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from ai_image_classifier.backends import load_backend
-from ai_image_classifier.cards import bundled_model_dir
+from ai_image_classifier.calibration import logit
+from ai_image_classifier.cards import MODEL_NAME, bundled_model_dir, read_card_file
 from ai_image_classifier.classifier import Classifier
 from ai_image_classifier.clip_encoder import (
     CHECK_COSINE,
     ClipEncoder,
+    EncoderFeatures,
     EncoderMissingError,
     check_path,
     clip_pixels,
     cosine,
-    encoder_path,
 )
+from ai_image_classifier.general import GeneralDetector, GeneralHead
+from ai_image_classifier.imaging import ModelInput
 from ai_image_classifier.superres import LearnedUpscaler
 
-from .conftest import ROOT
+from .conftest import ROOT, needs_encoder
 
 GOLDEN = ROOT / "tests" / "golden"
-needs_encoder = pytest.mark.skipif(not encoder_path().is_file(),
-                                   reason="the CLIP encoder is set up by `make setup`")
 
 
 def golden(name: str) -> dict[str, np.ndarray]:
@@ -49,16 +53,51 @@ def test_encoder_matches_the_exact_computation():
             assert cosine(got.blocks[0, block], stored["block_cls"][i, block]) >= CHECK_COSINE
 
 
-@needs_encoder
-def test_detector_probabilities_match_the_exact_computation():
+def _shipped_head() -> Path:
     from ai_image_classifier.encoder_setup import sha256_of
 
-    stored = golden("encoder")
+    path = bundled_model_dir() / read_card_file(
+        bundled_model_dir() / f"{MODEL_NAME}.card.json")["head"]
+    assert sha256_of(path) == str(golden("detector")["head_sha256"]), \
+        "the head changed: run `python -m training.golden --only detector`"
+    return path
+
+
+class StoredFeatures:
+    """An encoder that answers with the golden file's features: whole views, then crops."""
+
+    def __init__(self, stored: dict[str, np.ndarray]) -> None:
+        self.stored = stored
+
+    def encode(self, pixels: np.ndarray) -> EncoderFeatures:
+        n = len(self.stored["names"])
+        crops = self.stored["crop_blocks"]
+        assert len(pixels) == n + crops.shape[0] * crops.shape[1]
+        blocks = np.concatenate([np.zeros((n, *crops.shape[2:]), np.float32),
+                                 crops.reshape(-1, *crops.shape[2:])])
+        return EncoderFeatures(self.stored["embedding"], blocks)
+
+
+def test_head_and_fusion_match_the_independent_formula():
+    """The app's head code on stored features, against the probability written out from the
+    head file's arrays (`training.golden.independent_probability`): no kernel involved."""
+    stored = golden("detector")
+    detector = GeneralDetector(GeneralHead.load(_shipped_head()), StoredFeatures(stored))
+    crops = stored["crop_blocks"].shape[1]
+    inputs = [ModelInput(np.zeros((1, 1, 3), np.uint8), None, np.zeros((3, 224, 224)),
+                         np.zeros((crops, 3, 224, 224)), tuple(graphic), tuple(size))
+              for graphic, size in zip(stored["graphic"], stored["size"], strict=True)]
+    probabilities, _ = detector.judge(logit(stored["face_probability"]), inputs)
+    assert np.allclose(probabilities, stored["probability"], atol=1e-5)
+
+
+@needs_encoder
+def test_detector_probabilities_match_the_exact_computation():
+    """The whole app (views, encoder, face network, head, fusion) on the golden pictures."""
+    _shipped_head()
+    stored = golden("detector")
     classifier = Classifier.load()
     assert classifier.general is not None, classifier.general_off
-    head = bundled_model_dir() / classifier.card["head"]
-    assert sha256_of(head) == str(stored["head_sha256"]), \
-        "the head changed: run `python -m training.golden --only encoder`"
     for i, name in enumerate(stored["names"]):
         verdict = classifier.classify_image(stored[f"picture_{name}"])
         assert verdict.probability == pytest.approx(stored["probability"][i], abs=0.01), name

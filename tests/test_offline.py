@@ -189,3 +189,69 @@ def _environment(tmp_path: Path) -> dict[str, str]:
     """The user's folders (log, settings) inside the test's own folder."""
     return {**os.environ, "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state"),
             "XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+
+
+def _fresh_user(home: Path) -> dict[str, str]:
+    """A first run on a user's machine: a new HOME, no CI (which several libraries read as
+    "telemetry off"), no folder overrides. A login session has its own runtime folder (dconf,
+    read for the system theme, keeps its shared memory there)."""
+    environment = {key: value for key, value in os.environ.items()
+                   if key != "CI" and not key.startswith(("XDG_", "AIIC_"))}
+    runtime = home.parent / "run-user"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    return {**environment, "HOME": str(home), "XDG_RUNTIME_DIR": str(runtime)}
+
+
+def _app_folders(home: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The app's own config and log folders for that HOME."""
+    from ai_image_classifier.user_dirs import config_dir, log_dir
+
+    monkeypatch.setenv("HOME", str(home))
+    for key in [k for k in os.environ if k.startswith(("XDG_", "AIIC_"))]:
+        monkeypatch.delenv(key)
+    return [config_dir(), log_dir()]
+
+
+FROZEN = ROOT / "dist" / "AIImageClassifier" / "AIImageClassifier"
+
+
+def first_run_commands(program: str, picture: Path, enhanced: Path) -> list[list[str]]:
+    """Classify, enhance and the window, from source or from the frozen build."""
+    if program == "frozen":
+        return [[str(FROZEN), "--classify", str(picture)],
+                [str(FROZEN), "--enhance", str(picture), str(enhanced)],
+                ["xvfb-run", "-a", str(FROZEN), str(picture), "--exit-when-ready"]]
+    aiic = [sys.executable, "-m", "ai_image_classifier"]
+    return [[*aiic, "classify", str(picture)],
+            [*aiic, "enhance", str(picture), "-o", str(enhanced)],
+            ["xvfb-run", "-a", sys.executable, str(ROOT / "app.py"), str(picture),
+             "--exit-when-ready"]]
+
+
+@pytest.mark.parametrize("program", ["source", pytest.param("frozen", marks=pytest.mark.skipif(
+    not FROZEN.exists(), reason="no frozen build: run `make dist` (CI does)"))])
+def test_a_first_run_writes_nothing_outside_the_apps_folders(program, tmp_path, monkeypatch):
+    """Classify, enhance and the window, as a user runs them: every file they leave in HOME is
+    in the app's config or log folder (onnxruntime's telemetry once wrote a device id and an
+    event queue under ~/.cache/Microsoft, and CustomTkinter copied its fonts to ~/.fonts)."""
+    if shutil.which("xvfb-run") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must run the window too: xvfb-run is missing")
+        pytest.skip("needs xvfb-run (apt-get install xvfb xauth; .ci/run does)")
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    picture = work / "photo.jpg"
+    photo().save(picture, quality=90)
+    environment = _fresh_user(home)
+    environment.pop("DISPLAY", None)
+    for command in first_run_commands(program, picture, work / "big.png"):
+        run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900,
+                             env=environment)
+        assert run.returncode == 0, run.stderr[-3000:]
+    assert "verdict: " in run.stdout and "verdict: none" not in run.stdout
+    allowed = _app_folders(home, monkeypatch)
+    written = [path for path in home.rglob("*") if path.is_file()
+               and not any(path.is_relative_to(folder) for folder in allowed)]
+    assert written == []
+    assert (work / "big.png").is_file()

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from ai_image_classifier.enhance import Cancelled, EnhanceSettings, enhance, resize
-from ai_image_classifier.image_quality import crop_to_multiple, matlab_like_downscale, psnr
 from ai_image_classifier.superres import (
     LearnedUpscaler,
     UpscalerLoadError,
@@ -17,6 +16,7 @@ from ai_image_classifier.superres import (
     tile_shape,
     to_ycrcb,
 )
+from training.image_quality import crop_to_multiple, matlab_like_downscale, psnr
 
 GOLDEN = {"Set5": "bird", "Set14": "zebra"}  # two pictures whose PSNR the card records
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ai_image_classifier.calibration import logit
 from ai_image_classifier.cards import FACE_MODEL_NAME
 from ai_image_classifier.classifier import Classifier
 from ai_image_classifier.clip_encoder import INPUT_SIDE, ClipEncoder, crop_pixels
@@ -139,9 +140,7 @@ def face_logits(data_dir: Path, split: str, view: str, cache: Path = CACHE) -> n
             if view == "control":
                 image = control_copy(image)
             prepared = prepare_model_input(image, classifier.input_size)
-            probability = float(classifier.predict_batch(prepared.pixels[None])[0])
-            probability = min(max(probability, 1e-7), 1 - 1e-7)
-            logits.append(np.log(probability / (1 - probability)))
+            logits.append(float(logit(classifier.predict_batch(prepared.pixels[None]))[0]))
         cache.mkdir(parents=True, exist_ok=True)
         np.save(path, np.array(logits, dtype=np.float32))
     return np.load(path)

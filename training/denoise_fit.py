@@ -27,8 +27,8 @@ import numpy as np
 
 from ai_image_classifier.enhance import denoise_image, estimate_noise
 from ai_image_classifier.enhance_settings import DENOISE_WINDOWS, SEED_WINDOWS
-from ai_image_classifier.image_quality import matlab_like_downscale, noisy_jpeg, psnr
 from ai_image_classifier.opencv import import_cv2
+from training.image_quality import matlab_like_downscale, noisy_jpeg, psnr
 
 from .superres import DEFAULT_DATA_DIRS, validation_photographs
 

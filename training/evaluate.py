@@ -18,14 +18,14 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from sklearn.metrics import ConfusionMatrixDisplay, roc_curve  # noqa: E402
+from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
 
 from ai_image_classifier.backends import load_backend  # noqa: E402
-from ai_image_classifier.calibration import Calibration, uncertain_half_width  # noqa: E402
 from ai_image_classifier.cards import FLIP_AVERAGE, card_path_for  # noqa: E402
 from ai_image_classifier.classifier import Classifier  # noqa: E402
 from ai_image_classifier.datasets import LabelledImage  # noqa: E402
-from ai_image_classifier.evaluation import Predictions, predict_items, roc_threshold  # noqa: E402
+from ai_image_classifier.evaluation import Predictions, predict_items, roc_curve  # noqa: E402
+from training.calibration_fit import fit_platt, roc_threshold, uncertain_half_width  # noqa: E402
 
 
 def save_figure(figure: plt.Figure, path: Path) -> Path:
@@ -123,7 +123,7 @@ def assess(model_path: Path, splits: dict[str, list[LabelledImage]], answer_accu
 
     backend = load_backend(model_path, flip_average)
     val_scores = predict_items(Classifier(backend), splits["val"])
-    calibration = Calibration.fit(val_scores.targets, val_scores.probabilities)
+    calibration = fit_platt(val_scores.targets, val_scores.probabilities)
     val = replace(val_scores, probabilities=calibration.apply(val_scores.probabilities))
     threshold = roc_threshold(val.targets, val.probabilities)
     half_width = uncertain_half_width(val.targets, val.probabilities, threshold, answer_accuracy)

@@ -37,13 +37,13 @@ import numpy as np
 from sklearn.cluster import KMeans
 
 from ai_image_classifier import __version__
-from ai_image_classifier.calibration import uncertain_band
 from ai_image_classifier.cards import FACE_MODEL_NAME, MODEL_NAME
 from ai_image_classifier.clip_encoder import ENCODER_SHA256
 from ai_image_classifier.encoder_setup import CHECKED_ON, SOURCE_SHA256, WHEEL
-from ai_image_classifier.evaluation import metrics_by_source, roc_threshold
+from ai_image_classifier.evaluation import metrics_by_source
 from ai_image_classifier.general import GeneralHead
 from ai_image_classifier.imaging import open_rgb, prepare_model_input
+from training.calibration_fit import roc_threshold, uncertain_band
 
 from .clip_features import CACHE
 from .heads import (

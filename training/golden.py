@@ -6,8 +6,10 @@ app's load-time self-check.
 - The CLIP encoder: `training.encoder_reference` (NumPy float64, no onnxruntime kernel).
 - The face networks and the upscaler: their canonical `.keras` files on TensorFlow, against
   which the app's LiteRT exports are compared.
-- The general detector: the app's own `Classifier` with those two swapped in, so the stored
-  probability is what the app should say on any CPU.
+- The general detector: its probability written out from the head file's arrays in NumPy
+  (`independent_probability`, sharing no code with `general.py`), on the exact encoder's
+  features of the app's views and the Keras face network's score, so the tests check the
+  head, the fusion and the views, not only the kernels.
 
 The pictures are generated here (never copies of ../shared) and stored as pixels, so that
 decoding cannot differ between machines.
@@ -35,7 +37,7 @@ from .encoder_reference import ReferenceEncoder
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = PROJECT_ROOT / "tests" / "golden"
 FACE_NETWORKS = (FACE_MODEL_NAME, "seed_cnn")
-PARTS = ("encoder", "face_networks", "upscaler")
+PARTS = ("encoder", "detector", "face_networks", "upscaler")
 
 
 def photo_like(rng: np.random.Generator, width: int, height: int, noise: float) -> np.ndarray:
@@ -104,17 +106,48 @@ def encoder_golden(reference: ReferenceEncoder, pictures: dict[str, np.ndarray])
 
     from ai_image_classifier.clip_encoder import clip_pixels
 
-    classifier = exact_classifier(reference)
     names = sorted(pictures)
     pixels = np.stack([clip_pixels(Image.fromarray(pictures[n])) for n in names])
     embeddings, blocks = reference.encode(pixels)
-    verdicts = [classifier.classify_image(pictures[n]) for n in names]
-    head = bundled_model_dir() / classifier.card["head"]
     return {"names": np.array(names), "embedding": embeddings.astype(np.float32),
             "block_cls": blocks.astype(np.float32),
-            "probability": np.array([v.probability for v in verdicts]),
             "encoder_sha256": np.array(sha256_of(encoder_path())),
-            "head_sha256": np.array(sha256_of(head)),
+            **{f"picture_{n}": pictures[n] for n in names}}
+
+
+def independent_probability(head: dict[str, np.ndarray], face_probability: np.ndarray,
+                            embedding: np.ndarray, crop_blocks: np.ndarray) -> np.ndarray:
+    """P(fake) from the head file's arrays: the content probe on the whole view's embedding,
+    the trace probe on the chosen blocks' CLS tokens averaged over the crops, and the fusion
+    of those two with the face network's logit (N pictures, k crops: crop_blocks N×k×12×768)."""
+    face_logit = np.log(face_probability / (1.0 - face_probability))
+    content = embedding @ head["content_weights"] + head["content_bias"]
+    chosen = crop_blocks[:, :, head["trace_blocks"], :]
+    trace = (chosen * head["trace_weights"]).sum(axis=(2, 3)).mean(axis=1) + head["trace_bias"]
+    face_weight, content_weight, trace_weight, bias = head["fusion"]
+    fused = face_weight * face_logit + content_weight * content + trace_weight * trace + bias
+    return 1.0 / (1.0 + np.exp(-fused))
+
+
+def detector_golden(reference: ReferenceEncoder, pictures: dict[str, np.ndarray]) -> dict:
+    """The exact features of each picture's views (as the app makes them) and the probability
+    computed from them without the app's head code."""
+    classifier = exact_classifier(reference)
+    names = sorted(pictures)
+    prepared = [classifier.prepare(pictures[n]) for n in names]
+    face = np.concatenate([classifier.predict_batch(p.pixels[None]) for p in prepared])
+    embedding = reference.encode(np.stack([p.clip for p in prepared]))[0]
+    crop_blocks = np.stack([reference.encode(p.crops)[1] for p in prepared])
+    head_path = bundled_model_dir() / classifier.card["head"]
+    with np.load(head_path) as stored:
+        head = dict(stored)
+    return {"names": np.array(names), "face_probability": face,
+            "embedding": embedding.astype(np.float32),
+            "crop_blocks": crop_blocks.astype(np.float32),
+            "graphic": np.array([p.graphic for p in prepared]),
+            "size": np.array([p.size for p in prepared]),
+            "probability": independent_probability(head, face, embedding, crop_blocks),
+            "head_sha256": np.array(sha256_of(head_path)),
             **{f"picture_{n}": pictures[n] for n in names}}
 
 
@@ -168,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
         np.savez_compressed(check_path(), **self_check_data(reference))
         np.savez_compressed(args.out / "encoder.npz", **encoder_golden(reference, pictures))
         print(f"wrote {check_path()}")
+    if "detector" in args.only:
+        np.savez_compressed(args.out / "detector.npz",
+                            **detector_golden(ReferenceEncoder(), pictures))
     if "face_networks" in args.only:
         np.savez_compressed(args.out / "face_networks.npz", **face_golden(pictures))
     if "upscaler" in args.only:

@@ -21,7 +21,8 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from ai_image_classifier.evaluation import roc_threshold
+from ai_image_classifier.calibration import sigmoid
+from training.calibration_fit import roc_threshold
 
 from .clip_features import CACHE, cached_features, face_logits
 
@@ -164,7 +165,7 @@ def fit_fusion(scores: np.ndarray, split: Split) -> np.ndarray:
 
 
 def fused(scores: np.ndarray, fusion: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-(scores @ fusion[:-1] + fusion[-1])))
+    return sigmoid(scores @ fusion[:-1] + fusion[-1])
 
 
 def families(split: Split) -> list[str]:

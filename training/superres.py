@@ -32,16 +32,16 @@ from PIL import Image
 
 from ai_image_classifier.datasets import read_manifest
 from ai_image_classifier.enhance import resize
-from ai_image_classifier.image_quality import (
+from ai_image_classifier.imaging import load_rgb
+from ai_image_classifier.opencv import import_cv2
+from ai_image_classifier.superres import UPSCALER_NAME, LearnedUpscaler, to_ycrcb
+from training.image_quality import (
     crop_to_multiple,
     matlab_like_downscale,
     noisy_jpeg,
     psnr,
     ssim,
 )
-from ai_image_classifier.imaging import load_rgb
-from ai_image_classifier.opencv import import_cv2
-from ai_image_classifier.superres import UPSCALER_NAME, LearnedUpscaler, to_ycrcb
 
 from .data import DEFAULT_DATA, PROJECT_ROOT
 

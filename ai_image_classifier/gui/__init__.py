@@ -14,6 +14,9 @@ import time
 from pathlib import Path
 
 from .. import __version__
+from .fonts import keep_fonts_in_app_folder
+
+keep_fonts_in_app_folder()  # before CustomTkinter is first imported (it would write ~/.fonts)
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:

@@ -21,8 +21,8 @@ from platformdirs import user_pictures_dir
 
 from ..enhance_settings import DENOISE_MODES, METHODS, SCALES, EnhanceSettings
 from ..file_types import WRITE_FORMATS
-from ..resources import config_dir
 from ..saving import atomic_write
+from ..user_dirs import config_dir
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,6 @@ _GEOMETRY = re.compile(r"(\d{2,5})x(\d{2,5})")
 
 
 def settings_path() -> Path:
-    """`AIIC_CONFIG_DIR` overrides the location (tests, portable installs)."""
     return config_dir() / "settings.json"
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from .opencv import import_cv2
+from ai_image_classifier.opencv import import_cv2
 
 cv2 = import_cv2()
 
