@@ -160,7 +160,7 @@ class ContentCredentials:
         if self.broken_by or not self.valid:
             return f"fails validation ({', '.join(self.broken_by[:3]) or self.state})"
         if self.state == "Trusted":
-            return f"signature valid, signer on {self.trust_list or 'a trust list'}"
+            return "signature valid"  # the signer's standing is said beside its name
         return "signature valid (signer not on a trust list)"
 
     @property
