@@ -20,6 +20,7 @@ a file never reaches the network.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
@@ -84,13 +85,27 @@ def trust_list() -> TrustList | None:
     for folder, bundled in ((user_trust_folder(), False),
                             (resource_path("assets", TRUST_FOLDER), True)):
         try:
-            anchors = (folder / ANCHORS_FILE).read_text("ascii")
-        except (OSError, UnicodeDecodeError):
+            changed = (folder / ANCHORS_FILE).stat().st_mtime_ns
+        except OSError:
             continue
-        if "-----BEGIN CERTIFICATE-----" in anchors:
-            return TrustList(anchors, _issue_date(folder / LIST_FILE), folder, bundled)
-        log.warning("%s holds no certificate; not used", folder / ANCHORS_FILE)
+        found = _read_trust_list(folder, bundled, changed)
+        if found:
+            return found
     return None
+
+
+@functools.lru_cache(maxsize=4)
+def _read_trust_list(folder: Path, bundled: bool, changed: int) -> TrustList | None:
+    """The list in `folder`, read once per version of its file (`changed`: its mtime) rather
+    than on every picture opened."""
+    try:
+        anchors = (folder / ANCHORS_FILE).read_text("ascii")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if "-----BEGIN CERTIFICATE-----" not in anchors:
+        log.warning("%s holds no certificate; not used", folder / ANCHORS_FILE)
+        return None
+    return TrustList(anchors, _issue_date(folder / LIST_FILE), folder, bundled)
 
 
 def _issue_date(path: Path) -> str:
