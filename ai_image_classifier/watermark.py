@@ -111,8 +111,9 @@ def message_bits(votes: np.ndarray, length: int) -> np.ndarray:
 
 def find_watermark(rgb: np.ndarray) -> FoundMark | None:
     """The known generator mark that `rgb` (H×W×3 uint8, RGB) carries, or None (also for
-    pictures too small to carry one)."""
-    if rgb.ndim != 3 or rgb.shape[2] < 3 or rgb.shape[0] * rgb.shape[1] < MIN_PIXELS:
+    pictures too small or too thin to carry one)."""
+    if (rgb.ndim != 3 or rgb.shape[2] < 3 or rgb.shape[0] * rgb.shape[1] < MIN_PIXELS
+            or min(rgb.shape[:2]) < 2 * BLOCK):  # no whole block: a 1-pixel-wide picture
         return None
     bgr = band_bgr(rgb)
     votes = {float_pixels: block_votes(bgr, float_pixels) for float_pixels in (True, False)}
