@@ -32,6 +32,7 @@ $(VENV)/.runtime: requirements.txt requirements-setup.txt pyproject.toml | $(BIN
 # requirements-dev.txt includes requirements-train.txt (TensorFlow, scikit-learn, Matplotlib).
 $(VENV)/.dev: requirements-dev.txt requirements-train.txt $(VENV)/.runtime
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps invisible-watermark==0.2.0
 	touch $@
 
 $(ENCODER): | $(VENV)/.runtime  ## the CLIP encoder: downloaded, sha256-checked, rewritten

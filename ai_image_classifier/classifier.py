@@ -34,12 +34,13 @@ from .imaging import (
     ImageSource,
     ModelInput,
     display_name,
-    load_model_input,
     one_line,
+    open_for_models,
     prepare_model_input,
 )
 from .provenance import Provenance, read_provenance
 from .verdict import Label, Verdict
+from .watermark import FoundMark, find_watermark, with_watermark
 
 if TYPE_CHECKING:
     from .general import GeneralDetector
@@ -154,12 +155,15 @@ class Classifier:
 
     @staticmethod
     def with_provenance(verdict: Verdict, provenance: Provenance) -> Verdict:
-        """Provenance first: a file whose declaration decides (a valid signed manifest, or a
-        generator's own parameters) is called generated; the model's answer stays beside it."""
+        """Provenance first: a file whose declaration decides (a valid signed manifest, a
+        generator's watermark or its own parameters) is called generated, a trusted camera's
+        bound capture real; the model's answer stays beside it."""
         notes = (*verdict.notes, *provenance.notes)
-        if provenance.generated:
-            return replace(verdict, label="fake", declared=provenance.generated, notes=notes,
-                           model_label=verdict.label)
+        decides = provenance.generated or provenance.captured
+        if decides:
+            return replace(verdict, label="fake" if provenance.generated else "real",
+                           declared=decides, notes=notes, model_label=verdict.label,
+                           decided_by=provenance.decided_by, edited=provenance.edited)
         return replace(verdict, notes=notes)
 
     def verdicts(self, inputs: list[ModelInput]) -> list[Verdict]:
@@ -176,48 +180,55 @@ class Classifier:
         return prepare_model_input(image, self.input_size, general=self.general is not None,
                                    crops=self.general.crops if self.general else 1)
 
-    def _load_input(self, source: ImageSource) -> ModelInput:
-        return load_model_input(source, self.input_size, general=self.general is not None,
-                                crops=self.general.crops if self.general else 1)
+    def _load_input(self, source: ImageSource) -> tuple[ModelInput, FoundMark | None]:
+        """The models' views of a file, and the generator watermark its decoded pixels carry
+        (read once, while the pixels are at hand)."""
+        image = open_for_models(source, self.input_size, general=self.general is not None)
+        return self.prepare(image), find_watermark(np.asarray(image))
 
     def classify_image(self, image: np.ndarray | Image.Image,
                        provenance: Provenance | None = None) -> Verdict:
         """Verdict for a decoded picture (e.g. the one the app already shows), with the file's
-        declarations when the caller has read them."""
+        declarations when the caller has read them and the watermark its pixels carry."""
         verdict = self.verdicts([self.prepare(image)])[0]
-        return self.with_provenance(verdict, provenance) if provenance else verdict
+        if isinstance(image, Image.Image) and image.mode != "RGB":
+            image = image.convert("RGB")
+        mark = find_watermark(np.asarray(image))
+        return self.with_provenance(verdict, with_watermark(provenance or Provenance(), mark))
 
     def classify_file(self, source: ImageSource, provenance: Provenance | None = None
                       ) -> Verdict:
         """Verdict for a file; its declarations are read here unless the caller passes them."""
-        prepared = self._load_input(source)
+        prepared, mark = self._load_input(source)
         if provenance is None:
             provenance = read_provenance(source) if not hasattr(source, "read") else Provenance()
-        return self.with_provenance(self.verdicts([prepared])[0], provenance)
+        return self.with_provenance(self.verdicts([prepared])[0],
+                                    with_watermark(provenance, mark))
 
     def classify_files(
         self, paths: Iterable[Path], batch_size: int = 32
     ) -> Iterator[tuple[Path, Verdict | ImageDecodeError]]:
         """Verdicts in input order; a file that cannot be decoded yields its error instead."""
-        pending: list[tuple[Path, ModelInput]] = []
+        pending: list[tuple[Path, ModelInput, FoundMark | None]] = []
 
         def flush() -> Iterator[tuple[Path, Verdict | ImageDecodeError]]:
             batch = list(pending)
             pending.clear()
             try:
                 verdicts: list[Verdict | ImageDecodeError] = list(
-                    self.verdicts([prepared for _, prepared in batch]))
+                    self.verdicts([prepared for _, prepared, _ in batch]))
             except Exception:  # noqa: BLE001 - find the one picture at fault, keep the others
                 log.exception("a batch of %d failed; judging its pictures one by one", len(batch))
-                verdicts = [self._verdict_or_error(path, prepared) for path, prepared in batch]
-            for (path, _), verdict in zip(batch, verdicts, strict=True):
+                verdicts = [self._verdict_or_error(path, prepared) for path, prepared, _ in batch]
+            for (path, _, mark), verdict in zip(batch, verdicts, strict=True):
                 if isinstance(verdict, Verdict):
-                    verdict = self.with_provenance(verdict, self._provenance_of(path))
+                    verdict = self.with_provenance(
+                        verdict, with_watermark(self._provenance_of(path), mark))
                 yield path, verdict
 
         for path in paths:
             try:
-                prepared = self._load_input(path)
+                prepared, mark = self._load_input(path)
             except ImageDecodeError as error:
                 yield from flush() if pending else ()
                 yield path, error
@@ -226,7 +237,7 @@ class Classifier:
                 yield from flush() if pending else ()
                 yield path, self._unexpected(path, error)
                 continue
-            pending.append((path, prepared))
+            pending.append((path, prepared, mark))
             if len(pending) == batch_size:
                 yield from flush()
         if pending:

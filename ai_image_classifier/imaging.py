@@ -386,11 +386,17 @@ def prepare_model_input(image: Image.Image | np.ndarray, size: int, find_faces: 
 
 def load_model_input(source: ImageSource, size: int, find_faces: bool = True,
                      general: bool = False, crops: int = 1) -> ModelInput:
-    """Decode a file into the models' views (`prepare_model_input`). The general detector's
+    """Decode a file into the models' views (`prepare_model_input`)."""
+    image = open_for_models(source, size, find_faces, general)
+    return prepare_model_input(image, size, find_faces, general, crops)
+
+
+def open_for_models(source: ImageSource, size: int, find_faces: bool = True,
+                    general: bool = False) -> Image.Image:
+    """The decoded picture the models' views are made from. The general detector's
     native-resolution crops need the full picture; the face network alone needs only enough
     for the face search, so a JPEG is then decoded in draft mode."""
     from .faces import DETECT_SIDE
 
     draft = None if general else max(2 * size, DETECT_SIDE if find_faces else 0)
-    image = open_rgb(source, draft_size=draft, shrink_to_fit=True)
-    return prepare_model_input(image, size, find_faces, general, crops)
+    return open_rgb(source, draft_size=draft, shrink_to_fit=True)

@@ -44,6 +44,9 @@ USER_COMMENT = 0x9286  # EXIF UserComment: where AUTOMATIC1111 keeps `parameters
 class Provenance:
     generated: tuple[str, ...] = ()  # declarations that decide, each naming its strength
     notes: tuple[str, ...] = ()  # shown as evidence, never decisive (e.g. a broken manifest)
+    captured: tuple[str, ...] = ()  # a trusted camera's signed capture: decides REAL
+    decided_by: str = ""  # who declared what decides, in short ("signed by Google LLC")
+    edited: bool = False  # the declaration is of a generative edit, not a generated picture
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,9 @@ def provenance_of(image: Image.Image, data: bytes,
     """The declarations of an opened file, with its C2PA store already read (so that a
     caller who shows the store too parses it once)."""
     decisive, notes = [], []
+    if credentials and credentials.proves_capture:
+        return Provenance(captured=(credentials.describe(),),
+                          decided_by=f"signed by the camera: {credentials.signed_by}")
     if credentials and credentials.decides:
         decisive.append(credentials.describe())
     elif credentials:
@@ -100,7 +106,10 @@ def provenance_of(image: Image.Image, data: bytes,
         unsigned += filter(None, [software_declaration(
             "JPEG comment", comment.decode("utf-8", "replace"))])
     decisive += [f"{UNSIGNED}: {text}" for text in dict.fromkeys(unsigned)]
-    return Provenance(tuple(decisive), tuple(notes))
+    signed = credentials is not None and credentials.decides
+    decided_by = credentials.who if signed else UNSIGNED if decisive else ""
+    return Provenance(tuple(decisive), tuple(notes), decided_by=decided_by,
+                      edited=signed and credentials.edited)
 
 
 def tolerant(read: Callable[[], T], default: T) -> T:

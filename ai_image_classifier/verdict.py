@@ -35,6 +35,8 @@ class Verdict:
     notes: tuple[str, ...] = ()  # what the file says that does not decide (e.g. a broken manifest)
     model_label: Label | Literal[""] = ""  # what the model alone answers; "" = same as `label`
     caveat: str = ""  # what a "real" answer from the model is worth (from the model's card)
+    decided_by: str = ""  # who declared what decides ("signed by Google LLC"); "" = the model
+    edited: bool = False  # the declaration is of a generative edit, not a generated picture
 
     @property
     def region(self) -> str:
@@ -42,8 +44,18 @@ class Verdict:
 
     @property
     def text(self) -> str:
-        """The sentence shown to people."""
-        return LABEL_TEXT[self.label]
+        """The sentence shown to people: a declaration that decides is named, so that it
+        never reads like the model's guess."""
+        if not self.decided_by:
+            return LABEL_TEXT[self.label]
+        if self.label == "real":
+            return f"REAL PHOTOGRAPH — {self.decided_by}"
+        made = "AI-EDITED" if self.edited else "AI-GENERATED"
+        return f"{made} — the file says so ({self.decided_by})"
+
+    @property
+    def decider(self) -> Literal["declaration", "model"]:
+        return "declaration" if self.decided_by else "model"
 
     @property
     def model_answer(self) -> Label:
@@ -70,14 +82,16 @@ def verdict_record(path: str, result: Verdict | Exception) -> dict[str, Any]:
                  "region": result.region, "limits": list(result.limits)}
         if result.caveat:
             model["caveat"] = result.caveat
-        return {"path": path, "label": result.label, "declared": list(result.declared),
-                "notes": list(result.notes), "model": model, "evidence": list(result.evidence)}
+        return {"path": path, "label": result.label, "headline": result.text,
+                "decided_by": result.decider, "declared_by": result.decided_by,
+                "declared": list(result.declared), "notes": list(result.notes), "model": model,
+                "evidence": list(result.evidence)}
     return {"path": path, "error": one_line(result)}
 
 
 #: The columns of a flat (CSV) export of `verdict_record`s.
-FLAT_FIELDS = ["path", "label", "declared", "model_label", "probability", "threshold", "region",
-               "evidence", "error"]
+FLAT_FIELDS = ["path", "label", "headline", "decided_by", "declared", "model_label",
+               "probability", "threshold", "region", "evidence", "error"]
 
 
 def flat_record(record: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +99,8 @@ def flat_record(record: dict[str, Any]) -> dict[str, Any]:
     if "error" in record:
         return {"path": record["path"], "error": record["error"]}
     model = record["model"]
-    return {"path": record["path"], "label": record["label"],
-            "declared": "; ".join(record["declared"]), "model_label": model["label"],
+    return {"path": record["path"], "label": record["label"], "headline": record["headline"],
+            "decided_by": record["decided_by"], "declared": "; ".join(record["declared"]),
+            "model_label": model["label"],
             "probability": model["probability"], "threshold": model["threshold"],
             "region": model["region"], "evidence": "; ".join(record["evidence"])}

@@ -37,9 +37,10 @@ def test_classify_folder_json(folder, tiny_model):
     good = [r for r in records if "error" not in r]
     assert all(r["label"] in ("real", "fake", "uncertain")
                and 0 <= r["model"]["probability"] <= 1 for r in good)
-    assert all(set(r) == {"path", "label", "declared", "notes", "model", "evidence"}
-               for r in good)
+    assert all(set(r) == {"path", "label", "headline", "decided_by", "declared_by", "declared",
+                          "notes", "model", "evidence"} for r in good)
     assert all(r["declared"] == [] and r["model"]["label"] == r["label"] for r in good)
+    assert all((r["decided_by"], r["declared_by"]) == ("model", "") for r in good)
     assert all(r["evidence"] == [f"the model sees: {r['label']} "
                                  f"(score {r['model']['probability']:.2f})"] for r in good)
 

@@ -519,15 +519,18 @@ def test_scan_table_sorts_with_arrows_tooltips_opens_and_speaks_like_the_window(
     wait_for(app, lambda: scan.flow.finished)
     shown = [scan.table.item(i, "values") for i in scan.table.get_children()]
     assert {row[1] for row in shown} <= {*LABEL_TEXT.values(), "UNREADABLE"}
+    assert {row[2] for row in shown} == {"model", ""}  # who decided; "" for the unreadable
+    assert scan.table.heading("decided_by", "text") == "Decided by"
+    assert scan.table.heading("probability", "text") == "Model score"
     broken = next(row for row in shown if row[1] == "UNREADABLE")
-    assert "not an image" in broken[3]  # the whole error, in its own column
+    assert "not an image" in broken[4]  # the whole error, in its own column
     scan.flow.sort_by("probability")
-    values = [float(scan.table.item(i, "values")[2]) for i in scan.table.get_children()
-              if scan.table.item(i, "values")[2]]
+    values = [float(scan.table.item(i, "values")[3]) for i in scan.table.get_children()
+              if scan.table.item(i, "values")[3]]
     assert values == sorted(values) and scan.table.heading("probability", "text").endswith("▲")
     scan.flow.sort_by("probability")
-    values = [float(scan.table.item(i, "values")[2]) for i in scan.table.get_children()
-              if scan.table.item(i, "values")[2]]
+    values = [float(scan.table.item(i, "values")[3]) for i in scan.table.get_children()
+              if scan.table.item(i, "values")[3]]
     assert values == sorted(values, reverse=True)
     assert scan.table.heading("probability", "text").endswith("▼")
     scan.flow.sort_by("file")

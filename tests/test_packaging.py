@@ -89,6 +89,10 @@ def test_a_wheel_carries_the_models_and_no_training_package(wheel):
         assert bundled + needed in names
     encoder = "clip/clip_vit_b16.w8.onnx"
     assert (bundled + encoder in names) == (ROOT / "model" / encoder).is_file()
+    trust = "ai_image_classifier/bundled_assets/c2pa-trust/"
+    for needed in ("C2PA-TRUST-LIST.pem", "C2PA-TRUST-LIST.json", "C2PA-TSA-TRUST-LIST.pem",
+                   "README.md"):
+        assert trust + needed in names
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA")))
     assert b"Requires-Dist: pillow==" in metadata and b'extra == "train"' in metadata
 
@@ -102,7 +106,9 @@ from ai_image_classifier.cli import main
 classifier = Classifier.load()
 verdict = classifier.classify_file(sys.argv[1])
 train = main(["train", "--help"])
+from ai_image_classifier.content_credentials import trust_list
 print(json.dumps({"module": ai_image_classifier.__file__, "label": verdict.label,
+                  "trust": str(trust_list().folder), "issued": trust_list().issued,
                   "probability": verdict.probability, "general_off": classifier.general_off,
                   "general": classifier.general is not None, "train": train}))
 '''
@@ -126,6 +132,7 @@ def test_the_installed_wheel_loads_the_default_model_and_classifies(wheel, tmp_p
     assert run.returncode == 0, run.stderr[-3000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert Path(result["module"]).is_relative_to(target)
+    assert Path(result["trust"]).is_relative_to(target) and result["issued"] == "2026-08-05"
     assert result["label"] in ("real", "fake", "uncertain") and 0 <= result["probability"] <= 1
     encoder_built = (ROOT / "model" / "clip" / "clip_vit_b16.w8.onnx").is_file()
     assert result["general"] == encoder_built and bool(result["general_off"]) != encoder_built

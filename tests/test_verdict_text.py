@@ -94,3 +94,37 @@ def test_the_model_window_says_what_a_low_score_is_worth():
     assert text.endswith("So a \"real\" answer: No sign of AI generation found. That is weak "
                          "evidence.")
     assert "left out" not in model_text.summary({"name": "seed_cnn"})
+
+
+def test_a_deciding_declaration_is_named_in_the_headline_and_starts_with_a_capital():
+    """Not the model's "MIGHT BE": the file says so, and who said it is named."""
+    verdict = Verdict("fake", 0.2, 0.5, declared=(
+        "unsigned text that any program can write: PNG text chunk 'parameters'",),
+        model_label="real", decided_by="unsigned text that any program can write")
+    view = verdict_view(verdict, general=True)
+    assert view.headline == ("AI-GENERATED — the file says so (unsigned text that any program "
+                             "can write)")
+    assert view.declared.startswith("Unsigned text that any program can write: PNG text chunk")
+    signed = Verdict("fake", 0.2, 0.5, declared=("C2PA manifest …",), model_label="real",
+                     decided_by="signed by Google LLC")
+    assert verdict_view(signed, general=True).headline == (
+        "AI-GENERATED — the file says so (signed by Google LLC)")
+    assert Verdict("fake", 0.2, 0.5, decided_by="signed by Adobe Inc", edited=True).text == (
+        "AI-EDITED — the file says so (signed by Adobe Inc)")
+
+
+def test_a_camera_signed_real_verdict_names_the_camera_and_not_the_models_caveat():
+    verdict = Verdict("real", 0.8, 0.5, declared=("C2PA manifest signed by the camera: …",),
+                      model_label="fake", decided_by="signed by the camera: Leica Camera AG",
+                      caveat="New photorealistic generators are often missed.")
+    view = verdict_view(verdict, general=True)
+    assert view.headline == "REAL PHOTOGRAPH — signed by the camera: Leica Camera AG"
+    assert view.tone == "real" and view.score_tone == "fake" and view.caveat == ""
+
+
+def test_the_model_and_about_windows_say_which_trust_list_is_used(tmp_path, monkeypatch):
+    monkeypatch.setenv("AIIC_CONFIG_DIR", str(tmp_path))
+    text = model_text.trust_list_text()
+    assert text.startswith("Content credentials are checked against the C2PA trust list of "
+                           "2026-08-05, bundled with the app.")
+    assert str(tmp_path / "c2pa-trust") in text  # where a newer list goes

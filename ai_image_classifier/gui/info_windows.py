@@ -47,7 +47,8 @@ class ModelWindow(ctk.CTkToplevel):
             return
         self.box.configure(state="normal")
         self.box.delete("1.0", "end")
-        self.box.insert("end", self.models.card_text(self.details))
+        self.box.insert("end", self.models.card_text(self.details) + "\n\n"
+                        + model_text.trust_list_text())
         self.box.configure(state="disabled")
         self.choice.set(model_text.title(self.models.name or MODEL_NAME))
 
@@ -72,12 +73,13 @@ def show_about(parent: Any, dialogs: Any) -> None:
 
     window = ctk.CTkToplevel(parent)
     window.title("About")
-    window.geometry("540x280")
+    window.geometry("540x380")
     folder = log_dir()
     ctk.CTkLabel(window, justify="left", wraplength=500, text=(
         f"{TITLE} {__version__}\n\nEverything runs on this computer: no picture, "
-        "verdict or setting is sent anywhere.\n\nWhen something goes wrong, the details "
-        f"are written to a log file in:\n{folder}")).pack(padx=16, pady=16, anchor="w")
+        f"verdict or setting is sent anywhere.\n\n{model_text.trust_list_text()}\n\nWhen "
+        "something goes wrong, the details are written to a log file in:\n"
+        f"{folder}")).pack(padx=16, pady=16, anchor="w")
     ctk.CTkButton(window, text="Open log folder",
                   command=lambda: open_folder(folder, dialogs)).pack(pady=(0, 12))
     window.after(50, window.lift)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..content_credentials import trust_list
+
 #: What each data source is, for people.
 SOURCE_WORDS = {
     "ciplab": "faces retouched by experts in Photoshop",
@@ -154,3 +156,13 @@ def details(card: dict[str, Any], threshold: float, half_width: float, input_siz
                 lines.append(f"      uncertain {m['uncertain_rate']:.0%}; accuracy of the "
                              f"other answers {m['accuracy_outside_band']:.1%}")
     return "\n".join(lines)
+
+
+def trust_list_text() -> str:
+    """Which C2PA trust list signers are checked against, and of which date: what makes
+    "on the C2PA trust list" in a verdict checkable."""
+    used = trust_list()
+    if used is None:
+        return ("No C2PA trust list could be read: every signer of content credentials is "
+                "named as not on a trust list.")
+    return used.describe()

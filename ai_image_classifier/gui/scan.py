@@ -11,11 +11,11 @@ from typing import Any
 
 import customtkinter as ctk
 
-from .scan_flow import COLUMNS, ScanFlow, cells
+from .scan_flow import COLUMNS, TITLES, ScanFlow, cells
 from .theme import style_tk
 from .widgets import QuietProgressBar, Tooltip, set_enabled
 
-WIDTHS = (220, 340, 110, 320)
+WIDTHS = (200, 340, 100, 100, 300)
 CELL_PADDING = 12  # pixels a ttk cell keeps around its text
 
 
@@ -34,7 +34,7 @@ class ScanWindow(ctk.CTkToplevel):
         frame.grid_rowconfigure(0, weight=1)
         self.table = ttk.Treeview(frame, columns=COLUMNS, show="headings")
         for column, width in zip(COLUMNS, WIDTHS, strict=True):
-            self.table.heading(column, text=column.capitalize(),
+            self.table.heading(column, text=TITLES[column],
                                command=lambda c=column: self.flow.sort_by(c))
             self.table.column(column, width=width, minwidth=60, anchor="w",
                               stretch=column == "details")

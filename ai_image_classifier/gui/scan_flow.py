@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..datasets import iter_image_files
 from ..imaging import one_line
 from ..saving import atomic_write
-from ..verdict import FLAT_FIELDS, LABEL_TEXT, flat_record, verdict_record
+from ..verdict import FLAT_FIELDS, flat_record, verdict_record
 from .model_flow import ModelFlow
 from .progress import TimeLeft, duration
 from .settings import Settings, first_folder
@@ -29,7 +29,10 @@ if TYPE_CHECKING:
     from ..batch import BatchResult
     from ..enhance_settings import EnhanceSettings
 
-COLUMNS = ("file", "verdict", "probability", "details")
+COLUMNS = ("file", "verdict", "decided_by", "probability", "details")
+#: Column titles: the score is the model's own, whatever decided the verdict.
+TITLES = {"file": "File", "verdict": "Verdict", "decided_by": "Decided by",
+          "probability": "Model score", "details": "Details"}
 #: What makes a spreadsheet read a cell as a formula (OWASP's list for CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ARROWS = {False: " ▲", True: " ▼"}  # ascending, descending
@@ -42,14 +45,15 @@ def spreadsheet_safe(value: Any) -> Any:
     return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
-def cells(row: dict[str, Any]) -> tuple[str, str, str, str]:
-    """A row as shown: the main window's wording; the details hold the evidence beyond the
-    score, or the whole error."""
+def cells(row: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    """A row as shown: the main window's headline, what decided it (a declaration or the
+    model), the model's score; the details hold the evidence beyond the score, or the whole
+    error."""
     if "error" in row:
-        return row["path"], "UNREADABLE", "", row["error"]
+        return row["path"], "UNREADABLE", "", "", row["error"]
     details = "; ".join(e for e in row["evidence"] if not e.startswith("the model sees"))
-    return (row["path"], LABEL_TEXT[row["label"]], f"{row['model']['probability']:.3f}",
-            details or row["model"]["region"])
+    return (row["path"], row["headline"], row["decided_by"],
+            f"{row['model']['probability']:.3f}", details or row["model"]["region"])
 
 
 class ScanUI(Protocol):
@@ -147,7 +151,7 @@ class ScanFlow:
         """A column's title, with an arrow when the table is sorted by it."""
         arrow = ARROWS[self.sorted_by[1]] if self.sorted_by and self.sorted_by[0] == column \
             else ""
-        return column.capitalize() + arrow
+        return TITLES[column] + arrow
 
     def sort_by(self, column: str) -> None:
         """Sort by a column; a second click on it reverses the order; empty cells last."""

@@ -47,7 +47,8 @@ def declared_part(verdict: Verdict) -> str:
     then what does not."""
     parts = []
     if verdict.declared:
-        parts.append("; ".join(verdict.declared) + ". This decides the verdict. "
+        declared = "; ".join(verdict.declared)
+        parts.append(declared[:1].upper() + declared[1:] + ". This decides the verdict. "
                      + METADATA_CAVEAT)
     if verdict.notes:
         parts.append(("It also says: " if verdict.declared else "")
@@ -86,7 +87,7 @@ def verdict_view(verdict: Verdict, general: bool, general_off: str = "") -> Verd
         score=verdict.probability,
         score_tone=model_tone if model_tone != "uncertain" else "neutral",
         threshold=verdict.threshold, half_width=verdict.half_width,
-        caveat=verdict.caveat if verdict.label == "real" else "")
+        caveat=verdict.caveat if verdict.label == "real" and verdict.decider == "model" else "")
 
 
 #: The headline while there is no verdict to show.
