@@ -6,9 +6,9 @@ import csv
 
 import pytest
 
-from ai_image_classifier.classifier import Verdict, verdict_record
 from ai_image_classifier.gui.scan_flow import ScanFlow
 from ai_image_classifier.gui.settings import Settings
+from ai_image_classifier.verdict import Verdict, verdict_record
 
 NAMES = ["=HYPERLINK(\"http://example.com\",\"x\").jpg", "+1.png", "-2.png", "@SUM(A1).png",
          "\tTAB.png", "\rCR.png"]
