@@ -29,15 +29,8 @@ from .cards import (
     read_card,
     read_card_file,
 )
-from .imaging import (
-    ImageDecodeError,
-    ImageSource,
-    ModelInput,
-    display_name,
-    one_line,
-    open_for_models,
-    prepare_model_input,
-)
+from .imaging import ImageDecodeError, ImageSource, display_name, one_line
+from .model_input import ModelInput, open_for_models, prepare_model_input
 from .provenance import Provenance, read_provenance
 from .verdict import Label, Verdict
 from .watermark import FoundMark, find_watermark, with_watermark

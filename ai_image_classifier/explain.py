@@ -12,7 +12,7 @@ import numpy as np
 
 from .classifier import Classifier
 from .faces import Region
-from .imaging import prepare_model_input
+from .model_input import prepare_model_input
 from .opencv import import_cv2
 
 cv2 = import_cv2()

@@ -25,16 +25,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
 
 from .calibration import sigmoid
 
 if TYPE_CHECKING:
     from .clip_encoder import ClipEncoder
-    from .imaging import ModelInput
+    from .model_input import ModelInput
 
 MIN_SIDE = 64  # pixels; below this there is too little to judge
-FLAT_SIDE = 512  # flatness is measured on a copy at most this large (nearest neighbour)
 FUSED = ("face", "content", "trace")  # the fusion's inputs, in the order of its weights
 
 
@@ -150,32 +148,3 @@ class GeneralDetector:
         limits = [self.head.domain_limits(i.graphic, i.size, float(sim))
                   for i, sim in zip(inputs, scores.similarity, strict=True)]
         return sigmoid(fused), limits
-
-
-def graphic_measures(image: Image.Image) -> tuple[float, float]:
-    """(flat fraction, colour coverage) of a picture, on a copy at most FLAT_SIDE large.
-
-    Flat fraction: the share of pixels equal to both their right and lower neighbours, not
-    counting clipped black or white. Colour coverage: the share of pixels in the 16 most
-    frequent colours. Photographs carry sensor noise and texture, so both stay low; drawings,
-    screenshots and graphics are made of repeated flat colours, and a JPEG copy of them keeps
-    at least one of the two high.
-    """
-    small = image
-    if max(image.size) > FLAT_SIDE:
-        scale = FLAT_SIDE / max(image.size)
-        small = image.resize((max(1, round(image.width * scale)),
-                              max(1, round(image.height * scale))), Image.Resampling.NEAREST)
-    pixels = np.asarray(small.convert("RGB"))
-    codes = (pixels.astype(np.uint32) * np.array([65536, 256, 1], np.uint32)).sum(axis=2)
-    counts = np.unique(codes, return_counts=True)[1]
-    coverage = float(np.sort(counts)[::-1][:16].sum() / codes.size)
-    if codes.shape[0] < 2 or codes.shape[1] < 2:
-        return 1.0, coverage
-    centre = codes[:-1, :-1]
-    same = (centre == codes[:-1, 1:]) & (centre == codes[1:, :-1])
-    wide = pixels[:-1, :-1].astype(np.int16)
-    counted = (wide.max(axis=2) > 2) & (wide.min(axis=2) < 253)  # not clipped black or white
-    if counted.sum() < 0.05 * counted.size:
-        return float(same.mean()), coverage  # almost all clipped: judge it as it is
-    return float((same & counted).sum() / counted.sum()), coverage

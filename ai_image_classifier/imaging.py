@@ -1,8 +1,7 @@
-"""Decode any image file into an RGB array, and turn it into the model's input.
+"""Decode any image file into an upright 8-bit RGB picture, within the limits (`limits`).
 
 Everything that reads pixels goes through `open_rgb`, so the app, the CLI and training see
-the same colours for the same file; and everything that feeds the network goes through
-`to_model_input`, so training and inference resize identically.
+the same colours for the same file; `model_input` turns that picture into the models' views.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import logging
 import os
 import stat
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -57,9 +55,6 @@ FORMATS = tuple(name for name in ("JPEG", "MPO", "PNG", "GIF", "BMP", "DIB", "TI
 
 #: Colour used under transparent pixels: white, as a viewer shows a transparent PNG on paper.
 BACKGROUND = (255, 255, 255)
-
-#: Resampling used to make the model input; bilinear in Pillow is area-aware when shrinking.
-MODEL_RESAMPLE = Image.Resampling.BILINEAR
 
 
 def display_name(path: str | os.PathLike[str]) -> str:
@@ -216,7 +211,7 @@ def _sixteen_bit_range(image: Image.Image) -> int:
     return 65535  # PNG stores grey "I" images as 16-bit samples
 
 
-def _to_rgb(image: Image.Image) -> Image.Image:
+def to_rgb(image: Image.Image) -> Image.Image:
     """Convert any Pillow mode to 8-bit RGB, compositing transparency on white."""
     mode = image.mode
     if mode == "RGB":
@@ -292,7 +287,7 @@ def open_rgb(
             except Exception:  # a damaged EXIF block should not hide a readable picture
                 log.info("%s: EXIF orientation ignored", name, exc_info=True)
                 upright = image
-            return _to_rgb(upright)
+            return to_rgb(upright)
         except ImageDecodeError:
             raise
         except MemoryError as exc:
@@ -326,77 +321,3 @@ def _open_within_limits(source: ImageSource, name: str, draft_size: int | None,
 def load_rgb(source: ImageSource, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Decode `source` into an H×W×3 uint8 array (full resolution)."""
     return np.asarray(open_rgb(source, max_pixels=max_pixels))
-
-
-def to_model_input(image: Image.Image | np.ndarray, size: int) -> np.ndarray:
-    """Resize an RGB image to the network's size×size input, as uint8 0..255.
-
-    Scaling to [0, 1] is a `Rescaling` layer inside the model, so this function is the whole
-    of the preprocessing outside it; training calls it too.
-    """
-    pil = Image.fromarray(image) if isinstance(image, np.ndarray) else image
-    if pil.mode != "RGB":
-        pil = _to_rgb(pil)
-    return np.asarray(pil.resize((size, size), MODEL_RESAMPLE), dtype=np.uint8)
-
-
-@dataclass(frozen=True)
-class ModelInput:
-    pixels: np.ndarray  # size×size×3 uint8
-    face: tuple[float, float, float, float] | None  # the face crop used, as fractions; None = whole
-    clip: np.ndarray | None = None  # 3×224×224: the whole picture as the general detector sees it
-    crops: np.ndarray | None = None  # k×3×224×224: native-resolution crops (clip_encoder)
-    graphic: tuple[float, float] = (0.0, 0.0)  # flat fraction, colour coverage (general.py)
-    size: tuple[int, int] = (0, 0)  # the decoded picture's width and height
-
-
-#: The shorter side kept by `reduced`: enough for the face search and the whole-picture views.
-REDUCED_SIDE = 640
-
-
-def reduced(image: Image.Image, side: int = REDUCED_SIDE) -> Image.Image:
-    """A copy shrunk by a whole factor (box filter, fast) to keep the shorter side ≥ `side`;
-    the image itself when it is already that small."""
-    factor = min(image.size) // side
-    return image.reduce(factor) if factor >= 2 else image
-
-
-def prepare_model_input(image: Image.Image | np.ndarray, size: int, find_faces: bool = True,
-                        general: bool = False, crops: int = 1) -> ModelInput:
-    """Every view the models take of a decoded picture: the face crop when a face is small in
-    it, and with `general` the whole picture for the CLIP encoder, `crops` native-resolution
-    crops and the graphic measures. Training calls this too, so both see the same views."""
-    from .faces import crop, face_region  # OpenCV loads on first use, off the start-up path
-
-    pil = Image.fromarray(image) if isinstance(image, np.ndarray) else image
-    if pil.mode != "RGB":
-        pil = _to_rgb(pil)
-    small = reduced(pil)
-    region = face_region(small) if find_faces else None
-    pixels = to_model_input(crop(small, region) if region else small, size)
-    if not general:
-        return ModelInput(pixels, region, size=pil.size)
-    from .clip_encoder import clip_pixels, crop_boxes, crop_pixels
-    from .general import graphic_measures
-
-    native = np.stack([crop_pixels(pil.crop(box)) for box in crop_boxes(pil.size, crops)])
-    return ModelInput(pixels, region, clip_pixels(small), native, graphic_measures(small),
-                      pil.size)
-
-
-def load_model_input(source: ImageSource, size: int, find_faces: bool = True,
-                     general: bool = False, crops: int = 1) -> ModelInput:
-    """Decode a file into the models' views (`prepare_model_input`)."""
-    image = open_for_models(source, size, find_faces, general)
-    return prepare_model_input(image, size, find_faces, general, crops)
-
-
-def open_for_models(source: ImageSource, size: int, find_faces: bool = True,
-                    general: bool = False) -> Image.Image:
-    """The decoded picture the models' views are made from. The general detector's
-    native-resolution crops need the full picture; the face network alone needs only enough
-    for the face search, so a JPEG is then decoded in draft mode."""
-    from .faces import DETECT_SIDE
-
-    draft = None if general else max(2 * size, DETECT_SIDE if find_faces else 0)
-    return open_rgb(source, draft_size=draft, shrink_to_fit=True)

@@ -90,21 +90,21 @@ def test_batch_keeps_order_and_reports_bad_files(tiny_model, tmp_path):
 def test_classify_image_matches_classify_file_closely(tiny_model, tmp_path, monkeypatch):
     """The window judges its full decode, the CLI a JPEG decoded in draft mode at a fraction
     of its size: on a photo large enough for draft mode to apply, both agree."""
-    from ai_image_classifier import imaging
+    from ai_image_classifier import model_input
 
     from .test_general import photo_like
 
     path = tmp_path / "large.jpg"
     photo_like(2048, 1536).save(path, quality=92)
     decoded: list[tuple[int, int]] = []
-    real_open_rgb = imaging.open_rgb
+    real_open_rgb = model_input.open_rgb
 
     def recording_open_rgb(*args, **kwargs):
         image = real_open_rgb(*args, **kwargs)
         decoded.append(image.size)
         return image
 
-    monkeypatch.setattr(imaging, "open_rgb", recording_open_rgb)
+    monkeypatch.setattr(model_input, "open_rgb", recording_open_rgb)
     classifier = Classifier.load(tiny_model.with_suffix(".tflite"))
     from_file = classifier.classify_file(path).probability
     assert decoded and max(decoded[-1]) < 2048, "the file was decoded in draft mode"

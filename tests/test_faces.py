@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from ai_image_classifier import faces
-from ai_image_classifier.imaging import load_model_input, prepare_model_input
+from ai_image_classifier.model_input import load_model_input, prepare_model_input
 
 
 def with_face_at(monkeypatch, box):

@@ -14,7 +14,8 @@ from PIL import Image, ImageDraw
 from ai_image_classifier.cards import MODEL_NAME, bundled_model_dir
 from ai_image_classifier.classifier import Classifier
 from ai_image_classifier.clip_encoder import clip_pixels
-from ai_image_classifier.general import GeneralHead, HeadLoadError, graphic_measures
+from ai_image_classifier.general import GeneralHead, HeadLoadError
+from ai_image_classifier.model_input import graphic_measures
 from training import golden as golden_inputs
 
 from .conftest import needs_encoder
@@ -208,7 +209,7 @@ def test_a_card_whose_face_model_is_a_detector_is_refused(tmp_path):
 def test_training_sees_a_large_picture_as_the_app_does(tmp_path):
     """One path for both: the views and graphic measures that training caches for a 12 MP
     JPEG are the ones the app computes when it classifies that file."""
-    from ai_image_classifier.imaging import load_model_input
+    from ai_image_classifier.model_input import load_model_input
     from training.clip_features import view_pixels
     from training.general import picture_facts
     from training.heads import Split

@@ -29,7 +29,7 @@ from ai_image_classifier.clip_encoder import (
     cosine,
 )
 from ai_image_classifier.general import GeneralDetector, GeneralHead
-from ai_image_classifier.imaging import ModelInput
+from ai_image_classifier.model_input import ModelInput
 from ai_image_classifier.superres import LearnedUpscaler
 
 from .conftest import ROOT, needs_encoder

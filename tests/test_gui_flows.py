@@ -539,7 +539,7 @@ def test_time_left_is_said_in_rounded_words():
 def test_the_face_outline_lands_on_the_face_of_a_large_rotated_jpeg(tmp_path, orientation):
     """A 12 MP phone photo stored sideways: the region the window outlines (found on the
     pixels it decoded) is on the face, and is the one the draft-decoded CLI path finds."""
-    from ai_image_classifier.imaging import load_model_input, prepare_model_input
+    from ai_image_classifier.model_input import load_model_input, prepare_model_input
 
     from .conftest import SHARED_DATA, require_shared
 

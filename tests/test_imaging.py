@@ -13,14 +13,13 @@ from PIL import Image
 from ai_image_classifier.imaging import (
     ImageDecodeError,
     ImageTooLargeError,
-    load_model_input,
     load_rgb,
     open_header,
     open_rgb,
     read_bytes,
-    to_model_input,
 )
 from ai_image_classifier.limits import MAX_FILE_BYTES
+from ai_image_classifier.model_input import load_model_input, to_model_input
 from ai_image_classifier.provenance import read_provenance
 
 from .conftest import gradient

@@ -3,7 +3,7 @@
 The encoder is frozen, so each image is encoded once per view and kept in
 `runs/clip-features/<dataset>-<split>-<view>.npz`: the final embedding (512) and the CLS token
 after each block (12 × 768, float16), for the whole picture and for a native-resolution crop,
-both made by `imaging.prepare_model_input`, the function the app calls. Views:
+both made by `model_input.prepare_model_input`, the function the app calls. Views:
 
 - `clean`: the picture as the app sees it (the crop is the app's centre crop).
 - `augmented` (train only): a random JPEG history, rescale and mirror, on both classes alike,
@@ -32,7 +32,8 @@ from ai_image_classifier.cards import FACE_MODEL_NAME
 from ai_image_classifier.classifier import Classifier
 from ai_image_classifier.clip_encoder import INPUT_SIDE, ClipEncoder, crop_pixels
 from ai_image_classifier.datasets import LABELS, LabelledImage, load_labelled
-from ai_image_classifier.imaging import open_rgb, prepare_model_input
+from ai_image_classifier.imaging import open_rgb
+from ai_image_classifier.model_input import prepare_model_input
 
 CACHE = Path("runs/clip-features")
 FILTERS = (Image.Resampling.BILINEAR, Image.Resampling.BICUBIC, Image.Resampling.LANCZOS,

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ai_image_classifier.datasets import LabelledImage, read_class_folders, read_manifest
-from ai_image_classifier.imaging import load_model_input
+from ai_image_classifier.model_input import load_model_input
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data"

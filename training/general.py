@@ -42,7 +42,8 @@ from ai_image_classifier.clip_encoder import ENCODER_SHA256
 from ai_image_classifier.encoder_setup import CHECKED_ON, SOURCE_SHA256, WHEEL
 from ai_image_classifier.evaluation import metrics_by_source
 from ai_image_classifier.general import GeneralHead
-from ai_image_classifier.imaging import open_rgb, prepare_model_input
+from ai_image_classifier.imaging import open_rgb
+from ai_image_classifier.model_input import prepare_model_input
 from training.calibration_fit import roc_threshold, uncertain_band
 
 from .clip_features import CACHE

@@ -29,7 +29,7 @@ from ai_image_classifier.cards import FACE_MODEL_NAME, bundled_model_dir
 from ai_image_classifier.classifier import Classifier
 from ai_image_classifier.clip_encoder import EncoderFeatures, check_path, encoder_path
 from ai_image_classifier.encoder_setup import sha256_of
-from ai_image_classifier.imaging import to_model_input
+from ai_image_classifier.model_input import to_model_input
 from ai_image_classifier.superres import bundled_upscaler_path
 
 from .encoder_reference import ReferenceEncoder

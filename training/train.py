@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         "architecture": model.name,
         "input_size": image_size,
         "input": "RGB, uint8 range 0..255 (scaled inside the model); resized by "
-                 "ai_image_classifier.imaging.prepare_model_input (face crop when a face is "
+                 "ai_image_classifier.model_input.prepare_model_input (face crop when a face is "
                  "small in the picture)",
         "parameters": int(model.count_params()),
         "output": "P(fake), calibrated; fake from threshold + uncertain_half_width, real below "
