@@ -192,7 +192,7 @@ def test_metadata_is_kept_and_orientation_reset(tmp_path, rgb_image):
     exif[0x0112] = 6  # orientation
     exif[0x0131] = "CameraApp 1.0"  # Software
     Image.fromarray(rgb_image).save(source, exif=exif)
-    target = save_image(rgb_image, tmp_path / "out.jpg", metadata=read_metadata(source))
+    target = save_image(rgb_image, tmp_path / "out.jpg", metadata=read_metadata(source)).path
     saved = Image.open(target).getexif()
     assert saved[0x0131] == "CameraApp 1.0"
     assert saved[0x0112] == 1
@@ -225,7 +225,7 @@ def test_png_keeps_exif_and_icc_and_the_exact_pixels(tmp_path, rgb_image):
     exif[0x0112] = 8
     exif[0x010F] = "PhoneMaker"  # Make
     Image.fromarray(rgb_image).save(source, exif=exif, icc_profile=icc)
-    target = save_image(rgb_image, tmp_path / "out.png", metadata=read_metadata(source))
+    target = save_image(rgb_image, tmp_path / "out.png", metadata=read_metadata(source)).path
     with Image.open(target) as saved:
         saved.load()
         assert np.array_equal(np.asarray(saved.convert("RGB")), rgb_image)
