@@ -254,18 +254,23 @@ def opened_picture(path):
 
 
 def test_another_spelling_of_the_originals_name_is_refused(tmp_path, config):
-    from ai_image_classifier.gui.save_flow import is_original
-
     from .test_gui_flows import saving
 
     tasks, dialogs, _, flow, opened = saving(tmp_path, config)
-    assert is_original(opened.path.with_name(opened.path.name.upper()), opened.path)
-    assert not is_original(opened.path.with_name("other.png"), opened.path)
     before = opened.path.read_bytes()
-    dialogs.save_answers = [str(opened.path.with_name(opened.path.name.upper()))]
+    shouted = opened.path.with_name(opened.path.name.upper())  # the same file on Windows, macOS
+    dialogs.save_answers = [str(shouted)]
     flow.ask(opened, 90)
     assert "over the original" in dialogs.errors[-1][1] and not tasks.jobs
     assert opened.path.read_bytes() == before
+
+    from ai_image_classifier.gui.save_flow import is_original
+
+    assert is_original(shouted, opened.path)
+    assert not is_original(opened.path.with_name("other.png"), opened.path)
+    link = tmp_path / "link.png"
+    os.link(opened.path, link)
+    assert is_original(link, opened.path)
 
 
 def test_the_metadata_read_at_open_is_saved_even_if_the_file_changed(tmp_path, config):
