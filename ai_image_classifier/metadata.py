@@ -175,7 +175,12 @@ def for_format(metadata: Metadata | None, image_format: str, enhanced: bool = Tr
         exif, carried = _carry_declarations(exif, metadata.text, image_format, lost)
         generated = generated or (None if carried else "trainedAlgorithmicMedia")
     history = steps if enhanced else None
-    xmp = enhancement_xmp(metadata.xmp, generated, history) if enhanced else metadata.xmp
+    xmp = metadata.xmp
+    if enhanced:
+        xmp, carried = marked_packet(metadata.xmp, generated, history)
+        if metadata.xmp and not carried:
+            lost.append("the original's XMP is not XMP this app can read (not well-formed, "
+                        "or nested too deeply): a new packet replaces it")
     if xmp and _fits(xmp, "XMP", image_format, lost) is None:
         xmp = enhancement_xmp(None, generated, history) if enhanced or generated else None
         kept = ["the enhancement"] * enhanced + [f"the declared {generated}"] * bool(generated)
@@ -271,18 +276,26 @@ def _with_user_comment(exif_bytes: bytes | None, fields: dict[str, str]) -> byte
 
 
 def enhancement_xmp(original: bytes | None, generated: str | None = None,
-           steps: tuple[str, ...] | None = ()) -> bytes:
+                    steps: tuple[str, ...] | None = ()) -> bytes:
     """The original's XMP with this app's enhancement recorded (a new packet when there is
     none or it cannot be parsed): DigitalSourceType `algorithmicallyEnhanced` replaces a
     capture or other claim, but a declaration of generated content (in the packet, or the
     `generated` code the file declared elsewhere) stays; a history entry names the app and
     the `steps` that ran (None: no entry, the pixels were not enhanced); a link to the
     original's C2PA manifest is dropped."""
-    try:
-        return _marked(_parse(original), generated, steps)
-    except RecursionError:  # a packet nested too deeply to write back: start afresh
-        log.info("XMP too deeply nested; a new packet is written")
-        return _marked(ET.Element(_q("x", "xmpmeta")), generated, steps)
+    return marked_packet(original, generated, steps)[0]
+
+
+def marked_packet(original: bytes | None, generated: str | None,
+                  steps: tuple[str, ...] | None) -> tuple[bytes, bool]:
+    """`enhancement_xmp`, and whether the original packet was carried (not replaced)."""
+    root = _parse(original)
+    if root is not None:
+        try:
+            return _marked(root, generated, steps), True
+        except RecursionError:  # a packet nested too deeply to write back: start afresh
+            log.info("XMP too deeply nested; a new packet is written")
+    return _marked(ET.Element(_q("x", "xmpmeta")), generated, steps), False
 
 
 def _marked(root: ET.Element, declared: str | None, steps: tuple[str, ...] | None) -> bytes:
@@ -343,12 +356,9 @@ def gps_position(exif_bytes: bytes | None) -> tuple[float, float] | None:
 def xmp_history(xmp: bytes | None) -> list[str]:
     """The packet's editing history in words ("2026-12-07: AI Image Classifier & Enhancer 1.0,
     enhanced by algorithm (upscaling)"), oldest first; [] when there is none or it is not XML."""
-    try:
-        root = _parse(xmp)
-    except RecursionError:
-        return []
+    root = _parse(xmp)
     lines = []
-    for entry in root.iter(_q("rdf", "li")):
+    for entry in [] if root is None else root.iter(_q("rdf", "li")):
         fields = {name: entry.get(_q("stEvt", name)) or (
             entry.findtext(_q("stEvt", name)) or "").strip()
             for name in ("when", "softwareAgent", "action", "parameters")}
@@ -363,15 +373,15 @@ def _q(prefix: str, name: str) -> str:
     return f"{{{NS[prefix]}}}{name}"
 
 
-def _parse(packet: bytes | None) -> ET.Element:
-    """The packet's x:xmpmeta (or rdf:RDF) element, or a new empty one."""
-    if packet:
-        try:
-            # Padding stripped as Pillow's `getxmp` does, so what the verdict reads is kept.
-            root = SafeET.fromstring(packet.rstrip(b"\x00 "))
-        except Exception:  # noqa: BLE001 - a damaged or hostile packet: start afresh
-            log.info("XMP not parsed; a new packet is written", exc_info=True)
-        else:
-            if root.tag in (_q("x", "xmpmeta"), _q("rdf", "RDF")):
-                return root
-    return ET.Element(_q("x", "xmpmeta"))
+def _parse(packet: bytes | None) -> ET.Element | None:
+    """The packet's x:xmpmeta (or rdf:RDF) element; None when there is none or it is not
+    XMP."""
+    if not packet:
+        return None
+    try:
+        # Padding stripped as Pillow's `getxmp` does, so what the verdict reads is kept.
+        root = SafeET.fromstring(packet.rstrip(b"\x00 "))
+    except Exception:  # noqa: BLE001 - a damaged or hostile packet
+        log.info("XMP not parsed", exc_info=True)
+        return None
+    return root if root.tag in (_q("x", "xmpmeta"), _q("rdf", "RDF")) else None

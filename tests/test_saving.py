@@ -351,3 +351,14 @@ def test_the_folder_is_synced_after_the_file_takes_its_name(tmp_path, monkeypatc
     save_image(picture(), tmp_path / "new.png", overwrite=True)
     if os.name == "posix":
         assert synced == [False, True, False, True]
+
+
+def test_an_xmp_packet_that_is_replaced_is_named(tmp_path):
+    deep = b"<x:xmpmeta xmlns:x='adobe:ns:meta/'>" + b"<a>" * 5000 + b"</a>" * 5000 + \
+        b"</x:xmpmeta>"
+    for index, packet in enumerate((b"<x:xmpmeta", deep)):
+        saved = save_image(picture(), tmp_path / f"out{index}.png",
+                           metadata=saving.Metadata(xmp=packet))
+        assert "a new packet replaces it" in saved.note
+    kept = saving.Metadata(xmp=XMP.format(code="digitalCapture").encode())
+    assert save_image(picture(), tmp_path / "kept.png", metadata=kept).note == ""
