@@ -102,8 +102,8 @@ def read_metadata(source: ImageSource) -> Metadata:
 
 def metadata_of(image: Image.Image, data: bytes,
                 credentials: ContentCredentials | None | bool = True) -> Metadata:
-    """EXIF, ICC, XMP and text chunks of an opened file, and the generation it declares;
-    orientation is reset because saved pixels are upright. `credentials`: its C2PA store as
+    """EXIF, ICC, XMP and text chunks of an opened file, and the generation it declares
+    (`for_format` makes the EXIF describe the saved pixels). `credentials`: its C2PA store as
     already read, or True to read it here. Damaged metadata is dropped (and logged), never a
     reason to fail: the pixels matter more."""
     icc = image.info.get("icc_profile")
@@ -116,8 +116,6 @@ def metadata_of(image: Image.Image, data: bytes,
         exif = image.getexif()
         for tag in LAYOUT_TAGS & set(exif):  # a TIFF's own layout, not the picture's
             del exif[tag]
-        if ExifTags.Base.Orientation in exif:
-            exif[ExifTags.Base.Orientation] = 1
         exif_bytes = exif.tobytes() if exif else None
     except Exception:  # noqa: BLE001 - Pillow raises many types for damaged EXIF
         log.info("EXIF dropped", exc_info=True)
@@ -202,19 +200,25 @@ def _fits(part: bytes | None, name: str, image_format: str, lost: list[str]) -> 
 
 
 def _describing(exif_bytes: bytes | None, size: tuple[int, int] | None) -> bytes | None:
-    """EXIF whose image size (where it states one) is that of the saved pixels."""
-    if exif_bytes is None or size is None:
-        return exif_bytes
+    """EXIF that describes the saved pixels: upright (orientation 1), and of their size where
+    it states one."""
+    if exif_bytes is None:
+        return None
     exif = Image.Exif()
     try:
         exif.load(exif_bytes)
         pixels = exif.get_ifd(ExifTags.IFD.Exif)
-        if not {EXIF_WIDTH, EXIF_HEIGHT} & set(pixels):
+        stale = exif.get(ExifTags.Base.Orientation, 1) != 1 or (
+            size is not None and {EXIF_WIDTH, EXIF_HEIGHT} & set(pixels))
+        if not stale:
             return exif_bytes
-        pixels[EXIF_WIDTH], pixels[EXIF_HEIGHT] = size
+        if ExifTags.Base.Orientation in exif:
+            exif[ExifTags.Base.Orientation] = 1
+        if size is not None and {EXIF_WIDTH, EXIF_HEIGHT} & set(pixels):
+            pixels[EXIF_WIDTH], pixels[EXIF_HEIGHT] = size
         return exif.tobytes()
     except Exception:  # noqa: BLE001 - Pillow raises many types for damaged EXIF
-        log.info("EXIF image size not updated", exc_info=True)
+        log.info("EXIF not updated to the saved pixels", exc_info=True)
         return exif_bytes
 
 

@@ -362,3 +362,11 @@ def test_an_xmp_packet_that_is_replaced_is_named(tmp_path):
         assert "a new packet replaces it" in saved.note
     kept = saving.Metadata(xmp=XMP.format(code="digitalCapture").encode())
     assert save_image(picture(), tmp_path / "kept.png", metadata=kept).note == ""
+
+
+def test_the_save_fuzz_finds_nothing_in_a_few_hundred_inputs():
+    from .corpus.fuzz_save import fuzz
+
+    result = fuzz(300, seed=7)
+    assert result["saves"] == 300 * 5
+    assert result["findings"] == []
