@@ -49,7 +49,7 @@ def metadata_text(opened: Any) -> str:
     turns one into the other), EXIF and its location, every declaration the verdict weighs
     (from the same read of the file as the verdict and the save), the editing history in XMP,
     content credentials, traces and text chunks."""
-    from ..metadata import gps_position, xmp_history
+    from ..metadata import JPEG_EXIF_LIMIT, gps_position, xmp_history
 
     report = opened.report
     saved = report.metadata  # what was read at open: what a save keeps
@@ -68,8 +68,10 @@ def metadata_text(opened: Any) -> str:
                        else "No EXIF data"]
     position = gps_position(saved.exif)
     if position:
+        too_big = len(saved.exif or b"") > JPEG_EXIF_LIMIT  # then JPEG cannot keep the EXIF
         lines.append(f"Location (GPS) recorded in the file: {position[0]:.5f}, "
-                     f"{position[1]:.5f} (a save keeps it, except as BMP)")
+                     f"{position[1]:.5f} (a save keeps it, except as BMP"
+                     f"{' or JPEG' if too_big else ''})")
     declared = [*report.provenance.generated, *report.provenance.notes]
     lines += ["", "What the file declares (the verdict weighs these):",
               *(f"• {text}" for text in declared)] if declared else []
