@@ -26,7 +26,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 import defusedxml.ElementTree as SafeET
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, PngImagePlugin
 
 from . import __version__
 from .content_credentials import ContentCredentials, has_manifest_bytes, read_content_credentials
@@ -49,9 +49,12 @@ HOLDS = {"PNG": {"exif", "icc", "xmp", "text"}, "JPEG": {"exif", "icc", "xmp"},
 #: Bytes one JPEG segment can carry (Pillow refuses more): EXIF with its header, XMP without;
 #: an ICC profile is split over at most 255 segments of 65519 bytes.
 JPEG_EXIF_LIMIT, JPEG_XMP_LIMIT, JPEG_ICC_LIMIT = 65533, 65533 - 29, 255 * (65533 - 14)
-#: The largest part each format holds (PNG, WebP and TIFF hold gigabytes: no practical limit).
+#: The largest part each format holds (WebP and TIFF hold gigabytes: no practical limit).
 SIZE_LIMITS = {"JPEG": {"EXIF": JPEG_EXIF_LIMIT, "XMP": JPEG_XMP_LIMIT,
                         "colour profile": JPEG_ICC_LIMIT}}
+#: What readers accept where the format itself would hold more: Pillow (so this app) refuses to
+#: open a PNG whose colour profile inflates past 1 MB (found by the save fuzz).
+READER_LIMITS = {"PNG": {"colour profile": PngImagePlugin.MAX_TEXT_CHUNK}}
 EXIF_WIDTH, EXIF_HEIGHT = 0xA002, 0xA003  # ExifImageWidth/Height, in the Exif IFD
 #: What a history entry calls each step of an enhancement.
 DENOISING, UPSCALING, DOWNSCALING = "denoising", "upscaling", "downscaling"
@@ -187,16 +190,21 @@ def for_format(metadata: Metadata | None, image_format: str, enhanced: bool = Tr
 
 
 def kilobytes(data: bytes) -> str:
+    """A size in words: "70 KB", "2.0 MB"."""
+    if len(data) >= 1024 * 1024:
+        return f"{len(data) / 1024 / 1024:.1f} MB"
     return f"{len(data) / 1024:.0f} KB" if len(data) >= 1024 else f"{len(data)} bytes"
 
 
 def _fits(part: bytes | None, name: str, image_format: str, lost: list[str]) -> bytes | None:
     """`part`, or None (and the loss named in `lost`) when `image_format` cannot hold it."""
-    limit = SIZE_LIMITS.get(image_format, {}).get(name)
-    if part is None or limit is None or len(part) <= limit:
-        return part
-    lost.append(f"{name} ({kilobytes(part)}) is larger than {image_format} allows: not kept")
-    return None
+    for limits, what in ((SIZE_LIMITS, f"{image_format} allows"),
+                         (READER_LIMITS, f"{image_format} readers (this app's too) accept")):
+        limit = limits.get(image_format, {}).get(name)
+        if part is not None and limit is not None and len(part) > limit:
+            lost.append(f"{name} ({kilobytes(part)}) is larger than {what}: not kept")
+            return None
+    return part
 
 
 def _describing(exif_bytes: bytes | None, size: tuple[int, int] | None) -> bytes | None:

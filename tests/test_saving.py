@@ -370,3 +370,14 @@ def test_the_save_fuzz_finds_nothing_in_a_few_hundred_inputs():
     result = fuzz(300, seed=7)
     assert result["saves"] == 300 * 5
     assert result["findings"] == []
+
+
+def test_a_colour_profile_png_readers_refuse_is_not_written_into_a_png(tmp_path):
+    large = srgb() + bytes(2 * 1024 * 1024)  # past what Pillow inflates from a PNG's iCCP
+    for suffix in (".png", ".jpg"):
+        saved = save_image(picture(), tmp_path / f"out{suffix}",
+                           metadata=saving.Metadata(icc_profile=large))
+        with Image.open(saved.path) as result:
+            result.load()
+            assert (result.info.get("icc_profile") == large) == (suffix == ".jpg")
+        assert ("colour profile (2.0 MB)" in saved.note) == (suffix == ".png")

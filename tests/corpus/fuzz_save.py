@@ -25,7 +25,7 @@ import traceback
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, PngImagePlugin
 from PIL.PngImagePlugin import PngInfo
 
 from ai_image_classifier.declarations import text_declarations
@@ -109,7 +109,8 @@ def random_input(rng: np.random.Generator, folder: Path) -> tuple[np.ndarray, Me
     xmp, generated = random_xmp(rng) if rng.random() < 0.6 else (None, None)
     text = random_text(rng)
     metadata = Metadata(exif, icc or None, xmp, text, bool(rng.random() < 0.1), generated)
-    if rng.random() < 0.25:  # through a real file, as an enhancement reads it
+    readable = len(icc or b"") <= PngImagePlugin.MAX_TEXT_CHUNK  # Pillow reads no larger
+    if rng.random() < 0.25 and readable:  # through a real file, as an enhancement reads it
         metadata = _through_png(image, metadata, folder)
     return image, metadata
 
