@@ -48,8 +48,9 @@ test: setup  ## the whole test suite (GUI tests need Xvfb; .ci/run installs it)
 bench: setup  ## speed benchmarks; ratios against baselines measured in the same run
 	$(BIN)/python bench/bench_runtime.py
 
-fuzz: setup  ## 100,000 mutated images through decoding, the metadata readers (XMP, EXIF, PNG text, C2PA) and saving
+fuzz: setup  ## 100,000 mutated images through decoding, the metadata readers (XMP, EXIF, PNG text, C2PA) and saving; then 20,000 random EXIF/ICC/XMP/text combinations saved into every format
 	$(BIN)/python -m tests.corpus.fuzz --inputs 100000 --seed 1
+	$(BIN)/python -m tests.corpus.fuzz_save --inputs 20000 --seed 1
 
 bench-enhance: setup  ## enhancement quality (Set5/Set14) and speed against bicubic and the seed's pipeline
 	$(BIN)/python bench/bench_enhance.py

@@ -16,14 +16,8 @@ from pathlib import Path
 from .datasets import iter_image_files
 from .enhance import Cancelled, EnhanceSettings, check_output_size, enhance, plan_denoise
 from .imaging import ImageDecodeError, load_rgb, one_line, open_header
-from .saving import (
-    FORMAT_BY_SUFFIX,
-    SaveCancelled,
-    SaveError,
-    metadata_note,
-    read_metadata,
-    save_image,
-)
+from .metadata import enhancement_steps
+from .saving import FORMAT_BY_SUFFIX, SaveCancelled, SaveError, read_metadata, save_image
 from .superres import UpscalerLoadError
 
 log = logging.getLogger(__name__)
@@ -93,8 +87,9 @@ def enhance_file(item: BatchItem, settings: EnhanceSettings, *, overwrite: bool 
         decision = plan_denoise(image, settings.denoise)
         result = enhance(image, settings, should_stop=should_stop, decision=decision)
         item.target.parent.mkdir(parents=True, exist_ok=True)
-        save_image(result, item.target, overwrite=overwrite, quality=quality,
-                   metadata=metadata, should_stop=should_stop)
+        saved = save_image(result, item.target, overwrite=overwrite, quality=quality,
+                           metadata=metadata, should_stop=should_stop,
+                           steps=enhancement_steps(settings.scale, decision.strength > 0))
     except (UpscalerLoadError, Cancelled):
         raise
     except SaveCancelled:
@@ -107,9 +102,8 @@ def enhance_file(item: BatchItem, settings: EnhanceSettings, *, overwrite: bool 
         log.exception("enhancing %s failed", item.source)
         return BatchResult(item, "error", f"could not be enhanced ({type(error).__name__}; "
                                           "details in the log)")
-    note = metadata_note(item.target, metadata)
     said = f"{result.shape[1]}×{result.shape[0]}; {decision.description}"
-    return BatchResult(item, "done", f"{said}; {note}" if note else said)
+    return BatchResult(item, "done", f"{said}; {saved.note}" if saved.note else said)
 
 
 def is_same_file(source: Path, target: Path) -> bool:

@@ -97,12 +97,29 @@ def denoise_arg(text: str) -> str | float:
     return value
 
 
+def quality_arg(text: str) -> int:
+    """A JPEG/WebP quality: a whole number from 1 to 100 (Pillow's encoders take no other)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"use a whole number from 1 to 100, not {text!r}") \
+            from None
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"quality is from 1 to 100, not {value}")
+    return value
+
+
 def _enhance_items(args: argparse.Namespace) -> list[BatchItem] | str:
     """What to write where, or why the request cannot be done."""
     source, target = Path(args.input), Path(args.output)
     if source.is_dir():
         if target.exists() and not target.is_dir():
             return f"{display_name(target)} is a file; a folder's results go into a folder"
+        if target.resolve() in source.resolve().parents:
+            # Its results would land on the inputs' own names (in/sub/a.jpg → out/sub/a.jpg is
+            # in/a.jpg when out is in's parent): with --overwrite, originals would be replaced.
+            return (f"{display_name(target)} contains {display_name(source)}; the results could "
+                    "replace the pictures being enhanced: choose an output folder outside it")
         suffix = None if args.format == "same" else "." + args.format
         return plan_folder(source, target, suffix)
     if not source.exists():
@@ -250,7 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
     enhance_cmd.add_argument("--format", choices=["same", "png", "jpg", "webp", "tif", "bmp"],
                              default="same",
                              help="folders: the outputs' type (default: the input's own)")
-    enhance_cmd.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality")
+    enhance_cmd.add_argument("--quality", type=quality_arg, default=95,
+                             help="JPEG/WebP quality, 1 to 100 (default 95)")
     enhance_cmd.add_argument("--overwrite", action="store_true",
                              help="replace outputs that exist (default: skip them)")
     enhance_cmd.set_defaults(run=cmd_enhance)

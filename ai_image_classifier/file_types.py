@@ -29,10 +29,11 @@ def open_dialog_types() -> list[tuple[str, str]]:
 
 
 def save_dialog_types() -> list[tuple[str, str]]:
-    """One entry per format, its suffixes together (JPEG: *.jpg *.jpeg)."""
+    """One entry per format, its suffixes together in both cases (JPEG: *.jpg *.JPG *.jpeg
+    *.JPEG), so that files of that type show in the dialog however they were named."""
     by_name: dict[str, list[str]] = {}
     for suffix, (_, name) in WRITE_FORMATS.items():
-        by_name.setdefault(name, []).append(f"*{suffix}")
+        by_name.setdefault(name, []).extend([f"*{suffix}", f"*{suffix.upper()}"])
     return [(name, " ".join(patterns)) for name, patterns in by_name.items()]
 
 

@@ -18,6 +18,7 @@ from PIL import ExifTags, Image
 from .content_credentials import has_manifest_bytes, read_content_credentials
 from .declarations import generator_names, names_in, text_declarations, whole_words
 from .imaging import ImageSource, open_header, read_bytes
+from .metadata import Metadata, metadata_of
 from .provenance import Provenance, provenance_of, text_chunks, tolerant, xmp_facts
 
 EXIF_FIELDS = ("Make", "Model", "LensModel", "Software", "DateTime", "DateTimeOriginal",
@@ -43,6 +44,8 @@ class FileReport:
     content_credentials: str = ""  # what it says, validated ("" when absent or unreadable)
     #: What the file declares, as the verdict weighs it: pass it to `classify_image`.
     provenance: Provenance = field(default_factory=Provenance)
+    #: What a save of this picture keeps, read from the same bytes (never re-read later).
+    metadata: Metadata = field(default_factory=Metadata)
 
 
 def inspect_file(source: ImageSource) -> FileReport:
@@ -67,6 +70,7 @@ def inspect_file(source: ImageSource) -> FileReport:
         credentials = read_content_credentials(data, image.format)
         report.content_credentials = credentials.describe() if credentials else ""
         report.provenance = provenance_of(image, data, credentials)
+        report.metadata = metadata_of(image, data, credentials)
         tools = xmp_facts(image).creator_tools
     clues = [report.exif.get("Software", ""), *tools, *report.text_chunks.values()]
     haystack = " ".join(clues).lower()

@@ -23,6 +23,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,10 +31,10 @@ import numpy as np
 from PIL import Image
 
 from .file_types import WRITE_FORMATS
-from .metadata import Metadata, Written, for_format, read_metadata
+from .metadata import Metadata, Written, for_format, png_text_key, read_metadata
 
-__all__ = ["Metadata", "SaveCancelled", "SaveError", "atomic_write", "metadata_note",
-           "read_metadata", "save_image"]
+__all__ = ["Metadata", "SaveCancelled", "SaveError", "Saved", "atomic_write", "read_metadata",
+           "save_image"]
 
 FORMAT_BY_SUFFIX = {suffix: kind for suffix, (kind, _) in WRITE_FORMATS.items()}
 
@@ -72,10 +73,17 @@ class SaveCancelled(Exception):
     """The caller asked to stop; the partial file was removed and nothing was written."""
 
 
-def metadata_note(target: Path, metadata: Metadata | None) -> str:
-    """What the saved file could not keep, in words ("" when it kept everything)."""
-    kind = FORMAT_BY_SUFFIX.get(target.suffix.lower())
-    return "; ".join(for_format(metadata, kind).lost) if kind and metadata else ""
+@dataclass(frozen=True)
+class Saved:
+    """A written file, and what of the original's metadata it could not keep."""
+
+    path: Path
+    lost: tuple[str, ...] = ()
+
+    @property
+    def note(self) -> str:
+        """The losses in words ("" when the file kept everything)."""
+        return "; ".join(self.lost)
 
 
 def save_image(
@@ -86,14 +94,15 @@ def save_image(
     quality: int = 95,
     metadata: Metadata | None = None,
     enhanced: bool = True,
+    steps: tuple[str, ...] = (),
     progress: Callable[[float], object] | None = None,
     should_stop: Callable[[], bool] | None = None,
-) -> Path:
+) -> Saved:
     """Atomically write an RGB array; the format follows the file's suffix. The original's
-    `metadata` travels as far as the format allows (`metadata_note` says what did not), and
-    `enhanced` records in XMP that this app enhanced the pixels. `progress` receives 0..1;
-    `should_stop` is polled as the file is written and raises `SaveCancelled`, leaving the
-    target as it was."""
+    `metadata` travels as far as the format allows (the result names what did not), and
+    `enhanced` records in XMP that this app enhanced the pixels by `steps`
+    (`metadata.enhancement_steps`). `progress` receives 0..1; `should_stop` is polled as the
+    file is written and raises `SaveCancelled`, leaving the target as it was."""
     target = Path(target)
     image_format = FORMAT_BY_SUFFIX.get(target.suffix.lower())
     if image_format is None:
@@ -101,7 +110,8 @@ def save_image(
         raise SaveError(f"{target.name}: unknown image type (use one of {known})")
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} already exists; choose another name or allow overwrite")
-    written = for_format(metadata, image_format, enhanced)
+    written = for_format(metadata, image_format, enhanced, size=(image.shape[1], image.shape[0]),
+                         steps=steps)
     report = progress or (lambda _fraction: None)
     stop = should_stop or (lambda: False)
     try:
@@ -110,8 +120,8 @@ def save_image(
             if image_format == "PNG":
                 write_png(image, stream, written, report, stop)
             else:
-                _save_with_pillow(image, _StoppableStream(stream, stop), image_format,
-                                  written, quality)
+                written = _save_with_pillow(image, _StoppableStream(stream, stop),
+                                            image_format, written, quality)
             if stop():
                 raise SaveCancelled
             report(1.0)
@@ -119,7 +129,7 @@ def save_image(
         raise
     except OSError as exc:
         raise SaveError(f"cannot save {target.name}: {exc.strerror or exc}") from exc
-    return target
+    return Saved(target, written.lost)
 
 
 class _StoppableStream:
@@ -140,9 +150,33 @@ class _StoppableStream:
         return getattr(self._stream, name)
 
 
+#: Parts an encoder may still refuse (after the size checks), dropped in this order.
+DROPPABLE = (("exif", "EXIF"), ("xmp", "XMP"), ("icc_profile", "colour profile"))
+
+
 def _save_with_pillow(image: np.ndarray, stream: Any, image_format: str, written: Written,
-                      quality: int) -> None:
-    """Pillow's encoder; metadata it rejects is dropped (logged) rather than losing the save."""
+                      quality: int) -> Written:
+    """Pillow's encoder. A part of the metadata it refuses is dropped, one at a time, and
+    named in the result's `lost`: the save goes on without only that part."""
+    while True:
+        try:
+            Image.fromarray(image).save(stream, format=image_format,
+                                        **_pillow_options(image_format, written, quality))
+            return written
+        except (ValueError, TypeError, struct.error, OSError) as exc:
+            present = [(field, name) for field, name in DROPPABLE if getattr(written, field)]
+            if not present:
+                raise SaveError(f"the {image_format} encoder failed ({exc})") from exc
+            field, name = present[0]
+            log.warning("%s dropped on save", name, exc_info=True)
+            written = replace(written, **{field: None}, lost=(
+                *written.lost, f"{name} could not be written as {image_format} ({exc}): "
+                               "not kept"))
+            stream.seek(0)
+            stream.truncate()
+
+
+def _pillow_options(image_format: str, written: Written, quality: int) -> dict[str, object]:
     options: dict[str, object] = {"quality": quality} if image_format in ("JPEG", "WEBP") else {}
     if written.icc_profile:
         options["icc_profile"] = written.icc_profile
@@ -155,16 +189,7 @@ def _save_with_pillow(image: np.ndarray, stream: Any, image_format: str, written
         options["exif"] = exif
     else:
         options.update({k: v for k, v in (("exif", written.exif), ("xmp", written.xmp)) if v})
-    try:
-        Image.fromarray(image).save(stream, format=image_format, **options)
-    except (ValueError, TypeError, struct.error, OSError) as exc:
-        bare = {k: v for k, v in options.items() if k == "quality"}
-        if bare == options:
-            raise SaveError(f"the {image_format} encoder failed ({exc})") from exc
-        log.warning("metadata dropped on save", exc_info=True)
-        stream.seek(0)
-        stream.truncate()
-        Image.fromarray(image).save(stream, format=image_format, **bare)
+    return options
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -172,14 +197,8 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
             + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
 
 
-def _text_chunk(key: str, value: str) -> bytes | None:
-    """tEXt when Latin-1 holds it, else iTXt (UTF-8); None for a key PNG does not allow."""
-    try:
-        name = key.encode("latin-1")
-    except UnicodeEncodeError:
-        return None
-    if not 1 <= len(name) <= 79 or b"\0" in name:
-        return None
+def _text_chunk(name: bytes, value: str) -> bytes:
+    """tEXt when Latin-1 holds it, else iTXt (UTF-8)."""
     try:
         return _png_chunk(b"tEXt", name + b"\0" + value.encode("latin-1"))
     except UnicodeEncodeError:
@@ -198,11 +217,9 @@ def png_header(image: np.ndarray, written: Written) -> bytes:
         chunks.append(_png_chunk(b"iCCP", b"ICC Profile\0\0" + zlib.compress(written.icc_profile)))
     if written.exif:
         chunks.append(_png_chunk(b"eXIf", written.exif.removeprefix(b"Exif\0\0")))
-    for key, value in written.text:
-        chunk = _text_chunk(key, value)
-        if chunk is None:
-            log.info("PNG text chunk %r not written: PNG does not allow that key", key)
-        chunks += [chunk] if chunk else []
+    for key, value in written.text:  # `for_format` kept only keys PNG allows, and named the rest
+        name = png_text_key(key)
+        chunks += [_text_chunk(name, value)] if name else []
     if written.xmp:
         chunks.append(_png_chunk(b"iTXt", b"XML:com.adobe.xmp\0\0\0\0\0" + written.xmp))
     return b"".join(chunks)
@@ -311,6 +328,25 @@ def atomic_write(target: Path, mode: str = "wb", *, replace: bool = True,
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
+    sync_folder(target.parent)
+
+
+def sync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable: without this, a power cut soon after a save can
+    leave the folder naming the old file (or none). Only POSIX can open a folder to sync it;
+    a file system that refuses is left as it is (the data itself was synced already)."""
+    if os.name != "posix":
+        return
+    try:
+        handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        log.info("folder %s not synced", folder, exc_info=True)
+    finally:
+        os.close(handle)
 
 
 def _link_exclusively(temp: Path, target: Path) -> None:

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 from ai_image_classifier.enhance import (
     Cancelled,
@@ -192,7 +193,7 @@ def test_metadata_is_kept_and_orientation_reset(tmp_path, rgb_image):
     exif[0x0112] = 6  # orientation
     exif[0x0131] = "CameraApp 1.0"  # Software
     Image.fromarray(rgb_image).save(source, exif=exif)
-    target = save_image(rgb_image, tmp_path / "out.jpg", metadata=read_metadata(source))
+    target = save_image(rgb_image, tmp_path / "out.jpg", metadata=read_metadata(source)).path
     saved = Image.open(target).getexif()
     assert saved[0x0131] == "CameraApp 1.0"
     assert saved[0x0112] == 1
@@ -225,9 +226,151 @@ def test_png_keeps_exif_and_icc_and_the_exact_pixels(tmp_path, rgb_image):
     exif[0x0112] = 8
     exif[0x010F] = "PhoneMaker"  # Make
     Image.fromarray(rgb_image).save(source, exif=exif, icc_profile=icc)
-    target = save_image(rgb_image, tmp_path / "out.png", metadata=read_metadata(source))
+    target = save_image(rgb_image, tmp_path / "out.png", metadata=read_metadata(source)).path
     with Image.open(target) as saved:
         saved.load()
         assert np.array_equal(np.asarray(saved.convert("RGB")), rgb_image)
         assert saved.info["icc_profile"] == icc
         assert saved.getexif()[0x010F] == "PhoneMaker" and saved.getexif()[0x0112] == 1
+
+
+# ---------- the window's save and Metadata tab, the CLI's checks (issues 23 and 26) ----------
+@pytest.fixture
+def config(tmp_path, monkeypatch):
+    from ai_image_classifier.gui.settings import Settings
+
+    monkeypatch.setenv("AIIC_CONFIG_DIR", str(tmp_path / "config"))
+    return Settings()
+
+
+def opened_picture(path):
+    """`path` opened as the window opens it: one read, one `inspect_file`."""
+    from .test_gui_flows import window
+
+    tasks, _, _, _, pictures = window()
+    pictures.open(path)
+    tasks.run("open")
+    return pictures.current
+
+
+def test_another_spelling_of_the_originals_name_is_refused(tmp_path, config):
+    from .test_gui_flows import saving
+
+    tasks, dialogs, _, flow, opened = saving(tmp_path, config)
+    before = opened.path.read_bytes()
+    shouted = opened.path.with_name(opened.path.name.upper())  # the same file on Windows, macOS
+    dialogs.save_answers = [str(shouted)]
+    flow.ask(opened, 90)
+    assert "over the original" in dialogs.errors[-1][1] and not tasks.jobs
+    assert opened.path.read_bytes() == before
+
+    from ai_image_classifier.gui.save_flow import is_original
+
+    assert is_original(shouted, opened.path)
+    assert not is_original(opened.path.with_name("other.png"), opened.path)
+    link = tmp_path / "link.png"
+    os.link(opened.path, link)
+    assert is_original(link, opened.path)
+
+
+def test_the_metadata_read_at_open_is_saved_even_if_the_file_changed(tmp_path, config):
+    from .test_gui_flows import saving
+
+    tasks, dialogs, _, flow, opened = saving(tmp_path, config)  # enhanced: bicubic 2×, no denoise
+    exif = Image.Exif()
+    exif[0x010F] = "Swapped in later"
+    Image.fromarray(np.zeros((30, 40, 3), np.uint8)).save(opened.path, exif=exif.tobytes())
+    dialogs.save_answers = [str(tmp_path / "out.jpg")]
+    flow.ask(opened, 90)
+    tasks.run()
+    with Image.open(tmp_path / "out.jpg") as saved:
+        assert 0x010F not in saved.getexif()
+    history = saved_history(tmp_path / "out.jpg")
+    assert history[-1].endswith("enhanced by algorithm (upscaling)")
+
+
+def saved_history(path) -> list[str]:
+    from ai_image_classifier.metadata import xmp_history
+
+    with Image.open(path) as saved:
+        xmp = saved.info.get("xmp")
+    return xmp_history(xmp.encode() if isinstance(xmp, str) else xmp)
+
+
+def test_the_first_save_offers_the_originals_type_then_the_last_one_used(tmp_path, config):
+    from ai_image_classifier.file_types import save_dialog_types
+    from ai_image_classifier.gui.save_flow import SaveFlow
+
+    from .gui_fakes import FakeDialogs, FakeTasks, Recorder
+
+    source = tmp_path / "photo.jpg"
+    Image.fromarray(np.zeros((30, 40, 3), np.uint8)).save(source)
+    flow = SaveFlow(FakeTasks(), FakeDialogs(), config, Recorder())
+    opened = opened_picture(source)
+    assert flow.suggestion(opened)[2] == "JPEG"
+    config.last_save_type = "WebP"
+    assert flow.suggestion(opened)[2] == "WebP"
+    jpeg = dict(save_dialog_types())["JPEG"].split()
+    assert {"*.jpg", "*.JPG", "*.jpeg", "*.JPEG"} <= set(jpeg)
+
+
+def test_the_metadata_tab_lists_what_the_verdict_weighs_and_our_history(tmp_path):
+    from ai_image_classifier.batch import BatchItem, enhance_file
+    from ai_image_classifier.gui.formatting import metadata_text
+    from ai_image_classifier.metadata import APP
+
+    from .test_provenance import A1111
+    from .test_saving import QUICK
+
+    info = PngInfo()
+    info.add_text("parameters", A1111)
+    source = tmp_path / "sd.png"
+    Image.fromarray(np.zeros((30, 40, 3), np.uint8)).save(source, pnginfo=info)
+    enhance_file(BatchItem(source, tmp_path / "sd_2x.jpg"), QUICK)
+    text = metadata_text(opened_picture(tmp_path / "sd_2x.jpg"))
+    assert "EXIF UserComment 'parameters'" in text
+    assert "No EXIF data" not in text and "AI-generator traces: none" not in text
+    assert "Editing history (XMP):" in text and APP in text
+    assert "Editing-software traces: none" not in text
+
+
+def test_the_metadata_tab_says_modes_in_words_hides_empty_values_and_names_gps(tmp_path):
+    from ai_image_classifier.gui.formatting import metadata_text
+
+    exif = Image.Exif()
+    exif[0x010E] = "   "  # an empty ImageDescription
+    exif[0x010F] = "PhoneMaker"
+    exif.get_ifd(0x8825).update({1: "N", 2: (48.0, 51.0, 29.88), 3: "E", 4: (2.0, 17.0, 40.0)})
+    source = tmp_path / "photo.png"
+    Image.fromarray(np.zeros((30, 40, 3), np.uint8)).convert("P").save(source,
+                                                                       exif=exif.tobytes())
+    text = metadata_text(opened_picture(source))
+    assert "palette (up to 256 colours)" in text and "mode P" not in text
+    assert "ImageDescription" not in text and "Make: PhoneMaker" in text
+    assert "Location (GPS) recorded in the file: 48.85830, 2.29444" in text
+
+
+@pytest.mark.parametrize("quality", ["0", "101", "high"])
+def test_the_cli_refuses_a_quality_jpeg_cannot_take(tmp_path, quality, capsys):
+    from ai_image_classifier.cli import main
+
+    source = tmp_path / "a.png"
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(source)
+    with pytest.raises(SystemExit) as stopped:
+        main(["enhance", str(source), "-o", str(tmp_path / "b.jpg"), "--quality", quality])
+    assert stopped.value.code == 2 and "quality" in capsys.readouterr().err
+    assert not (tmp_path / "b.jpg").exists()
+
+
+def test_the_cli_refuses_an_output_folder_that_contains_the_input(tmp_path, capsys):
+    from ai_image_classifier.cli import main
+
+    inner = tmp_path / "photos" / "trip"
+    (inner / "trip").mkdir(parents=True)
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(inner / "a.png")
+    Image.fromarray(np.full((8, 8, 3), 9, np.uint8)).save(inner / "trip" / "a.png")
+    before = (inner / "a.png").read_bytes()
+    code = main(["enhance", str(inner), "-o", str(tmp_path / "photos"), "--overwrite",
+                 "--method", "bicubic", "--scale", "1", "--denoise", "off"])
+    assert code == 2 and "contains" in capsys.readouterr().err
+    assert (inner / "a.png").read_bytes() == before

@@ -221,7 +221,7 @@ def test_enhance_compare_and_save(app, photo, tmp_path):
     target = tmp_path / "out.jpg"
     app.dialogs.save_answers = [str(target)]
     app.ask_save()
-    assert app.dialogs.asked[-1] == ("save", str(photo.parent), photo.stem + "_enhanced", "PNG")
+    assert app.dialogs.asked[-1] == ("save", str(photo.parent), photo.stem + "_enhanced", "JPEG")
     wait_for(app, lambda: target.exists() and "Saved" in app.status_bar.line.cget("text"))
     assert "Learned (AI upscaler) 2×" in app.status_bar.line.cget("text")
     assert Image.open(target).size == (320, 240)

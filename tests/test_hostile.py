@@ -219,7 +219,7 @@ def test_a_file_that_appears_while_saving_is_left_alone(tmp_path, rgb_image, mon
 def test_saved_files_respect_the_umask_and_keep_a_replaced_file_mode(tmp_path, rgb_image):
     from ai_image_classifier.saving import UMASK, save_image
 
-    new = save_image(rgb_image, tmp_path / "new.png")
+    new = save_image(rgb_image, tmp_path / "new.png").path
     assert new.stat().st_mode & 0o777 == 0o666 & ~UMASK
     old = tmp_path / "old.png"
     old.write_bytes(b"x")

@@ -25,7 +25,6 @@ from ai_image_classifier.saving import (
     HOST,
     PARTIAL_PREFIX,
     SaveCancelled,
-    metadata_note,
     read_metadata,
     save_image,
 )
@@ -128,19 +127,19 @@ def test_bmp_and_a_c2pa_manifest_say_what_was_not_kept(tmp_path):
 
     signed = tmp_path / "signed.jpg"
     signed.write_bytes(signed_picture("trainedAlgorithmicMedia"))
-    note = metadata_note(tmp_path / "out.png", read_metadata(signed))
+    note = save_image(picture(), tmp_path / "out.png", metadata=read_metadata(signed)).note
     assert "C2PA manifest" in note and "cannot survive an edit" in note
-    declared = sources(tmp_path)["a1111"]
-    note = metadata_note(tmp_path / "out.bmp", read_metadata(declared))
+    declared = read_metadata(sources(tmp_path)["a1111"])
+    note = save_image(picture(), tmp_path / "out.bmp", metadata=declared).note
     assert "BMP cannot hold" in note and "text chunks" in note
-    assert metadata_note(tmp_path / "out.png", read_metadata(declared)) == ""
+    assert save_image(picture(), tmp_path / "out2.png", metadata=declared).note == ""
 
 
 @pytest.mark.parametrize("shape", [(37, 50, 3), (300, 20, 3), (33, 41, 4), (600, 7)])
 def test_png_keeps_the_exact_pixels_and_reports_progress(tmp_path, shape):
     image = np.random.default_rng(1).integers(0, 256, shape, dtype=np.uint8)
     seen: list[float] = []
-    target = save_image(image, tmp_path / "out.png", progress=seen.append)
+    target = save_image(image, tmp_path / "out.png", progress=seen.append).path
     with Image.open(target) as saved:
         assert np.array_equal(np.asarray(saved), image)
     assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
@@ -168,7 +167,7 @@ def test_a_file_system_without_hard_links_still_saves_new_files(tmp_path, monkey
         raise OSError(error, os.strerror(error))
 
     monkeypatch.setattr(saving.os, "link", no_links)
-    target = save_image(picture(), tmp_path / "new.png")
+    target = save_image(picture(), tmp_path / "new.png").path
     assert np.array_equal(np.asarray(Image.open(target)), picture())
     assert [p.name for p in tmp_path.iterdir()] == ["new.png"]
 
@@ -181,7 +180,7 @@ def test_only_this_hosts_dead_partial_files_are_removed(tmp_path):
     for path in (mine, other_host, old_format):
         path.write_bytes(b"partial")
         os.utime(path, (time.time() - 60, time.time() - 60))
-    target = save_image(picture(), tmp_path / "next.png")
+    target = save_image(picture(), tmp_path / "next.png").path
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [target.name, other_host.name, old_format.name])
 
@@ -204,3 +203,181 @@ def test_a_cancel_while_a_batch_item_saves_cancels_the_batch(tmp_path, monkeypat
         enhance_file(BatchItem(source, tmp_path / "out.png"), QUICK,
                      should_stop=lambda: bool(saving_started))
     assert [p.name for p in tmp_path.iterdir()] == ["a.png"]
+
+
+# ---------- nothing is lost on save (issue 23) ----------
+def big_xmp(code: str, size: int = 70_000) -> bytes:
+    """A packet declaring `code`, padded by a long description past one JPEG segment."""
+    filler = ('<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:description>'
+              + "x" * size + "</dc:description></rdf:Description></rdf:RDF>")
+    return XMP.format(code=code).replace("</rdf:RDF>", filler).encode()
+
+
+def srgb() -> bytes:
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def test_oversized_exif_to_jpeg_keeps_the_colour_profile_and_xmp_and_names_the_loss(tmp_path):
+    exif = Image.Exif()
+    exif[0x010E] = "a very long caption " * 3600  # ImageDescription: about 70 KB
+    source = tmp_path / "big_exif.png"
+    Image.fromarray(picture()).save(source, exif=exif.tobytes(), icc_profile=srgb(),
+                                    pnginfo=_xmp_chunk(XMP.format(code="digitalCapture")))
+    saved = save_image(picture(), tmp_path / "out.jpg", metadata=read_metadata(source))
+    with Image.open(saved.path) as result:
+        assert result.info["icc_profile"] == srgb()
+        assert xmp_facts(result).source_types == ("algorithmicallyEnhanced",)
+        assert not result.getexif()
+    assert "EXIF (70 KB) is larger than JPEG allows: not kept" in saved.note
+
+
+def _xmp_chunk(packet: str | bytes) -> PngInfo:
+    info = PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", packet if isinstance(packet, str) else packet.decode())
+    return info
+
+
+def generated_sources(folder) -> dict[str, object]:
+    """Generated pictures whose XMP a save cannot carry as it is: too large for one JPEG
+    segment, padded with NULs (which Pillow, and so the verdict, strips), or cut short."""
+    declared = XMP.format(code="trainedAlgorithmicMedia")
+    large = folder / "large_xmp.png"
+    Image.fromarray(picture()).save(large, pnginfo=_xmp_chunk(big_xmp("trainedAlgorithmicMedia")))
+    padded = folder / "padded_xmp.jpg"
+    Image.fromarray(picture()).save(padded, xmp=declared.encode() + b"\0" * 16)
+    cut = folder / "cut_xmp.png"
+    Image.fromarray(picture()).save(cut, pnginfo=_xmp_chunk(declared[:-12]))  # no </x:xmpmeta>
+    return {"large": large, "padded": padded, "cut": cut}
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_a_generated_picture_with_a_large_or_unparsable_xmp_stays_declared_generated(
+        tmp_path, suffix):
+    for name, source in generated_sources(tmp_path).items():
+        target = tmp_path / f"{name}_out{suffix}"
+        result = enhance_file(BatchItem(source, target), QUICK)
+        assert result.status == "done", result.message
+        generated = read_provenance(target).generated
+        assert any("trainedAlgorithmicMedia" in text for text in generated), (name, suffix)
+        with Image.open(target) as saved:
+            assert "algorithmicallyEnhanced" not in xmp_facts(saved).source_types
+        if name == "large" and suffix == ".jpg":
+            assert "XMP (" in result.message and "declared trainedAlgorithmicMedia" in \
+                result.message
+
+
+def test_generator_parameters_too_large_for_jpeg_leave_the_picture_declared_generated(tmp_path):
+    info = PngInfo()
+    info.add_text("parameters", A1111 + " " + "masterpiece, " * 6000)
+    source = tmp_path / "huge_parameters.png"
+    Image.fromarray(picture()).save(source, pnginfo=info)
+    saved = save_image(picture(), tmp_path / "out.jpg", metadata=read_metadata(source))
+    assert "the generator's text (parameters) is too large" in saved.note
+    assert any("trainedAlgorithmicMedia" in text for text in read_provenance(saved.path).generated)
+
+
+def test_saved_exif_describes_the_saved_pixels(tmp_path):
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif.get_ifd(0x8769).update({0xA002: 640, 0xA003: 480})  # ExifImageWidth/Height
+    source = tmp_path / "photo.jpg"
+    Image.fromarray(picture(size=(480, 640))).save(source, exif=exif.tobytes())
+    for suffix in FORMATS:
+        saved = save_image(picture(size=(960, 1280)), tmp_path / f"out{suffix}",
+                           metadata=read_metadata(source))
+        with Image.open(saved.path) as result:
+            written = result.getexif()
+            assert written.get_ifd(0x8769)[0xA002] == 1280, suffix
+            assert written.get_ifd(0x8769)[0xA003] == 960, suffix
+            assert written[0x0112] == 1
+
+
+def test_the_history_names_only_the_steps_that_ran(tmp_path):
+    from ai_image_classifier.metadata import xmp_history
+
+    source = tmp_path / "clean.png"
+    Image.fromarray(np.full((40, 50, 3), 128, np.uint8)).save(source)
+    target = tmp_path / "out.png"
+    result = enhance_file(BatchItem(source, target), EnhanceSettings(method="bicubic", scale=2))
+    assert "no noise found" in result.message  # Auto measured and removed nothing
+    with Image.open(target) as saved:
+        history = xmp_history(saved.info["xmp"])
+    assert len(history) == 1 and history[0].endswith("enhanced by algorithm (upscaling)")
+    assert APP in history[0]
+
+
+def test_a_part_the_encoder_refuses_is_dropped_alone_and_named(tmp_path, monkeypatch):
+    real_save = Image.Image.save
+
+    def refuses_exif(self, fp, format=None, **options):  # noqa: A002 - Pillow's name
+        if "exif" in options:
+            raise ValueError("EXIF refused")
+        return real_save(self, fp, format, **options)
+
+    monkeypatch.setattr(Image.Image, "save", refuses_exif)
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    metadata = saving.Metadata(exif=exif.tobytes(), icc_profile=srgb())
+    saved = save_image(picture(), tmp_path / "out.webp", metadata=metadata)
+    monkeypatch.undo()
+    with Image.open(saved.path) as result:
+        assert result.info["icc_profile"] == srgb()
+    assert "EXIF could not be written as WEBP (EXIF refused): not kept" in saved.note
+
+
+def test_a_text_key_png_does_not_allow_is_named(tmp_path):
+    metadata = saving.Metadata(text=(("Title", "kept"), ("ключ", "dropped")))
+    saved = save_image(picture(), tmp_path / "out.png", metadata=metadata)
+    assert "'ключ'" in saved.note
+    with Image.open(saved.path) as result:
+        assert result.text == {"Title": "kept", "XML:com.adobe.xmp": result.text[
+            "XML:com.adobe.xmp"]}
+
+
+def test_the_folder_is_synced_after_the_file_takes_its_name(tmp_path, monkeypatch):
+    import stat
+
+    synced = []
+    real_fsync = os.fsync
+
+    def fsync(handle):
+        synced.append(stat.S_ISDIR(os.fstat(handle).st_mode))
+        return real_fsync(handle)
+
+    monkeypatch.setattr(saving.os, "fsync", fsync)
+    save_image(picture(), tmp_path / "new.png")
+    save_image(picture(), tmp_path / "new.png", overwrite=True)
+    if os.name == "posix":
+        assert synced == [False, True, False, True]
+
+
+def test_an_xmp_packet_that_is_replaced_is_named(tmp_path):
+    deep = b"<x:xmpmeta xmlns:x='adobe:ns:meta/'>" + b"<a>" * 5000 + b"</a>" * 5000 + \
+        b"</x:xmpmeta>"
+    for index, packet in enumerate((b"<x:xmpmeta", deep)):
+        saved = save_image(picture(), tmp_path / f"out{index}.png",
+                           metadata=saving.Metadata(xmp=packet))
+        assert "a new packet replaces it" in saved.note
+    kept = saving.Metadata(xmp=XMP.format(code="digitalCapture").encode())
+    assert save_image(picture(), tmp_path / "kept.png", metadata=kept).note == ""
+
+
+def test_the_save_fuzz_finds_nothing_in_a_few_hundred_inputs():
+    from .corpus.fuzz_save import fuzz
+
+    result = fuzz(300, seed=7)
+    assert result["saves"] == 300 * 5
+    assert result["findings"] == []
+
+
+def test_a_colour_profile_png_readers_refuse_is_not_written_into_a_png(tmp_path):
+    large = srgb() + bytes(2 * 1024 * 1024)  # past what Pillow inflates from a PNG's iCCP
+    for suffix in (".png", ".jpg"):
+        saved = save_image(picture(), tmp_path / f"out{suffix}",
+                           metadata=saving.Metadata(icc_profile=large))
+        with Image.open(saved.path) as result:
+            result.load()
+            assert (result.info.get("icc_profile") == large) == (suffix == ".jpg")
+        assert ("colour profile (2.0 MB)" in saved.note) == (suffix == ".png")

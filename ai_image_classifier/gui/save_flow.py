@@ -1,14 +1,18 @@
 """Saving the enhanced picture (Tk-free).
 
-Rules: the dialog proposes a name that does not exist yet, in the last folder and type used;
-the type chosen in the dialog decides the suffix; the original is never written over, and an
-existing file is replaced only after a "Yes" ("No" returns to the dialog); one save at a time,
-with the time it has taken, or its progress and time left, and Cancel where the writer can
-stop; the status names what was saved and the settings that made it.
+Rules: the dialog proposes a name that does not exist yet, in the last folder and type used
+(the first time, the original's type); the type chosen in the dialog decides the suffix; the
+original is never written over (not by another spelling of its name either, on a file system
+that ignores case), and an existing file is replaced only after a "Yes" ("No" returns to the
+dialog); the metadata saved is what was read when the picture was opened, never the file as it
+is now; one save at a time, with the time it has taken, or its progress and time left, and
+Cancel where the writer can stop; the status names what was saved, the settings that made it
+and what the saved file could not keep.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +21,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..file_types import WRITE_FORMATS, type_name_of
-from ..imaging import ImageDecodeError, display_name, one_line
+from ..imaging import display_name, one_line
+from ..metadata import Metadata, enhancement_steps
 from .enhance_flow import describe
 from .picture_flow import Enhanced, OpenedImage
 from .progress import TimeLeft
@@ -30,20 +35,28 @@ TICK_MS = 1000
 
 
 def write_image(pixels: np.ndarray, target: Path, *, overwrite: bool, quality: int,
-                source: Path, progress: Callable[[float], object],
-                should_stop: Callable[[], bool]) -> str:
-    """The one call that writes a picture, with what the original's file carried; returns
-    what the saved file could not keep ("" when it kept everything). A stop raises
-    `saving.SaveCancelled`, with nothing written."""
-    from ..saving import metadata_note, read_metadata, save_image
+                metadata: Metadata, steps: tuple[str, ...],
+                progress: Callable[[float], object], should_stop: Callable[[], bool]) -> str:
+    """The one call that writes a picture, with the `metadata` its original carried when it
+    was opened; returns what the saved file could not keep ("" when it kept everything). A
+    stop raises `saving.SaveCancelled`, with nothing written."""
+    from ..saving import save_image
 
+    return save_image(pixels, target, overwrite=overwrite, quality=quality, metadata=metadata,
+                      steps=steps, progress=progress, should_stop=should_stop).note
+
+
+def is_original(target: Path, original: Path) -> bool:
+    """Whether writing `target` would write over `original`: the same file (a link, or another
+    spelling on a file system that ignores case), or the same name in any case, which would
+    be that file on Windows and macOS."""
     try:
-        metadata = read_metadata(source)
-    except (ImageDecodeError, OSError):  # the original was moved or damaged meanwhile
-        metadata = None
-    save_image(pixels, target, overwrite=overwrite, quality=quality, metadata=metadata,
-               progress=progress, should_stop=should_stop)
-    return metadata_note(target, metadata)
+        if target.exists() and os.path.samefile(target, original):
+            return True
+    except OSError:
+        pass
+    return (os.path.normcase(os.path.realpath(target)).casefold()
+            == os.path.normcase(os.path.realpath(original)).casefold())
 
 
 def free_stem(folder: Path, stem: str) -> str:
@@ -74,8 +87,8 @@ class SaveFlow:
     def suggestion(self, opened: OpenedImage) -> tuple[str, str, str]:
         """(folder, name without suffix, type) the dialog starts with."""
         folder = first_folder(self.settings.last_save_folder, str(opened.path.parent))
-        return folder, free_stem(Path(folder), f"{opened.path.stem}_enhanced"), \
-            self.settings.last_save_type
+        kind = self.settings.last_save_type or type_name_of(str(opened.path)) or "PNG"
+        return folder, free_stem(Path(folder), f"{opened.path.stem}_enhanced"), kind
 
     def ask(self, opened: OpenedImage | None, quality: int) -> None:
         if opened is None or opened.enhanced is None:
@@ -92,7 +105,7 @@ class SaveFlow:
                 return
             target = Path(chosen)
             folder, name, kind = str(target.parent), target.stem, type_name_of(chosen) or kind
-            if target.exists() and target.resolve() == opened.path.resolve():
+            if is_original(target, opened.path):
                 self.dialogs.error("Cannot save", "Saving over the original is not allowed "
                                                   "here; choose another name.")
                 continue
@@ -114,10 +127,13 @@ class SaveFlow:
         def progress(fraction: float) -> None:
             self.tasks.call_soon(self._progress, token, fraction)
 
+        denoised = enhanced.denoise is not None and enhanced.denoise.strength > 0
+        steps = enhancement_steps(enhanced.settings.scale, denoised)
+
         def work() -> str:
             return self._write(enhanced.pixels, target, overwrite=overwrite, quality=quality,
-                               source=opened.path, progress=progress,
-                               should_stop=lambda: token.cancelled)
+                               metadata=opened.report.metadata, steps=steps,
+                               progress=progress, should_stop=lambda: token.cancelled)
 
         def done(note: str) -> None:
             if self._finish(token):

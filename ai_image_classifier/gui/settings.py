@@ -90,7 +90,7 @@ CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "last_folder": (_text, "a folder"),
     "last_save_folder": (_text, "a folder"),
     "last_output_folder": (_text, "a folder"),
-    "last_save_type": (_one_of(SAVE_TYPES), f"one of {', '.join(SAVE_TYPES)}"),
+    "last_save_type": (_one_of(("", *SAVE_TYPES)), f"one of {', '.join(SAVE_TYPES)}"),
     "recent_files": (lambda v: isinstance(v, list) and all(_text(p) for p in v),
                      "a list of file names"),
     "geometry": (_geometry, "WIDTHxHEIGHT, e.g. 1280x800"),
@@ -110,7 +110,7 @@ class Settings:
     last_folder: str = ""
     last_save_folder: str = ""
     last_output_folder: str = ""  # where "Enhance all…" last wrote
-    last_save_type: str = "PNG"
+    last_save_type: str = ""  # none yet: the first save offers the original's type
     recent_files: list[str] = field(default_factory=list)
     geometry: str = "1280x800"
     jpeg_quality: int = 95
