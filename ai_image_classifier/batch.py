@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .datasets import iter_image_files
 from .enhance import Cancelled, EnhanceSettings, check_output_size, enhance, plan_denoise
-from .imaging import ImageDecodeError, load_rgb, one_line, open_header
+from .imaging import ImageDecodeError, load_rgb, one_line, open_header, read_file
 from .metadata import enhancement_steps
 from .saving import FORMAT_BY_SUFFIX, SaveCancelled, SaveError, read_metadata, save_image
 from .superres import UpscalerLoadError
@@ -81,9 +81,10 @@ def enhance_file(item: BatchItem, settings: EnhanceSettings, *, overwrite: bool 
         return BatchResult(item, "skipped", "the output exists (allow overwriting to replace)")
     try:
         with open_header(item.source) as header:
-            check_output_size(header.size, settings)  # before decoding a single pixel
-        metadata = read_metadata(item.source)
-        image = load_rgb(item.source)
+            check_output_size(header.size, settings)  # before reading a single pixel
+        data = read_file(item.source)  # once: the pixels and the metadata of one file
+        metadata = read_metadata(data)
+        image = load_rgb(data)
         decision = plan_denoise(image, settings.denoise)
         result = enhance(image, settings, should_stop=should_stop, decision=decision)
         item.target.parent.mkdir(parents=True, exist_ok=True)

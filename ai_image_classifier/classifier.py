@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,7 +30,7 @@ from .cards import (
     read_card,
     read_card_file,
 )
-from .imaging import ImageDecodeError, ImageSource, display_name, one_line
+from .imaging import FileBytes, ImageDecodeError, ImageSource, display_name, one_line, read_file
 from .model_input import ModelInput, open_for_models, prepare_model_input
 from .provenance import Provenance, read_provenance
 from .verdict import Label, Verdict
@@ -192,6 +193,8 @@ class Classifier:
     def classify_file(self, source: ImageSource, provenance: Provenance | None = None
                       ) -> Verdict:
         """Verdict for a file; its declarations are read here unless the caller passes them."""
+        if isinstance(source, (str, os.PathLike)):
+            source = read_file(source)
         prepared, mark = self._load_input(source)
         if provenance is None:
             provenance = read_provenance(source) if not hasattr(source, "read") else Provenance()
@@ -202,7 +205,7 @@ class Classifier:
         self, paths: Iterable[Path], batch_size: int = 32
     ) -> Iterator[tuple[Path, Verdict | ImageDecodeError]]:
         """Verdicts in input order; a file that cannot be decoded yields its error instead."""
-        pending: list[tuple[Path, ModelInput, FoundMark | None]] = []
+        pending: list[tuple[Path, ModelInput, Provenance]] = []
 
         def flush() -> Iterator[tuple[Path, Verdict | ImageDecodeError]]:
             batch = list(pending)
@@ -213,15 +216,16 @@ class Classifier:
             except Exception:  # noqa: BLE001 - find the one picture at fault, keep the others
                 log.exception("a batch of %d failed; judging its pictures one by one", len(batch))
                 verdicts = [self._verdict_or_error(path, prepared) for path, prepared, _ in batch]
-            for (path, _, mark), verdict in zip(batch, verdicts, strict=True):
+            for (path, _, provenance), verdict in zip(batch, verdicts, strict=True):
                 if isinstance(verdict, Verdict):
-                    verdict = self.with_provenance(
-                        verdict, with_watermark(self._provenance_of(path), mark))
+                    verdict = self.with_provenance(verdict, provenance)
                 yield path, verdict
 
         for path in paths:
             try:
-                prepared, mark = self._load_input(path)
+                data = read_file(path)  # once: the pixels and the declarations of one file
+                prepared, mark = self._load_input(data)
+                provenance = with_watermark(self._provenance_of(data), mark)
             except ImageDecodeError as error:
                 yield from flush() if pending else ()
                 yield path, error
@@ -230,7 +234,7 @@ class Classifier:
                 yield from flush() if pending else ()
                 yield path, self._unexpected(path, error)
                 continue
-            pending.append((path, prepared, mark))
+            pending.append((path, prepared, provenance))
             if len(pending) == batch_size:
                 yield from flush()
         if pending:
@@ -249,10 +253,10 @@ class Classifier:
                                 f"({type(error).__name__}; details in the log)")
 
     @staticmethod
-    def _provenance_of(path: Path) -> Provenance:
+    def _provenance_of(data: FileBytes) -> Provenance:
         """The file's declarations; an unexpected failure is a note, not a lost verdict."""
         try:
-            return read_provenance(path)
+            return read_provenance(data)
         except Exception:  # noqa: BLE001 - one file's metadata never ends a scan
-            log.exception("cannot read the declarations of %s", display_name(path))
+            log.exception("cannot read the declarations of %s", display_name(data.name))
             return Provenance(notes=(UNREADABLE_METADATA,))

@@ -69,9 +69,26 @@ def one_line(message: object) -> str:
     return " ".join(str(message).split())
 
 
+class FileBytes(bytes):
+    """A file's bytes with its name, so that every reader of one read names the file."""
+
+    name: str = ""
+
+
+def read_file(path: str | os.PathLike[str]) -> FileBytes:
+    """A file read once (`read_bytes`' checks first), for the pixels and the metadata alike:
+    a file replaced between two reads could otherwise mix one file's pixels with another's
+    declarations."""
+    data = FileBytes(read_bytes(path))
+    data.name = Path(path).name
+    return data
+
+
 def _describe(source: ImageSource) -> str:
     if isinstance(source, (str, os.PathLike)):
         return display_name(Path(source).name)
+    if isinstance(source, FileBytes) and source.name:
+        return display_name(source.name)
     return "the image data"
 
 

@@ -247,3 +247,28 @@ def test_one_failing_picture_does_not_end_a_batch(tmp_path, monkeypatch):
     assert isinstance(results[paths[0]], Verdict) and isinstance(results[paths[2]], Verdict)
     assert isinstance(results[paths[1]], ImageDecodeError)
     assert "could not be processed" in str(results[paths[1]])
+
+
+def test_a_scan_reads_each_file_once_for_its_pixels_and_its_declarations(tmp_path, monkeypatch):
+    """One read serves both, so a file replaced meanwhile cannot lend its declarations to
+    another file's pixels."""
+    import builtins
+
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_text("parameters", "a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1")
+    path = tmp_path / "generated.png"
+    Image.fromarray(np.full((96, 96, 3), 90, np.uint8)).save(path, pnginfo=info)
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def counting_open(file, mode="r", *args, **kwargs):
+        if str(file) == str(path):
+            opened.append(mode)
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    ((_, verdict),) = Classifier.load("seed_cnn").classify_files([path])
+    assert opened == ["rb"]
+    assert verdict.declared and "parameters" in verdict.declared[0]
