@@ -74,12 +74,13 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 def text_line(shown: str, verdict: Verdict) -> str:
     """One tab-separated line: the answer, then what the file declares and what the model
-    sees, kept apart."""
+    sees, kept apart, and what a "real" answer from the model is worth."""
     fields = [shown, verdict.text]
     fields += [f"the file declares: {text}" for text in verdict.declared]
     fields.append(f"the model sees: {verdict.model_answer}, P(fake)={verdict.probability:.3f} "
                   f"({verdict.region})")
     fields += [f"cannot judge: {reason}" for reason in verdict.limits]
+    fields += [verdict.caveat] if verdict.caveat else []
     return "\t".join(fields)
 
 

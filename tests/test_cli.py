@@ -177,3 +177,13 @@ def test_evaluate_reproduces_bundled_card(request, name, folder):
         for key in ("accuracy", "balanced_accuracy", "auc", "ece", "precision", "recall",
                     "uncertain_rate", "accuracy_outside_band"):
             assert got[key] == pytest.approx(want[key], abs=1e-4), (scope, key)
+
+
+def test_the_text_line_says_what_a_real_answer_is_worth():
+    from ai_image_classifier.cli import text_line
+    from ai_image_classifier.verdict import Verdict
+
+    caveat = "No sign of AI generation found. That is weak evidence."
+    line = text_line("photo.jpg", Verdict("real", 0.1, 0.5, caveat=caveat))
+    assert line.split("\t")[-1] == caveat
+    assert caveat not in text_line("x.jpg", Verdict("fake", 0.9, 0.5))
