@@ -20,9 +20,9 @@ from .model_flow import ModelFlow
 
 
 class ModelWindow(ctk.CTkToplevel):
-    def __init__(self, parent: Any, models: ModelFlow) -> None:
+    def __init__(self, parent: Any, models: ModelFlow, dialogs: Any) -> None:
         super().__init__(parent)
-        self.models = models
+        self.models, self.dialogs = models, dialogs.for_window(self)
         self.title("Model")
         self.geometry("620x580")
         self.details = False
@@ -61,7 +61,7 @@ class ModelWindow(ctk.CTkToplevel):
         self.destroy()
 
     def choose_file(self) -> None:
-        self.models.choose_file()
+        self.models.choose_file(self.dialogs)
         if self.winfo_exists():
             self.destroy()
 
@@ -79,7 +79,8 @@ def show_about(parent: Any, dialogs: Any) -> None:
         "verdict or setting is sent anywhere.\n\nWhen something goes wrong, the details "
         f"are written to a log file in:\n{folder}")).pack(padx=16, pady=16, anchor="w")
     ctk.CTkButton(window, text="Open log folder",
-                  command=lambda: open_folder(folder, dialogs)).pack(pady=(0, 12))
+                  command=lambda: open_folder(folder, dialogs.for_window(window))).pack(
+        pady=(0, 12))
     window.after(50, window.lift)
 
 

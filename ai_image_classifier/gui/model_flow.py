@@ -54,8 +54,10 @@ class ModelFlow:
         self.tasks.submit("model", lambda: load(source), self._loaded,
                           lambda error: self._failed(error, asked=source is not None))
 
-    def choose_file(self) -> None:
-        path = self.dialogs.open_model(self._start_folder())
+    def choose_file(self, dialogs: Any = None) -> None:
+        """Ask for a model file with `dialogs` (those of the window that asks; by default
+        the main window's)."""
+        path = (dialogs or self.dialogs).open_model(self._start_folder())
         if path:
             self.load(path)
 

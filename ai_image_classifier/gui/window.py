@@ -208,7 +208,7 @@ class App(ctk.CTk, DnDWrapper):
         if self.scan_window is not None and self.scan_window.winfo_exists():
             self.scan_window.close()
         self.scan_window = ScanWindow(self, folder, lambda ui: ScanFlow(
-            self.tasks, self.models, self.dialogs, self.settings, folder, ui,
+            self.tasks, self.models, self.dialogs.for_window(ui), self.settings, folder, ui,
             lambda: (self.side.enhance.settings(), self.side.enhance.jpeg_quality)),
             on_open=self.pictures.open)
 
@@ -216,7 +216,7 @@ class App(ctk.CTk, DnDWrapper):
         if self.model_window is not None and self.model_window.winfo_exists():
             self.model_window.lift()
             return
-        self.model_window = ModelWindow(self, self.models)
+        self.model_window = ModelWindow(self, self.models, self.dialogs)
 
     def set_theme(self, theme: str) -> None:
         set_mode(theme)
