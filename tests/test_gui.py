@@ -166,7 +166,7 @@ def test_a_declared_generator_is_one_part_and_the_models_view_another(app, tmp_p
     assert "easily stripped or forged" in panel.declared.cget("text")
     model = panel.model.cget("text")
     assert model.startswith(("On its own, the model answers", "The model cannot judge"))
-    assert panel.score.cget("text").startswith("Its own score:")
+    assert panel.score.cget("text").startswith("The model's score:")
     assert "P(AI" not in model and "cannot judge" not in panel.declared.cget("text")
 
 

@@ -599,3 +599,10 @@ def test_the_verdicts_occlusion_map_covers_the_whole_picture_and_can_stop():
     assert heat.shape == (2, 2) and heat.min() >= 0 and heat.max() == pytest.approx(1.0)
     with pytest.raises(InterruptedError):
         verdict_occlusion_map(classifier, image, grid=2, should_stop=lambda: True)
+
+
+def test_the_uncertain_answer_is_said_in_plain_words():
+    from ai_image_classifier.gui.verdict_text import MODEL_ANSWERS
+
+    assert "line" not in MODEL_ANSWERS["uncertain"]
+    assert MODEL_ANSWERS["uncertain"].startswith("uncertain (")

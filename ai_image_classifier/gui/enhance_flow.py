@@ -31,6 +31,11 @@ UNCHANGED = ("No change, {denoise}: at 1× the result is the original itself; no
              "save.")
 
 
+def refusal(settings: EnhanceSettings) -> str:
+    """Why these settings cannot change a picture ("" when they can)."""
+    return NOTHING_TO_DO if settings.scale == 1 and settings.denoise == "off" else ""
+
+
 def describe(settings: EnhanceSettings) -> str:
     """ "Learned (AI upscaler) 2×, denoise Auto" """
     denoise = settings.denoise
@@ -83,8 +88,8 @@ class EnhanceFlow:
         opened = self._current()
         if opened is None or self.token is not None:
             return
-        if settings.scale == 1 and settings.denoise == "off":
-            self.idle(NOTHING_TO_DO)
+        if refusal(settings):
+            self.idle(refusal(settings))
             return
         token = self.token = CancelToken()
         self._timer, self._fraction = TimeLeft(self._clock), 0.0

@@ -17,6 +17,7 @@ from ..classifier import MODEL_NAME, bundled_model_names
 from . import model_text
 from .formatting import TITLE
 from .model_flow import ModelFlow
+from .widgets import place_over
 
 
 class ModelWindow(ctk.CTkToplevel):
@@ -24,7 +25,7 @@ class ModelWindow(ctk.CTkToplevel):
         super().__init__(parent)
         self.models, self.dialogs = models, dialogs.for_window(self)
         self.title("Model")
-        self.geometry("620x580")
+        place_over(self, parent, 620, 580)
         self.details = False
         self.box = ctk.CTkTextbox(self, wrap="word")
         self.box.pack(fill="both", expand=True, padx=10, pady=10)
@@ -66,13 +67,13 @@ class ModelWindow(ctk.CTkToplevel):
             self.destroy()
 
 
-def show_about(parent: Any, dialogs: Any) -> None:
+def show_about(parent: Any, dialogs: Any) -> ctk.CTkToplevel:
     """Version, the promise that nothing leaves the machine, and the log folder."""
     from ..logs import log_dir
 
     window = ctk.CTkToplevel(parent)
     window.title("About")
-    window.geometry("540x280")
+    place_over(window, parent, 540, 280)
     folder = log_dir()
     ctk.CTkLabel(window, justify="left", wraplength=500, text=(
         f"{TITLE} {__version__}\n\nEverything runs on this computer: no picture, "
@@ -82,6 +83,7 @@ def show_about(parent: Any, dialogs: Any) -> None:
                   command=lambda: open_folder(folder, dialogs.for_window(window))).pack(
         pady=(0, 12))
     window.after(50, window.lift)
+    return window
 
 
 def file_manager() -> list[str] | None:

@@ -13,7 +13,7 @@ import customtkinter as ctk
 
 from .scan_flow import COLUMNS, ScanFlow, cells
 from .theme import style_tk
-from .widgets import QuietProgressBar, Tooltip, set_enabled
+from .widgets import QuietProgressBar, Tooltip, place_over, set_enabled
 
 WIDTHS = (220, 340, 110, 320)
 CELL_PADDING = 12  # pixels a ttk cell keeps around its text
@@ -26,7 +26,7 @@ class ScanWindow(ctk.CTkToplevel):
         double-clicked row's picture in the main window."""
         super().__init__(parent)
         self.title(f"Scan — {folder}")
-        self.geometry("980x560")
+        place_over(self, parent, 980, 560)
         self.on_open = on_open
         frame = ctk.CTkFrame(self, fg_color="transparent")
         frame.pack(fill="both", expand=True, padx=10, pady=(10, 4))

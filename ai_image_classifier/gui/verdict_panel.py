@@ -53,7 +53,7 @@ class VerdictPanel(ctk.CTkFrame):
             self._put(self.declared_title, pady=(4, 0))
             self._put(self.declared, view.declared)
         self._put(self.model_title, pady=(8, 0))
-        self._put(self.score, f"Its own score: {view.score:.1%}", pady=0)
+        self._put(self.score, f"The model's score: {view.score:.1%}", pady=0)
         self._put(self.bar, pady=0)
         self._put(self.model, view.model)
         if view.caveat:

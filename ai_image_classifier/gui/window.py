@@ -210,7 +210,14 @@ class App(ctk.CTk, DnDWrapper):
         self.scan_window = ScanWindow(self, folder, lambda ui: ScanFlow(
             self.tasks, self.models, self.dialogs.for_window(ui), self.settings, folder, ui,
             lambda: (self.side.enhance.settings(), self.side.enhance.jpeg_quality)),
-            on_open=self.pictures.open)
+            on_open=self.open_from_scan)
+
+    def open_from_scan(self, path: Path) -> None:
+        """A scan row opened: the picture shows in this window, brought to the front."""
+        self.pictures.open(path)
+        self.deiconify()
+        self.lift()
+        self.focus_force()
 
     def show_model(self) -> None:
         if self.model_window is not None and self.model_window.winfo_exists():
