@@ -3,7 +3,7 @@ action on a key, nothing overlapping at the minimum size (issue 26)."""
 
 from __future__ import annotations
 
-from .test_gui import app, display, open_via_dialog, photo, scan_faces, wait_for
+from .test_gui import app, current, display, open_via_dialog, photo, scan_faces, wait_for
 
 __all__ = ["app", "display", "photo"]  # fixtures, shared with test_gui
 
@@ -77,3 +77,85 @@ def test_opening_a_scan_row_brings_the_main_window_forward(app, tmp_path, monkey
     scan.table.focus(scan.table.get_children()[0])
     scan.open_row()
     assert raised == ["lift"]
+
+
+def press(app, widget, key: str) -> None:
+    """A key pressed while `widget` has the focus."""
+    widget.focus_force()
+    app.update()
+    widget.event_generate(key, when="tail")
+    app.update()
+
+
+def test_every_action_has_a_key_and_the_help_lists_them_all(app, photo):
+    from ai_image_classifier.gui.keys import SHORTCUTS, help_lines
+
+    open_via_dialog(app, photo)
+    canvas = app.viewer.canvas
+    press(app, canvas, "<Control-Key-5>")
+    assert app.viewer.view == "ELA"
+    press(app, canvas, "<Control-Key-1>")
+    press(app, canvas, "<Control-Key-0>")
+    assert app.viewer.zoomed
+    press(app, canvas, "<Alt-Key-2>")
+    assert app.side.tabs.get() == "Enhance"
+    theme = app.settings.theme
+    press(app, canvas, "<Control-t>")
+    assert app.settings.theme != theme and app.top.theme_menu.get() == app.settings.theme
+    press(app, canvas, "<Control-e>")
+    assert app.enhancer.token is not None  # Enhance started
+    press(app, canvas, "<Escape>")
+    assert app.enhancer.token is None or app.enhancer.token.cancelled
+    wait_for(app, lambda: app.enhancer.token is None)
+    press(app, canvas, "<Control-m>")
+    assert app.model_window is not None and app.model_window.winfo_exists()
+    shown = [row[0] for row in help_lines()]
+    assert all(shortcut.keys in shown for shortcut in SHORTCUTS)
+    before = set(app.winfo_children())
+    press(app, canvas, "<F1>")
+    help_window = next(w for w in set(app.winfo_children()) - before
+                       if w.winfo_class() != "Menu" and w.title() == "Keyboard")
+    assert help_window.winfo_exists()
+
+
+def test_tab_reaches_every_control_shows_the_focus_and_return_presses(app, photo):
+    import customtkinter as ctk
+
+    from ai_image_classifier.gui.keys import FOCUS_COLOUR
+
+    open_via_dialog(app, photo)
+    app.side.tabs.set("Enhance")
+    start = app.top.winfo_children()[0]._canvas  # Open image…
+    start.focus_force()
+    app.update()
+    visited, widget = [], str(start)
+    for _ in range(200):
+        widget = app.tk.call("tk_focusNext", widget)
+        if str(widget) == str(start):
+            break
+        visited.append(str(widget))
+    visited.insert(0, str(start))
+    for control in (app.top.theme_menu, app.side.enhance.enhance_button,
+                    app.viewer.view_switch, app.side.tabs._segmented_button):
+        assert any(path.startswith(str(control)) for path in visited), control
+    buttons = [str(w) for w in app.top.winfo_children() if isinstance(w, ctk.CTkButton)
+               and w.cget("state") == "normal"]  # Save: greyed out, passed over
+    assert [path for path in visited if path.startswith(".!topbar.!ctkbutton")] == [
+        f"{path}.!ctkcanvas" for path in buttons]  # left to right
+    about = next(w for w in app.top.winfo_children()
+                 if isinstance(w, ctk.CTkButton) and w.cget("text") == "About…")
+    press(app, about._canvas, "<FocusIn>")
+    assert about.cget("border_color") == FOCUS_COLOUR
+    before = set(app.winfo_children())
+    press(app, about._canvas, "<Return>")
+    assert any(w.title() == "About" for w in set(app.winfo_children()) - before
+               if hasattr(w, "title"))
+
+
+def test_return_in_the_scan_table_opens_the_row(app, tmp_path):
+    _, scan = scan_faces(app, tmp_path, per_class=1)
+    first = scan.table.focus()
+    assert first  # the first row is ready for the keys
+    press(app, scan.table, "<Return>")
+    wanted = scan.flow.folder / scan.table.item(first, "values")[0]
+    wait_for(app, lambda: current(app) is not None and current(app).path == wanted)

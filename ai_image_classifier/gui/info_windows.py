@@ -16,6 +16,7 @@ from .. import __version__
 from ..classifier import MODEL_NAME, bundled_model_names
 from . import model_text
 from .formatting import TITLE
+from .keys import reach_by_keyboard
 from .model_flow import ModelFlow
 from .widgets import place_over
 
@@ -40,6 +41,7 @@ class ModelWindow(ctk.CTkToplevel):
         ctk.CTkButton(row, text="Open model file…", command=self.choose_file).pack(
             side="left", padx=4)
         self.refresh()
+        reach_by_keyboard(self)
         self.after(50, self.lift)
 
     def refresh(self) -> None:
@@ -82,6 +84,7 @@ def show_about(parent: Any, dialogs: Any) -> ctk.CTkToplevel:
     ctk.CTkButton(window, text="Open log folder",
                   command=lambda: open_folder(folder, dialogs.for_window(window))).pack(
         pady=(0, 12))
+    reach_by_keyboard(window)
     window.after(50, window.lift)
     return window
 

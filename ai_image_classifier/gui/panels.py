@@ -37,15 +37,17 @@ class TopBar(ctk.CTkFrame):
         self.save_button = ctk.CTkButton(self, text="Save…", width=90, command=commands["save"])
         self.save_button.pack(side="left", padx=4)
         set_enabled(self.save_button, False)
-        ctk.CTkButton(self, text="About…", width=80, command=commands["about"]).pack(
-            side="right", padx=(4, 10))
-        ctk.CTkButton(self, text="Model…", width=80, command=commands["model"]).pack(
-            side="right", padx=4)
+        # Made left to right (the Tab order), packed from the right edge inwards.
+        label = ctk.CTkLabel(self, text="Theme")
         self.theme_menu = ctk.CTkOptionMenu(self, width=110, values=list(THEMES),
                                             command=commands["theme"])
         self.theme_menu.set(theme)
+        model = ctk.CTkButton(self, text="Model…", width=80, command=commands["model"])
+        about = ctk.CTkButton(self, text="About…", width=80, command=commands["about"])
+        about.pack(side="right", padx=(4, 10))
+        model.pack(side="right", padx=4)
         self.theme_menu.pack(side="right", padx=4)
-        ctk.CTkLabel(self, text="Theme").pack(side="right", padx=(10, 2))
+        label.pack(side="right", padx=(10, 2))
 
     def show_recent(self, labels: list[str]) -> None:
         """Recent files; the menu's title is not one of its items."""

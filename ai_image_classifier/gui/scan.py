@@ -11,6 +11,7 @@ from typing import Any
 
 import customtkinter as ctk
 
+from .keys import reach_by_keyboard
 from .scan_flow import COLUMNS, ScanFlow, cells
 from .theme import style_tk
 from .widgets import QuietProgressBar, Tooltip, place_over, set_enabled
@@ -45,6 +46,8 @@ class ScanWindow(ctk.CTkToplevel):
         down.grid(row=0, column=1, sticky="ns")
         across.grid(row=1, column=0, sticky="ew")
         self.table.bind("<Double-1>", self.open_row)
+        self.table.bind("<Return>", self.open_row)
+        self.table.bind("<KP_Enter>", self.open_row)
         self.tooltip = Tooltip(self.table)
         self.table.bind("<Motion>", self._hover)
         self.table.bind("<Leave>", lambda _: self.tooltip.hide())
@@ -68,7 +71,9 @@ class ScanWindow(ctk.CTkToplevel):
                                                 command=lambda: self.flow.ask_enhance_all())
         self.enhance_all_button.pack(side="right", padx=4)
         self.protocol("WM_DELETE_WINDOW", self.close)
+        reach_by_keyboard(self)
         self.after(50, self.lift)
+        self.after(60, self.table.focus_set)
         self.flow: ScanFlow = make_flow(self)
         self.flow.start()
 
@@ -77,6 +82,10 @@ class ScanWindow(ctk.CTkToplevel):
         if self.winfo_exists():
             for row in rows:
                 self.table.insert("", "end", values=cells(row))
+            if rows and not self.table.focus():  # Up, Down and Return work at once
+                first = self.table.get_children()[0]
+                self.table.focus(first)
+                self.table.selection_set(first)
 
     def rows_shown(self, rows: list[dict[str, Any]]) -> None:
         self.table.delete(*self.table.get_children())

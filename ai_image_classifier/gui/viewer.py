@@ -65,6 +65,17 @@ class Viewer(ctk.CTkFrame):
     def at_full_size(self) -> bool:
         return self.zoomed and self.view in PIXEL_VIEWS
 
+    def choose_view(self, view: str) -> None:
+        """Show `view` as a click on its switch would."""
+        self.view_switch.set(view)
+        self._on_change()
+
+    def toggle_zoom(self) -> None:
+        """Fit ↔ 100 %, where 100 % applies."""
+        if self.zoom_switch.cget("state") != "disabled":
+            self.zoom_switch.set(ZOOMS[0] if self.zoomed else ZOOMS[1])
+            self._on_change()
+
     def paint_background(self) -> None:
         self.canvas.configure(bg=surface_colour(self))
 
