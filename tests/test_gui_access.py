@@ -3,6 +3,8 @@ action on a key, nothing overlapping at the minimum size (issue 26)."""
 
 from __future__ import annotations
 
+import itertools
+
 from .test_gui import app, current, display, open_via_dialog, photo, scan_faces, wait_for
 
 __all__ = ["app", "display", "photo"]  # fixtures, shared with test_gui
@@ -159,3 +161,34 @@ def test_return_in_the_scan_table_opens_the_row(app, tmp_path):
     press(app, scan.table, "<Return>")
     wanted = scan.flow.folder / scan.table.item(first, "values")[0]
     wait_for(app, lambda: current(app) is not None and current(app).path == wanted)
+
+
+def test_a_long_verdict_scrolls_without_overlap_at_the_minimum_size(app):
+    from ai_image_classifier.gui.verdict_text import VerdictView
+    from ai_image_classifier.gui.window import MIN_SIZE
+
+    long = "A sentence that takes a line or more in the side panel, said again. " * 4
+    view = VerdictView("AI-GENERATED (declared)", "fake", long, long, 0.62, "fake", 0.5, 0.1,
+                       caveat="It looked at the whole picture. " + long)
+    app.geometry(f"{MIN_SIZE[0]}x{MIN_SIZE[1]}")
+    app.side.show_notice(long)
+    app.side.show_verdict(view)
+    for _ in range(20):
+        app.update()
+    panel = app.side.verdict
+    parts = [part for part in panel._parts if part.winfo_ismapped()]
+    assert len(parts) == 7
+    for part in parts:
+        assert part.winfo_height() >= part.winfo_reqheight(), part  # nothing squeezed
+    for upper, lower in itertools.pairwise(parts):
+        assert upper.winfo_rooty() + upper.winfo_height() <= lower.winfo_rooty()
+    scale = [panel.bar.bbox(item) for item in panel.bar.find_withtag("scale")]
+    assert scale and all(bottom <= panel.bar.winfo_height() for *_, bottom in scale)
+    canvas = panel.body._parent_canvas
+    canvas.focus_force()
+    canvas.event_generate("<End>", when="tail")
+    for _ in range(5):
+        app.update()
+    bottom = canvas.winfo_rooty() + canvas.winfo_height()
+    assert panel.caveat.winfo_rooty() + panel.caveat.winfo_height() <= bottom + 2
+    assert bottom <= panel.model_status.winfo_rooty()  # the footer line covers nothing

@@ -164,6 +164,28 @@ def _slider_keys(slider: ctk.CTkSlider) -> dict[str, Callable[[], None]]:
             "<Down>": lambda: step(-1), "<Up>": lambda: step(1)}
 
 
+def scroll_by_keyboard(scrollable: ctk.CTkScrollableFrame) -> None:
+    """Let Tab reach a scrolling area, outline it while focused, and scroll it with Up, Down,
+    Page Up, Page Down, Home and End."""
+    canvas = scrollable._parent_canvas  # noqa: SLF001 - the canvas that scrolls
+
+    def ring(_event: Any = None) -> None:  # the ring's colours follow the theme
+        canvas.configure(highlightbackground=canvas.cget("background"),
+                         highlightcolor=FOCUS_COLOUR[ctk.get_appearance_mode() == "Dark"])
+
+    canvas.configure(takefocus=1, highlightthickness=FOCUS_WIDTH)
+    ring()
+    canvas.bind("<FocusIn>", ring, add="+")
+    canvas.bind("<FocusOut>", ring, add="+")
+    moves = {"<Up>": (-1, "units"), "<Down>": (1, "units"), "<Prior>": (-1, "pages"),
+             "<Next>": (1, "pages")}
+    for sequence, (count, what) in moves.items():
+        canvas.bind(sequence, lambda _e, c=count, w=what: (canvas.yview_scroll(c, w),
+                                                           "break")[1])
+    canvas.bind("<Home>", lambda _e: canvas.yview_moveto(0))
+    canvas.bind("<End>", lambda _e: canvas.yview_moveto(1))
+
+
 def show_help(parent: Any) -> ctk.CTkToplevel:
     """The Keyboard help window: every shortcut, from the same table the keys are bound from."""
     from .widgets import place_over
