@@ -606,3 +606,46 @@ def test_the_uncertain_answer_is_said_in_plain_words():
 
     assert "line" not in MODEL_ANSWERS["uncertain"]
     assert MODEL_ANSWERS["uncertain"].startswith("uncertain (")
+
+
+def test_the_time_left_of_4x_counts_the_larger_pass_still_to_run(tmp_path, monkeypatch):
+    """A deliberately slow fake enhancement, reported as `enhance.enhance` reports it (each
+    stage an equal share): denoising at 3 s per picture-worth of pixels, then two 2× passes
+    at 10 s per picture-worth, the second on 4× the pixels. After 20 % of the time the stated
+    time left stays within ±30 % of the truth; a share-based estimate said a third of it."""
+    from ai_image_classifier import enhance
+    from ai_image_classifier.enhance_settings import DenoiseDecision
+
+    clock, checks = Clock(), []
+    stage_seconds = (3.0, 10.0, 40.0)
+    total = sum(stage_seconds)
+
+    def slow_enhance(image, settings, progress, should_stop, decision):
+        for index, seconds in enumerate(stage_seconds):
+            for tile in range(1, 21):
+                clock.now += seconds / 20
+                progress((index + tile / 20) / len(stage_seconds))
+                checks.append((clock.now, flow.time_left_s()))
+        return np.repeat(np.repeat(image, 4, axis=0), 4, axis=1)
+
+    monkeypatch.setattr(enhance, "plan_denoise",
+                        lambda image, mode: DenoiseDecision(mode, 8.0, 7.0))
+    monkeypatch.setattr(enhance, "enhance", slow_enhance)
+    tasks, ui, flow, _ = enhancing(tmp_path, clock)
+    flow.start(EnhanceSettings(method="learned", scale=4, denoise="auto"))
+    tasks.run()
+    judged = [(now, left) for now, left in checks if 0.2 * total <= now < total]
+    assert len(judged) > 20
+    for now, left in judged:
+        truth = total - now
+        assert left is not None and abs(left - truth) <= 0.3 * truth, (now, left, truth)
+
+
+def test_enhance_stages_follow_what_enhance_runs():
+    from ai_image_classifier.enhance_settings import DenoiseDecision
+    from ai_image_classifier.gui.enhance_flow import enhance_stages
+
+    denoised, clean = DenoiseDecision("auto", 8.0, 7.0), DenoiseDecision("auto", 0.0, 1.0)
+    assert enhance_stages((10, 20, 3), EnhanceSettings("learned", 4, "auto"), denoised) == [
+        ("denoise", 200.0), ("upscale", 200.0), ("upscale", 800.0)]
+    assert enhance_stages((10, 20, 3), EnhanceSettings("lanczos", 4, "auto"), clean) == []
