@@ -204,8 +204,10 @@ def test_heatmap_and_ela_views_say_what_they_show_and_grey_out_100_percent(app, 
     app.redraw()
     note = viewer.view_note.cget("text")
     assert "whole picture" in note and "face network" not in note  # the detector that decides
+    assert viewer.legend is not None and viewer.legend.winfo_manager()  # what colours say
     viewer.view_switch.set("Original")
     app.redraw()
+    assert not viewer.legend.winfo_manager()
     assert viewer.zoom_switch.cget("state") == "normal"
 
 

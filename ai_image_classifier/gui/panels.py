@@ -48,6 +48,14 @@ class TopBar(ctk.CTkFrame):
         model.pack(side="right", padx=4)
         self.theme_menu.pack(side="right", padx=4)
         label.pack(side="right", padx=(10, 2))
+        self._choose_theme = commands["theme"]
+
+    def next_theme(self) -> None:
+        """The theme after the one shown (Ctrl+T), as if chosen in the menu."""
+        themes = list(THEMES)
+        chosen = themes[(themes.index(self.theme_menu.get()) + 1) % len(themes)]
+        self.theme_menu.set(chosen)
+        self._choose_theme(chosen)
 
     def show_recent(self, labels: list[str]) -> None:
         """Recent files; the menu's title is not one of its items."""

@@ -15,7 +15,7 @@ from PIL import Image, ImageTk
 
 from .picture_flow import OpenedImage
 from .theme import NEUTRAL, surface_colour
-from .views import PIXEL_VIEWS, VIEWS, ViewPlan
+from .views import HEAT_LEGEND, PIXEL_VIEWS, VIEWS, ViewPlan
 
 ZOOMS = ("Fit", "100 %")
 
@@ -43,6 +43,7 @@ class Viewer(ctk.CTkFrame):
         self.canvas.bind("<B1-Motion>", self._drag)
         self.compare_slider = ctk.CTkSlider(self, from_=0, to=1, command=lambda _: on_change())
         self.compare_slider.set(0.5)
+        self.legend: ctk.CTkFrame | None = None  # the heat map's colour scale, made once shown
         self.view_note = ctk.CTkLabel(self, text="", text_color=NEUTRAL, wraplength=480)
         self.view_note.grid(row=3, column=0, pady=(0, 6))
         self.centre = (0.5, 0.5)  # the 100 % view's centre, as fractions of the picture
@@ -87,6 +88,10 @@ class Viewer(ctk.CTkFrame):
             self.compare_slider.grid(row=2, column=0, sticky="ew", padx=40, pady=4)
         else:
             self.compare_slider.grid_remove()
+        if plan.picture == "heat":
+            self._heat_legend().grid(row=2, column=0, pady=4)
+        elif self.legend is not None:
+            self.legend.grid_remove()
         zoom_state = "normal" if plan.zoomable else "disabled"
         if self.zoom_switch.cget("state") != zoom_state:  # redrawing it is not free
             self.zoom_switch.configure(state=zoom_state)
@@ -105,6 +110,19 @@ class Viewer(ctk.CTkFrame):
             return
         verdict = opened.verdict if opened is not None else None
         self.draw_picture(picture, verdict.face if plan.outline_face and verdict else None)
+
+    def _heat_legend(self) -> ctk.CTkFrame:
+        """What the heat map's colours say: the scale from little to much effect."""
+        if self.legend is None:
+            from ..explain import legend_strip  # OpenCV: only once a heat map is shown
+
+            strip = Image.fromarray(legend_strip(180, 14))
+            self.legend = ctk.CTkFrame(self, fg_color="transparent")
+            ctk.CTkLabel(self.legend, text=HEAT_LEGEND[0]).pack(side="left", padx=6)
+            self._legend_image = ctk.CTkImage(strip, strip, size=strip.size)
+            ctk.CTkLabel(self.legend, text="", image=self._legend_image).pack(side="left")
+            ctk.CTkLabel(self.legend, text=HEAT_LEGEND[1]).pack(side="left", padx=6)
+        return self.legend
 
     # ---------- pictures ----------
     def picture_for(self, opened: OpenedImage) -> Image.Image | None:

@@ -23,7 +23,7 @@ from .picture_flow import OpenedImage, PictureFlow
 from .save_flow import SaveFlow
 from .scan import ScanWindow
 from .scan_flow import ScanFlow
-from .settings import THEMES, Settings
+from .settings import Settings
 from .tasks import BackgroundTasks
 from .theme import set_icon, set_mode, style_tk
 from .verdict_text import VerdictView
@@ -107,10 +107,15 @@ class App(ctk.CTk, DnDWrapper):
     def _bind_keys(self) -> None:
         bind_shortcuts(self, {
             **self.commands, "enhance": self.side.enhance.enhance_button.invoke,
-            "cancel": self.enhancer.cancel, "view": self.viewer.choose_view,
+            "cancel": self.stop_work, "view": self.viewer.choose_view,
             "zoom": self.viewer.toggle_zoom, "tab": self.side.tabs.set,
-            "next_theme": self.next_theme, "help": lambda: show_help(self)})
+            "next_theme": self.top.next_theme, "help": lambda: show_help(self)})
         reach_by_keyboard(self)
+
+    def stop_work(self) -> None:
+        """Esc: stop the enhancement and the heat map."""
+        self.enhancer.cancel()
+        self.pictures.stop_views()
 
     def report_callback_exception(self, exc, value, traceback) -> None:
         """An unexpected error in a handler becomes a message, not a dead window."""
@@ -219,12 +224,6 @@ class App(ctk.CTk, DnDWrapper):
             self.model_window.lift()
             return
         self.model_window = ModelWindow(self, self.models, self.dialogs)
-
-    def next_theme(self) -> None:
-        themes = list(THEMES)
-        chosen = themes[(themes.index(self.settings.theme) + 1) % len(themes)]
-        self.top.theme_menu.set(chosen)
-        self.set_theme(chosen)
 
     def set_theme(self, theme: str) -> None:
         set_mode(theme)
