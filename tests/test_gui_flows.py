@@ -722,3 +722,20 @@ def test_the_heat_maps_colours_are_one_sequential_scale():
     brightness = strip[0] @ np.array([0.299, 0.587, 0.114])
     assert np.all(np.diff(brightness) >= -0.5)  # darker to brighter, no rainbow's dip
     assert brightness[-1] - brightness[0] > 150
+
+
+def test_a_model_loaded_early_is_taken_over_not_loaded_again(monkeypatch):
+    from ai_image_classifier.gui import model_flow
+
+    loads: list = []
+    monkeypatch.setattr(model_flow.Classifier, "load",
+                        lambda source=None: loads.append(source) or FakeClassifier())
+    model_flow.load_early(None)  # at app start, before the window module is imported
+    tasks = FakeTasks()
+    models = ModelFlow(tasks, FakeDialogs(), lambda: "")
+    models.load()
+    tasks.run()
+    assert loads == [None] and models.classifier is not None
+    models.load()  # a later load of the same source loads anew
+    tasks.run()
+    assert loads == [None, None]
