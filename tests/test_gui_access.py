@@ -192,3 +192,24 @@ def test_a_long_verdict_scrolls_without_overlap_at_the_minimum_size(app):
     bottom = canvas.winfo_rooty() + canvas.winfo_height()
     assert panel.caveat.winfo_rooty() + panel.caveat.winfo_height() <= bottom + 2
     assert bottom <= panel.model_status.winfo_rooty()  # the footer line covers nothing
+
+
+def test_the_enhance_tabs_last_line_can_be_reached_at_the_minimum_size(app):
+    from ai_image_classifier.gui.window import MIN_SIZE
+
+    app.geometry(f"{MIN_SIZE[0]}x{MIN_SIZE[1]}")
+    app.side.tabs.set("Enhance")
+    panel = app.side.enhance
+    panel.enhance_state(False, False, 0.0, "Done: 4000×3000 (Learned 2×, denoise Auto; noise "
+                                           "level 7.0, removed at strength 8.4). Save with "
+                                           "Ctrl+S. " * 2)
+    for _ in range(20):
+        app.update()
+    canvas = app.side.enhance_area._parent_canvas
+    canvas.focus_force()
+    canvas.event_generate("<End>", when="tail")
+    for _ in range(5):
+        app.update()
+    bottom = canvas.winfo_rooty() + canvas.winfo_height()
+    assert panel.status.winfo_rooty() + panel.status.winfo_height() <= bottom + 2
+    assert panel.status.winfo_height() >= panel.status.winfo_reqheight()

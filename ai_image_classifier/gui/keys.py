@@ -192,9 +192,10 @@ def show_help(parent: Any) -> ctk.CTkToplevel:
 
     window = ctk.CTkToplevel(parent)
     window.title("Keyboard")
-    place_over(window, parent, 520, 640)
+    place_over(window, parent, 560, min(720, window.winfo_screenheight() - 80))
     frame = ctk.CTkScrollableFrame(window, fg_color="transparent")
     frame.pack(fill="both", expand=True, padx=10, pady=10)
+    scroll_by_keyboard(frame)
     bold = ctk.CTkFont(weight="bold")
     for row, (keys, does) in enumerate(help_lines()):
         ctk.CTkLabel(frame, text=keys, font=bold, anchor="w").grid(row=row, column=0,

@@ -11,6 +11,7 @@ import customtkinter as ctk
 
 from ..enhance_settings import EnhanceSettings
 from .enhance_panel import EnhancePanel
+from .keys import scroll_by_keyboard
 from .settings import THEMES
 from .theme import NEUTRAL, tone_colour
 from .verdict_panel import VerdictPanel
@@ -87,7 +88,12 @@ class SidePanel(ctk.CTkFrame):
         self.tabs.grid(row=2, column=0, sticky="nsew")
         self.verdict = VerdictPanel(self.tabs.add("Verdict"))
         self.verdict.pack(fill="both", expand=True)
-        self.enhance = EnhancePanel(self.tabs.add("Enhance"), chosen, jpeg_quality,
+        # Scrolls at the minimum window size, where its last lines would be cut off.
+        self.enhance_area = ctk.CTkScrollableFrame(self.tabs.add("Enhance"),
+                                                   fg_color="transparent")
+        self.enhance_area.pack(fill="both", expand=True)
+        scroll_by_keyboard(self.enhance_area)
+        self.enhance = EnhancePanel(self.enhance_area, chosen, jpeg_quality,
                                     on_enhance, on_cancel, on_choice)
         self.enhance.pack(fill="both", expand=True)
         self.metadata = ctk.CTkTextbox(self.tabs.add("Metadata"), wrap="word",
