@@ -158,6 +158,8 @@ def test_return_in_the_scan_table_opens_the_row(app, tmp_path):
     _, scan = scan_faces(app, tmp_path, per_class=1)
     first = scan.table.focus()
     assert first  # the first row is ready for the keys
+    after_table = str(app.tk.call("tk_focusNext", str(scan.table)))
+    assert after_table.startswith(str(scan.enhance_all_button))  # left to right, as shown
     press(app, scan.table, "<Return>")
     wanted = scan.flow.folder / scan.table.item(first, "values")[0]
     wait_for(app, lambda: current(app) is not None and current(app).path == wanted)

@@ -58,18 +58,18 @@ class ScanWindow(ctk.CTkToplevel):
         bar.pack(fill="x", padx=10, pady=(0, 10))
         self.status = ctk.CTkLabel(bar, text="Finding images…")
         self.status.pack(side="left")
-        self.cancel_button = ctk.CTkButton(bar, text="Cancel", width=90,
-                                           command=lambda: self.flow.cancel())
-        self.cancel_button.pack(side="right", padx=4)
-        self.json_button = ctk.CTkButton(bar, text="Export JSON…", width=110,
-                                         command=lambda: self.flow.ask_export("json"))
-        self.json_button.pack(side="right", padx=4)
-        self.csv_button = ctk.CTkButton(bar, text="Export CSV…", width=110,
-                                        command=lambda: self.flow.ask_export("csv"))
-        self.csv_button.pack(side="right", padx=4)
+        # Made left to right (the Tab order), packed from the right edge inwards.
         self.enhance_all_button = ctk.CTkButton(bar, text="Enhance all…", width=110,
                                                 command=lambda: self.flow.ask_enhance_all())
-        self.enhance_all_button.pack(side="right", padx=4)
+        self.csv_button = ctk.CTkButton(bar, text="Export CSV…", width=110,
+                                        command=lambda: self.flow.ask_export("csv"))
+        self.json_button = ctk.CTkButton(bar, text="Export JSON…", width=110,
+                                         command=lambda: self.flow.ask_export("json"))
+        self.cancel_button = ctk.CTkButton(bar, text="Cancel", width=90,
+                                           command=lambda: self.flow.cancel())
+        for button in (self.cancel_button, self.json_button, self.csv_button,
+                       self.enhance_all_button):
+            button.pack(side="right", padx=4)
         self.protocol("WM_DELETE_WINDOW", self.close)
         reach_by_keyboard(self)
         self.after(50, self.lift)
