@@ -215,3 +215,16 @@ def test_the_enhance_tabs_last_line_can_be_reached_at_the_minimum_size(app):
     bottom = canvas.winfo_rooty() + canvas.winfo_height()
     assert panel.status.winfo_rooty() + panel.status.winfo_height() <= bottom + 2
     assert panel.status.winfo_height() >= panel.status.winfo_reqheight()
+
+
+def test_shortcuts_leave_tks_own_dialogs_alone(app):
+    """Tk's file dialog and message boxes are made in Tcl: Ctrl+O typed there must not open
+    a second dialog, Ctrl+2 not switch the view behind it."""
+    app.tk.eval("toplevel .tcl_dialog; entry .tcl_dialog.name; pack .tcl_dialog.name")
+    app.update()
+    app.tk.call("focus", "-force", ".tcl_dialog.name")
+    app.update()
+    app.tk.call("event", "generate", ".tcl_dialog.name", "<Control-Key-2>", "-when", "tail")
+    app.update()
+    assert app.viewer.view == "Original"
+    app.tk.call("destroy", ".tcl_dialog")

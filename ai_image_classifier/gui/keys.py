@@ -63,8 +63,10 @@ def bind_shortcuts(root: Any, actions: dict[str, Callable[..., Any]]) -> None:
     for shortcut in SHORTCUTS:
         action = actions[shortcut.action]
 
-        def run(_event: Any, action: Callable[..., Any] = action,
-                argument: str = shortcut.argument) -> str:
+        def run(event: Any, action: Callable[..., Any] = action,
+                argument: str = shortcut.argument) -> str | None:
+            if not _in_our_windows(event.widget):
+                return None  # typing in Tk's own file dialog or message box
             action(argument) if argument else action()
             return "break"
 
@@ -72,6 +74,13 @@ def bind_shortcuts(root: Any, actions: dict[str, Callable[..., Any]]) -> None:
             root.bind_all(sequence, run)
             if aqua and "Control" in sequence:
                 root.bind_all(sequence.replace("Control", "Command"), run)
+
+
+def _in_our_windows(widget: Any) -> bool:
+    """Whether a key went to one of the app's own windows: Tk's dialogs are made in Tcl, so
+    their widgets reach Python as bare names."""
+    return not isinstance(widget, str) and isinstance(widget.winfo_toplevel(),
+                                                      ctk.CTk | ctk.CTkToplevel)
 
 
 def reach_by_keyboard(root: Any) -> None:
