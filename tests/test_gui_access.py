@@ -228,3 +228,27 @@ def test_shortcuts_leave_tks_own_dialogs_alone(app):
     app.update()
     assert app.viewer.view == "Original"
     app.tk.call("destroy", ".tcl_dialog")
+
+
+def test_the_scrolling_tabs_follow_the_theme_and_show_their_focus(app):
+    from ai_image_classifier.gui.keys import FOCUS_COLOUR
+    from ai_image_classifier.gui.theme import surface_colour
+    from ai_image_classifier.gui.verdict_text import VerdictView
+
+    app.side.show_verdict(VerdictView("REAL IMAGE", "real", "", "It looked at the whole "
+                                      "picture.", 0.1, "real", 0.5, 0.1))
+    for theme in ("Light", "Dark"):
+        app.top.theme_menu.set(theme)
+        app.set_theme(theme)
+        for _ in range(10):
+            app.update()
+        panel = app.side.verdict
+        label = panel.model._label  # the Tk label CustomTkinter draws the text with
+        assert app.winfo_rgb(label.cget("bg")) == app.winfo_rgb(surface_colour(panel.body))
+        assert app.winfo_rgb(surface_colour(panel.body)) == app.winfo_rgb(
+            surface_colour(app.side.tabs))
+    canvas, scrollbar = panel.body._parent_canvas, panel.body._scrollbar
+    canvas.focus_force()
+    canvas.event_generate("<FocusIn>")
+    app.update()
+    assert scrollbar.cget("button_color") == FOCUS_COLOUR

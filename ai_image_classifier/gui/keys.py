@@ -174,18 +174,16 @@ def _slider_keys(slider: ctk.CTkSlider) -> dict[str, Callable[[], None]]:
 
 
 def scroll_by_keyboard(scrollable: ctk.CTkScrollableFrame) -> None:
-    """Let Tab reach a scrolling area, outline it while focused, and scroll it with Up, Down,
-    Page Up, Page Down, Home and End."""
+    """Let Tab reach a scrolling area, show that it has the focus (its scroll bar's handle
+    turns amber), and scroll it with Up, Down, Page Up, Page Down, Home and End."""
     canvas = scrollable._parent_canvas  # noqa: SLF001 - the canvas that scrolls
-
-    def ring(_event: Any = None) -> None:  # the ring's colours follow the theme
-        canvas.configure(highlightbackground=canvas.cget("background"),
-                         highlightcolor=FOCUS_COLOUR[ctk.get_appearance_mode() == "Dark"])
-
-    canvas.configure(takefocus=1, highlightthickness=FOCUS_WIDTH)
-    ring()
-    canvas.bind("<FocusIn>", ring, add="+")
-    canvas.bind("<FocusOut>", ring, add="+")
+    scrollbar = scrollable._scrollbar  # noqa: SLF001 - its scroll bar
+    unfocused = scrollbar.cget("button_color")
+    canvas.configure(takefocus=1)
+    canvas.bind("<FocusIn>", lambda _e: scrollbar.configure(button_color=FOCUS_COLOUR),
+                add="+")
+    canvas.bind("<FocusOut>", lambda _e: scrollbar.configure(button_color=unfocused),
+                add="+")
     moves = {"<Up>": (-1, "units"), "<Down>": (1, "units"), "<Prior>": (-1, "pages"),
              "<Next>": (1, "pages")}
     for sequence, (count, what) in moves.items():

@@ -86,11 +86,12 @@ class SidePanel(ctk.CTkFrame):
                                    text_color=("#8a5a00", "#f0b94a"))
         self.tabs = ctk.CTkTabview(self, width=PANEL_WIDTH)
         self.tabs.grid(row=2, column=0, sticky="nsew")
-        self.verdict = VerdictPanel(self.tabs.add("Verdict"))
+        background = self.tabs.cget("fg_color")  # (light, dark), for the scrolling areas
+        self.verdict = VerdictPanel(self.tabs.add("Verdict"), background)
         self.verdict.pack(fill="both", expand=True)
         # Scrolls at the minimum window size, where its last lines would be cut off.
         self.enhance_area = ctk.CTkScrollableFrame(self.tabs.add("Enhance"),
-                                                   fg_color="transparent")
+                                                   fg_color=background)
         self.enhance_area.pack(fill="both", expand=True)
         scroll_by_keyboard(self.enhance_area)
         self.enhance = EnhancePanel(self.enhance_area, chosen, jpeg_quality,

@@ -21,13 +21,15 @@ BAR_HEIGHT = 44  # the bar, and its scale's labels under it
 
 
 class VerdictPanel(ctk.CTkFrame):
-    def __init__(self, master: Any) -> None:
+    def __init__(self, master: Any, background: Any) -> None:
+        """`background`: the tab's (light, dark) colour; the scrolling area needs it given,
+        as "transparent" inside it keeps the colour of the theme it was made in."""
         super().__init__(master, fg_color="transparent")
         self.view: VerdictView | None = None
         self.model_status = ctk.CTkLabel(self, text="Loading the model…", wraplength=WRAP,
                                          justify="left", anchor="w", text_color=NEUTRAL)
         self.model_status.pack(fill="x", padx=12, pady=(8, 4), side="bottom")
-        self.body = body = ctk.CTkScrollableFrame(self, fg_color="transparent")
+        self.body = body = ctk.CTkScrollableFrame(self, fg_color=background)
         body.pack(fill="both", expand=True)
         scroll_by_keyboard(body)
         self.message = ctk.CTkLabel(body, text="Open or drop an image.", wraplength=WRAP,
