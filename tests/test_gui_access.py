@@ -47,8 +47,10 @@ def test_enhance_is_greyed_at_one_times_without_denoising_and_says_why(app, phot
     panel.choose(scale=1, denoise="off")
     assert panel.enhance_button.cget("state") == "disabled"
     assert "identical copy" in panel.disabled_reason()
+    assert panel.status.cget("text") == panel.disabled_reason()  # said without a mouse too
     panel.choose(scale=2)
     assert panel.enhance_button.cget("state") == "normal" and panel.disabled_reason() == ""
+    assert panel.status.cget("text") == ""
 
 
 def test_tooltips_and_small_windows_stay_on_the_screen(app):

@@ -10,7 +10,7 @@ from typing import Any
 import customtkinter as ctk
 
 from ..enhance_settings import DENOISE_MODES, METHODS, SCALES, EnhanceSettings
-from .enhance_flow import DENOISE_LABELS, METHOD_LABELS, refusal
+from .enhance_flow import DENOISE_LABELS, METHOD_LABELS, NOTHING_TO_DO, refusal
 from .widgets import HoverTip, QuietProgressBar, set_enabled
 
 CUSTOM_HELP = "Custom: the strength below; higher removes more noise and more detail"
@@ -79,8 +79,18 @@ class EnhancePanel(ctk.CTkFrame):
 
     def _changed(self) -> None:
         self._explain()
-        set_enabled(self.enhance_button, self._can_start and not refusal(self.settings()))
+        self._show_refusal()
         self._on_change()
+
+    def _show_refusal(self) -> None:
+        """Grey Enhance out while the settings cannot change the picture, and say why in
+        the status line too (a tooltip is only seen with a mouse)."""
+        reason = refusal(self.settings())
+        set_enabled(self.enhance_button, self._can_start and not reason)
+        if reason and self._can_start:
+            self.status.configure(text=reason)
+        elif self.status.cget("text") == NOTHING_TO_DO:  # said only that: no longer true
+            self.status.configure(text="")
 
     def disabled_reason(self) -> str:
         """Why Enhance is greyed out ("" when it is not), for its tooltip."""
