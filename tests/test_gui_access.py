@@ -254,3 +254,26 @@ def test_the_scrolling_tabs_follow_the_theme_and_show_their_focus(app):
     canvas.event_generate("<FocusIn>")
     app.update()
     assert scrollbar.cget("button_color") == FOCUS_COLOUR
+
+
+def test_the_arrow_keys_pan_at_100_percent_and_move_the_compare_slider(app, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    big = tmp_path / "big.png"
+    Image.fromarray(np.random.default_rng(5).integers(0, 255, (900, 1400, 3),
+                                                      dtype=np.uint8)).save(big)
+    open_via_dialog(app, big)
+    viewer = app.viewer
+    viewer.toggle_zoom()
+    viewer.pan_to(0.5, 0.5)
+    press(app, viewer.canvas, "<Right>")
+    press(app, viewer.canvas, "<Up>")
+    assert viewer.centre[0] > 0.5 and viewer.centre[1] < 0.5
+    viewer.toggle_zoom()
+    viewer.choose_view("Compare")
+    before = viewer.compare_slider.get()
+    press(app, viewer.canvas, "<Left>")
+    assert viewer.compare_slider.get() < before
+    assert str(app.tk.call("tk_focusPrev", str(viewer.canvas))).startswith(
+        str(viewer.zoom_switch))  # Tab reaches the picture after the switches

@@ -13,8 +13,9 @@ import customtkinter as ctk
 import numpy as np
 from PIL import Image, ImageTk
 
+from .keys import FOCUS_COLOUR
 from .picture_flow import OpenedImage
-from .theme import NEUTRAL, surface_colour
+from .theme import NEUTRAL, dark, surface_colour
 from .views import HEAT_LEGEND, PIXEL_VIEWS, VIEWS, ViewPlan
 
 ZOOMS = ("Fit", "100 %")
@@ -41,6 +42,7 @@ class Viewer(ctk.CTkFrame):
         self.canvas.bind("<Configure>", lambda _: on_change())
         self.canvas.bind("<ButtonPress-1>", self._grab)
         self.canvas.bind("<B1-Motion>", self._drag)
+        self._keys_move_around()
         self.compare_slider = ctk.CTkSlider(self, from_=0, to=1, command=lambda _: on_change())
         self.compare_slider.set(0.5)
         self.legend: ctk.CTkFrame | None = None  # the heat map's colour scale, made once shown
@@ -78,7 +80,29 @@ class Viewer(ctk.CTkFrame):
             self._on_change()
 
     def paint_background(self) -> None:
-        self.canvas.configure(bg=surface_colour(self))
+        colour = surface_colour(self)  # the focus ring, when not focused, is the background
+        self.canvas.configure(bg=colour, highlightbackground=colour,
+                              highlightcolor=FOCUS_COLOUR[dark()])
+
+    def _keys_move_around(self) -> None:
+        """Tab reaches the picture (outlined); the arrows pan at 100 % and move the compare
+        slider in Compare: what dragging does with a mouse."""
+        self.canvas.configure(takefocus=1, highlightthickness=2)
+        self.canvas.bind("<Button-1>", lambda _e: self.canvas.focus_set(), add="+")
+        for key, (x, y) in {"<Left>": (-1, 0), "<Right>": (1, 0), "<Up>": (0, -1),
+                            "<Down>": (0, 1)}.items():
+            self.canvas.bind(key, lambda _e, x=x, y=y: self.nudge(x, y))
+
+    def nudge(self, x: int, y: int) -> None:
+        """An arrow key: pan a tenth of the view at 100 %, or move the compare slider."""
+        if self.at_full_size:
+            width, height = self._full_size
+            step_x = self.canvas.winfo_width() / 10 / max(width, 1)
+            step_y = self.canvas.winfo_height() / 10 / max(height, 1)
+            self.pan_to(self.centre[0] + x * step_x, self.centre[1] + y * step_y)
+        elif self.view == "Compare" and x:
+            self.compare_slider.set(min(1.0, max(0.0, self.compare_slider.get() + x / 20)))
+            self._on_change()
 
     def render(self, plan: ViewPlan, opened: OpenedImage | None) -> None:
         """Draw `plan`: its picture (with the face outline when asked) or its message, and
