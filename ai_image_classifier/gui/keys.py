@@ -49,6 +49,8 @@ MOVING = (("Tab / Shift+Tab", "Next / previous control (outlined in amber)"),
           ("Return or Space", "Press the outlined button, open the outlined menu"),
           ("Up / Down", "Choose in the outlined menu"),
           ("Left / Right", "Move the outlined slider"),
+          ("Arrows (picture)", "Pan at 100 %; move the compare slider"),
+          ("Up / Down, Page Up / Down", "Scroll the outlined Verdict or Enhance tab"),
           ("Return (scan table)", "Open the selected row's picture"))
 
 
