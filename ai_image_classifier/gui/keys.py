@@ -115,8 +115,7 @@ def _ready(widget: Any, keys: dict[str, Callable[[], None]]) -> None:
         canvas.bind(sequence, lambda _e, handler=handler: (handler(), "break")[1])
     canvas.bind("<FocusIn>", lambda _e: _outline(widget, True), add="+")
     canvas.bind("<FocusOut>", lambda _e: _outline(widget, False), add="+")
-    canvas.bind("<Button-1>", lambda _e: canvas.focus_set(), add="+")
-    widget._keyboard_ready = True
+    widget._keyboard_ready = True  # a click does not take the focus: no outline for mice
 
 
 def _enabled(widget: Any) -> bool:
