@@ -82,11 +82,9 @@ class FakeDialogs:
         self.errors: list[tuple[str, str]] = []
         self.confirmations: list[str] = []
         self.asked: list[tuple] = []
-        self.owners: list[Any] = []
 
     def for_window(self, window: Any) -> FakeDialogs:
-        """One script for every window; records which windows asked for dialogs."""
-        self.owners.append(window)
+        """One script answers for every window."""
         return self
 
     def open_image(self, folder: str) -> str:
