@@ -277,3 +277,30 @@ def test_the_arrow_keys_pan_at_100_percent_and_move_the_compare_slider(app, tmp_
     assert viewer.compare_slider.get() < before
     assert str(app.tk.call("tk_focusPrev", str(viewer.canvas))).startswith(
         str(viewer.zoom_switch))  # Tab reaches the picture after the switches
+
+
+def test_a_closed_window_is_freed_with_its_model(tmp_path, monkeypatch):
+    """CustomTkinter kept every closed app (and its half-gigabyte model) for good: the tests'
+    memory grew by that much per window until the system killed the run."""
+    import gc
+    import time
+    import weakref
+
+    from ai_image_classifier.gui.window import App
+
+    from .gui_fakes import FakeDialogs
+
+    monkeypatch.setenv("AIIC_CONFIG_DIR", str(tmp_path / "config"))
+
+    def open_and_close() -> weakref.ref:
+        window = App(dialogs=FakeDialogs())
+        wait_for(window, lambda: window.models.classifier is not None or window.models.error)
+        window.close()
+        return weakref.ref(window)
+
+    freed = open_and_close()
+    deadline = time.monotonic() + 60  # a worker may still be loading the upscaler
+    while freed() is not None and time.monotonic() < deadline:
+        gc.collect()
+        time.sleep(0.1)
+    assert freed() is None

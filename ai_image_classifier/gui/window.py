@@ -28,7 +28,7 @@ from .tasks import BackgroundTasks
 from .theme import set_icon, set_mode, style_tk
 from .verdict_text import VerdictView
 from .viewer import Viewer
-from .widgets import set_enabled
+from .widgets import forget_windows, set_enabled
 
 log = logging.getLogger(__name__)
 
@@ -243,6 +243,7 @@ class App(ctk.CTk, DnDWrapper):
         for pending in self.tk.splitlist(self.tk.call("after", "info")):
             self.tk.call("after", "cancel", pending)  # else they fire, dead, in a later loop
         self.destroy()
+        forget_windows(self)
         # Widgets keep fonts in reference cycles; collected later in a worker thread, their
         # Tk calls would wait for this interpreter's loop, which has ended. Free them here.
         gc.collect()
