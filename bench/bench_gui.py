@@ -30,6 +30,8 @@ from bench.bench_runtime import photo  # noqa: E402
 CHILD = """
 import sys, time
 start = float(sys.argv[1])
+from ai_image_classifier.gui.model_flow import load_early
+load_early()  # as the app's start does (gui.main), before the window module is imported
 from ai_image_classifier.gui.window import App
 app = App()
 last, stalls, shown = [None], [0.0], []

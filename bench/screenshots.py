@@ -118,7 +118,8 @@ def main() -> None:
         app.geometry(f"{MIN_SIZE[0]}x{MIN_SIZE[1]}+0+0")
         app.viewer.view_switch.set("Heatmap")
         app.redraw()
-        settle(app, lambda: app.pictures.current.heat is not None, 120)
+        settle(app, lambda: app.pictures.current.heat is not None
+               and app.pictures.current.heat.final, 120)  # the refined map, not the coarse one
         grab(app, out / "screenshot-minimum.png")
         folder = Path(temp) / "samples"  # made by this script: synthetic, not photographs
         folder.mkdir()

@@ -84,6 +84,10 @@ class FakeDialogs:
         self.confirmations: list[str] = []
         self.asked: list[tuple] = []
 
+    def for_window(self, window: Any) -> FakeDialogs:
+        """One script answers for every window."""
+        return self
+
     def open_image(self, folder: str) -> str:
         return self.open_answer
 

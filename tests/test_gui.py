@@ -166,7 +166,7 @@ def test_a_declared_generator_is_one_part_and_the_models_view_another(app, tmp_p
     assert "easily stripped or forged" in panel.declared.cget("text")
     model = panel.model.cget("text")
     assert model.startswith(("On its own, the model answers", "The model cannot judge"))
-    assert panel.score.cget("text").startswith("Its own score:")
+    assert panel.score.cget("text").startswith("The model's score:")
     assert "P(AI" not in model and "cannot judge" not in panel.declared.cget("text")
 
 
@@ -204,8 +204,10 @@ def test_heatmap_and_ela_views_say_what_they_show_and_grey_out_100_percent(app, 
     app.redraw()
     note = viewer.view_note.cget("text")
     assert "whole picture" in note and "face network" not in note  # the detector that decides
+    assert viewer.legend is not None and viewer.legend.winfo_manager()  # what colours say
     viewer.view_switch.set("Original")
     app.redraw()
+    assert not viewer.legend.winfo_manager()
     assert viewer.zoom_switch.cget("state") == "normal"
 
 

@@ -25,7 +25,7 @@ from .conftest import ROOT
 from .gui_fakes import FakeClassifier, FakeDialogs, FakeTasks, Recorder, write_picture
 
 FLOWS = ("model_flow", "picture_flow", "enhance_flow", "save_flow", "scan_flow", "views",
-         "settings", "progress", "verdict_text", "model_text", "formatting", "tasks")
+         "settings", "progress", "verdict_text", "model_text", "formatting", "tasks", "heat")
 
 
 class Clock:
@@ -179,7 +179,7 @@ def test_without_a_model_the_verdict_says_so(tmp_path):
 def test_results_of_an_older_model_are_dropped_and_do_not_block_the_new_ones(tmp_path,
                                                                           monkeypatch):
     monkeypatch.setattr(picture_flow, "heat_map",
-                        lambda classifier, opened, should_stop: HeatMap(
+                        lambda classifier, opened, should_stop, **_: HeatMap(
                             opened.preview, classifier.card["name"]))
     tasks, _, _, models, pictures = window()
     models.load("first")
@@ -566,7 +566,7 @@ def test_the_face_outline_lands_on_the_face_of_a_large_rotated_jpeg(tmp_path, or
 
 
 def test_a_heat_map_no_longer_wanted_stops_without_an_error(tmp_path, monkeypatch):
-    def heat_map(classifier, opened, should_stop):
+    def heat_map(classifier, opened, should_stop, **_):
         if should_stop():
             raise InterruptedError("no longer wanted")
         return HeatMap(opened.preview, "verdict")
@@ -595,7 +595,147 @@ def test_the_verdicts_occlusion_map_covers_the_whole_picture_and_can_stop():
     rng = np.random.default_rng(2)
     image = rng.integers(0, 255, (96, 128, 3), dtype=np.uint8)
     image[:48, :64] = 200  # one flat quarter: hiding tiles changes the score unevenly
-    heat = verdict_occlusion_map(classifier, image, grid=2)
+    told: list[float] = []
+    heat = verdict_occlusion_map(classifier, image, grid=2, progress=told.append)
+    assert told == [0.5, 1.0]
     assert heat.shape == (2, 2) and heat.min() >= 0 and heat.max() == pytest.approx(1.0)
     with pytest.raises(InterruptedError):
         verdict_occlusion_map(classifier, image, grid=2, should_stop=lambda: True)
+
+
+def test_the_uncertain_answer_is_said_in_plain_words():
+    from ai_image_classifier.gui.verdict_text import MODEL_ANSWERS
+
+    assert "line" not in MODEL_ANSWERS["uncertain"]
+    assert MODEL_ANSWERS["uncertain"].startswith("uncertain (")
+
+
+def test_the_time_left_of_4x_counts_the_larger_pass_still_to_run(tmp_path, monkeypatch):
+    """A deliberately slow fake enhancement, reported as `enhance.enhance` reports it (each
+    stage an equal share): denoising at 3 s per picture-worth of pixels, then two 2× passes
+    at 10 s per picture-worth, the second on 4× the pixels. After 20 % of the time the stated
+    time left stays within ±30 % of the truth; a share-based estimate said a third of it."""
+    from ai_image_classifier import enhance
+    from ai_image_classifier.enhance_settings import DenoiseDecision
+
+    clock, checks = Clock(), []
+    stage_seconds = (3.0, 10.0, 40.0)
+    total = sum(stage_seconds)
+
+    def slow_enhance(image, settings, progress, should_stop, decision):
+        for index, seconds in enumerate(stage_seconds):
+            for tile in range(1, 21):
+                clock.now += seconds / 20
+                progress((index + tile / 20) / len(stage_seconds))
+                checks.append((clock.now, flow.time_left_s()))
+        return np.repeat(np.repeat(image, 4, axis=0), 4, axis=1)
+
+    monkeypatch.setattr(enhance, "plan_denoise",
+                        lambda image, mode: DenoiseDecision(mode, 8.0, 7.0))
+    monkeypatch.setattr(enhance, "enhance", slow_enhance)
+    tasks, ui, flow, _ = enhancing(tmp_path, clock)
+    flow.start(EnhanceSettings(method="learned", scale=4, denoise="auto"))
+    tasks.run()
+    judged = [(now, left) for now, left in checks if 0.2 * total <= now < total]
+    assert len(judged) > 20
+    for now, left in judged:
+        truth = total - now
+        assert left is not None and abs(left - truth) <= 0.3 * truth, (now, left, truth)
+
+
+def test_enhance_stages_follow_what_enhance_runs():
+    from ai_image_classifier.enhance_settings import DenoiseDecision
+    from ai_image_classifier.gui.enhance_flow import enhance_stages
+
+    denoised, clean = DenoiseDecision("auto", 8.0, 7.0), DenoiseDecision("auto", 0.0, 1.0)
+    assert enhance_stages((10, 20, 3), EnhanceSettings("learned", 4, "auto"), denoised) == [
+        ("denoise", 200.0), ("upscale", 200.0), ("upscale", 800.0)]
+    assert enhance_stages((10, 20, 3), EnhanceSettings("lanczos", 4, "auto"), clean) == []
+
+
+class WholePictureFake(FakeClassifier):
+    """Answers like the whole-picture detector: the score is the top-left quarter's
+    brightness, so hiding that quarter moves it most."""
+
+    general = object()
+
+    def prepare(self, image):
+        return image
+
+    def verdicts(self, images):
+        from types import SimpleNamespace
+
+        return [SimpleNamespace(probability=float(image[: len(image) // 2,
+                                                        : image.shape[1] // 2].mean()) / 255)
+                for image in images]
+
+
+def test_the_heat_map_comes_coarse_first_with_progress_and_esc_keeps_the_coarse_one(
+        tmp_path, monkeypatch):
+    from ai_image_classifier.gui import heat as heat_module
+    from ai_image_classifier.gui.views import HEAT_COARSE_KEPT, HEAT_STOPPED
+
+    tasks, _, ui, models, pictures = window(lambda source: WholePictureFake())
+    models.load()
+    pictures.open(write_picture(tmp_path / "a.png", (64, 48)))
+    tasks.run()
+    opened, said, stops = pictures.current, [], []
+    real_heat_map = heat_module.heat_map
+
+    def heat_map(classifier, shown, should_stop, progress, draft):
+        def stop_after_the_coarse_map(fraction):
+            progress(fraction)
+            said.append(pictures.view_plan("Heatmap", zoomed=False))
+            if opened.heat is not None and not stops:
+                stops.append(fraction)
+                pictures.stop_views()  # Esc while the fine map is computed, once
+
+        return real_heat_map(classifier, shown, should_stop, stop_after_the_coarse_map, draft)
+
+    monkeypatch.setattr(picture_flow, "heat_map", heat_map)
+    assert pictures.view_plan("Heatmap", zoomed=False).message.startswith(
+        "Computing the heat map: starting")
+    tasks.run()
+    assert said[0].message.startswith("Computing the heat map: 4 %")  # 1 run of 21
+    assert said[0].picture == "" and said[-1].picture == "heat"  # the coarse map, then
+    assert "finer one is computed" in said[-1].note and "Esc stops it" in said[-1].note
+    assert opened.heat is not None and not opened.heat.final  # kept after Esc
+    stopped = pictures.view_plan("Heatmap", zoomed=False)
+    assert HEAT_COARSE_KEPT in stopped.note and stopped.compute == ""  # not restarted
+    pictures.view_plan("Original", zoomed=False)
+    assert pictures.view_plan("Heatmap", zoomed=False).compute == "heat"  # chosen anew
+    tasks.run()
+    assert opened.heat.final and "heat" not in opened.stopped
+    opened.heat = None
+    pictures.view_plan("Original", zoomed=False)
+    pictures.view_plan("Heatmap", zoomed=False)
+    pictures.stop_views()
+    tasks.run()  # stopped before the coarse map: said, and not started again by itself
+    assert opened.heat is None
+    assert pictures.view_plan("Heatmap", zoomed=False).message == HEAT_STOPPED
+
+
+def test_the_heat_maps_colours_are_one_sequential_scale():
+    from ai_image_classifier.explain import legend_strip
+
+    strip = legend_strip(64, 2).astype(float)
+    brightness = strip[0] @ np.array([0.299, 0.587, 0.114])
+    assert np.all(np.diff(brightness) >= -0.5)  # darker to brighter, no rainbow's dip
+    assert brightness[-1] - brightness[0] > 150
+
+
+def test_a_model_loaded_early_is_taken_over_not_loaded_again(monkeypatch):
+    from ai_image_classifier.gui import model_flow
+
+    loads: list = []
+    monkeypatch.setattr(model_flow.Classifier, "load",
+                        lambda source=None: loads.append(source) or FakeClassifier())
+    model_flow.load_early(None)  # at app start, before the window module is imported
+    tasks = FakeTasks()
+    models = ModelFlow(tasks, FakeDialogs(), lambda: "")
+    models.load()
+    tasks.run()
+    assert loads == [None] and models.classifier is not None
+    models.load()  # a later load of the same source loads anew
+    tasks.run()
+    assert loads == [None, None]

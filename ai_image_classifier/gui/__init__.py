@@ -9,6 +9,7 @@ The same program answers without a screen, so a build can be checked anywhere:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -55,10 +56,14 @@ def main(argv: list[str] | None = None) -> int:
         return cli_main(["enhance", args.enhance[0], "-o", args.enhance[1]])
 
     from ..logs import setup_logging
+    from .model_flow import load_early
+
+    setup_logging()
+    if _has_display():
+        load_early(args.model)  # while the window's modules load and it is built
     from .dialogs import ConsoleDialogs
     from .window import App
 
-    setup_logging()
     try:
         app = App(dialogs=ConsoleDialogs(None) if args.exit_when_ready else None,
                   model_path=args.model)
@@ -75,6 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     check = SelfCheck(app, bool(args.image)) if args.exit_when_ready else None
     app.mainloop()
     return 0 if check is None or check.ok else 1
+
+
+def _has_display() -> bool:
+    """Whether a window can open here: only X11 and Wayland sessions say so beforehand."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 class SelfCheck:

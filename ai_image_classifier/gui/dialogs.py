@@ -6,6 +6,7 @@ through `theme.style_tk`); the native ones on Windows and macOS follow the syste
 
 from __future__ import annotations
 
+import copy
 import sys
 import tkinter as tk
 from pathlib import PurePath
@@ -23,6 +24,23 @@ FILE_LIST = "__tk_filedialog"  # the name Tk gives its own (X11) file dialog
 class Dialogs:
     def __init__(self, parent: Any) -> None:
         self.parent = parent
+
+    def for_window(self, window: Any) -> Dialogs:
+        """The same dialogs, owned by `window`: a dialog parented to another window opens
+        behind the one that asked (under a window manager), which then ignores every click."""
+        owned = copy.copy(self)
+        owned.parent = window
+        return owned
+
+    def _hide_dot_folders(self) -> None:
+        """Tk's X11 file dialog lists hidden (dot) folders unless told not to; its variables
+        exist once its script is loaded, which `catch` on a bad call does without a window."""
+        call = self.parent.tk.call
+        if call("tk", "windowingsystem") != "x11":
+            return
+        self.parent.tk.eval("catch {tk_getOpenFile -badoption}")
+        call("set", "::tk::dialog::file::showHiddenBtn", "1")
+        call("set", "::tk::dialog::file::showHiddenVar", "0")
 
     def _recolour_file_list(self) -> None:
         """Tk 8.6 draws its X11 file list on a canvas with a white background written into
@@ -44,6 +62,7 @@ class Dialogs:
                 for item in self.parent.tk.splitlist(call(canvas, "find", "withtag", "text")):
                     call(canvas, "itemconfigure", item, "-fill", colours["foreground"])
 
+        self._hide_dot_folders()
         self.parent.after(20, recolour)
 
     def open_image(self, folder: str) -> str:

@@ -19,7 +19,7 @@ from ..enhance_settings import DenoiseDecision, EnhanceSettings
 from ..imaging import display_name, one_line
 from .formatting import make_preview
 from .picture_flow import Enhanced, OpenedImage
-from .progress import TimeLeft
+from .progress import StagedTimeLeft, TimeLeft
 from .tasks import CancelToken
 
 METHOD_LABELS = {"learned": "Learned (AI upscaler)", "lanczos": "Lanczos", "bicubic": "Bicubic"}
@@ -29,6 +29,23 @@ NOTHING_TO_DO = ("1× with denoising Off would give an identical copy: choose 2�
                  "denoising mode.")
 UNCHANGED = ("No change, {denoise}: at 1× the result is the original itself; nothing new to "
              "save.")
+
+
+def refusal(settings: EnhanceSettings) -> str:
+    """Why these settings cannot change a picture ("" when they can)."""
+    return NOTHING_TO_DO if settings.scale == 1 and settings.denoise == "off" else ""
+
+
+def enhance_stages(shape: tuple[int, ...], settings: EnhanceSettings,
+                   decision: DenoiseDecision) -> list[tuple[str, float]]:
+    """The stages `enhance.enhance` runs, with their work in pixels: denoising on the
+    picture, then each learned 2× pass on four times the pixels of the one before."""
+    pixels = float(shape[0] * shape[1])
+    stages = [("denoise", pixels)] if decision.strength > 0 else []
+    if settings.method == "learned":
+        stages += [("upscale", pixels * 4 ** step)
+                   for step in range(int(np.log2(settings.scale)))]
+    return stages
 
 
 def describe(settings: EnhanceSettings) -> str:
@@ -65,6 +82,11 @@ class EnhanceFlow:
         self._fraction = 0.0
         self._decision: DenoiseDecision | None = None  # the running one's, once known
         self._warm = False
+        self._settings = EnhanceSettings()  # the running one's
+
+    def time_left_s(self) -> float | None:
+        """The running enhancement's time left (None: not known yet, or none running)."""
+        return self._timer.left_s(self._fraction) if self._timer is not None else None
 
     def warm_up(self) -> None:
         """Load the upscaler once the first verdict is in (or the model, with no picture):
@@ -83,11 +105,11 @@ class EnhanceFlow:
         opened = self._current()
         if opened is None or self.token is not None:
             return
-        if settings.scale == 1 and settings.denoise == "off":
-            self.idle(NOTHING_TO_DO)
+        if refusal(settings):
+            self.idle(refusal(settings))
             return
         token = self.token = CancelToken()
-        self._timer, self._fraction = TimeLeft(self._clock), 0.0
+        self._timer, self._fraction, self._settings = TimeLeft(self._clock), 0.0, settings
         self.ui.enhance_state(True, False, 0.0, f"Enhancing ({describe(settings)})…")
         self.ui.status(f"Enhancing {display_name(opened.path.name)}…")
 
@@ -112,6 +134,10 @@ class EnhanceFlow:
         """Say what denoising will do as soon as it is known, before the pixels change."""
         if token is self.token and not token.cancelled:
             self._decision = decision
+            opened = self._current()
+            if opened is not None:  # measuring the noise is done: time the stages from here
+                self._timer = StagedTimeLeft(enhance_stages(opened.rgb.shape, self._settings,
+                                                            decision), self._clock)
             self._progress(token, self._fraction)
 
     def _progress(self, token: CancelToken, fraction: float) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 import customtkinter as ctk
 
 from ..enhance_settings import DENOISE_MODES, METHODS, SCALES, EnhanceSettings
-from .enhance_flow import DENOISE_LABELS, METHOD_LABELS
-from .widgets import QuietProgressBar, set_enabled
+from .enhance_flow import DENOISE_LABELS, METHOD_LABELS, NOTHING_TO_DO, refusal
+from .widgets import HoverTip, QuietProgressBar, set_enabled
 
 CUSTOM_HELP = "Custom: the strength below; higher removes more noise and more detail"
 SEED_HELP = "The original app's fixed strength (10), even on clean pictures"
@@ -53,12 +53,14 @@ class EnhancePanel(ctk.CTkFrame):
         buttons.pack(fill="x", padx=12, pady=4)
         self.enhance_button = ctk.CTkButton(buttons, text="Enhance", command=on_enhance)
         self.enhance_button.pack(side="left", expand=True, fill="x", padx=(0, 4))
+        self.enhance_tip = HoverTip(self.enhance_button, self.disabled_reason)
         self.cancel_button = ctk.CTkButton(buttons, text="Cancel (Esc)", command=on_cancel)
         self.cancel_button.pack(side="left", expand=True, fill="x", padx=(4, 0))
         self.progress = QuietProgressBar(self)
         self.progress.pack(fill="x", padx=12, pady=8)
         self.status = ctk.CTkLabel(self, text="", wraplength=WRAP, justify="left", anchor="w")
         self.status.pack(fill="x", padx=12)
+        self._can_start = False
         self.enhance_state(False, False, 0.0, "")
         self._set(chosen.method, int(chosen.scale), chosen.denoise)
         self._explain()
@@ -77,7 +79,24 @@ class EnhancePanel(ctk.CTkFrame):
 
     def _changed(self) -> None:
         self._explain()
+        self._show_refusal()
         self._on_change()
+
+    def _show_refusal(self) -> None:
+        """Grey Enhance out while the settings cannot change the picture, and say why in
+        the status line too (a tooltip is only seen with a mouse)."""
+        reason = refusal(self.settings())
+        set_enabled(self.enhance_button, self._can_start and not reason)
+        if reason and self._can_start:
+            self.status.configure(text=reason)
+        elif self.status.cget("text") == NOTHING_TO_DO:  # said only that: no longer true
+            self.status.configure(text="")
+
+    def disabled_reason(self) -> str:
+        """Why Enhance is greyed out ("" when it is not), for its tooltip."""
+        if "normal" in (self.enhance_button.cget("state"), self.cancel_button.cget("state")):
+            return ""  # enabled, or one is running (its Cancel says so)
+        return refusal(self.settings()) or "Open a picture first (Ctrl+O)."
 
     def _explain(self) -> None:
         self.method_help.configure(text=METHODS[_key(METHOD_LABELS, self.method_menu.get())])
@@ -122,8 +141,10 @@ class EnhancePanel(ctk.CTkFrame):
 
     def enhance_state(self, running: bool, can_start: bool, fraction: float,
                       text: str) -> None:
-        """What `EnhanceFlow` says: buttons, progress and the line under them."""
-        set_enabled(self.enhance_button, can_start)
+        """What `EnhanceFlow` says: buttons, progress and the line under them; Enhance stays
+        greyed out while the chosen settings cannot change the picture."""
+        self._can_start = can_start
+        set_enabled(self.enhance_button, can_start and not refusal(self.settings()))
         set_enabled(self.cancel_button, running)
         self.progress.set(fraction if running else 0.0)
         self.status.configure(text=text)

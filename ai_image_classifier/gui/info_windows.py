@@ -16,15 +16,17 @@ from .. import __version__
 from ..cards import MODEL_NAME, bundled_model_names
 from . import model_text
 from .formatting import TITLE
+from .keys import reach_by_keyboard
 from .model_flow import ModelFlow
+from .widgets import place_over
 
 
 class ModelWindow(ctk.CTkToplevel):
-    def __init__(self, parent: Any, models: ModelFlow) -> None:
+    def __init__(self, parent: Any, models: ModelFlow, dialogs: Any) -> None:
         super().__init__(parent)
-        self.models = models
+        self.models, self.dialogs = models, dialogs.for_window(self)
         self.title("Model")
-        self.geometry("620x580")
+        place_over(self, parent, 620, 580)
         self.details = False
         self.box = ctk.CTkTextbox(self, wrap="word")
         self.box.pack(fill="both", expand=True, padx=10, pady=10)
@@ -39,6 +41,7 @@ class ModelWindow(ctk.CTkToplevel):
         ctk.CTkButton(row, text="Open model file…", command=self.choose_file).pack(
             side="left", padx=4)
         self.refresh()
+        reach_by_keyboard(self)
         self.after(50, self.lift)
 
     def refresh(self) -> None:
@@ -62,18 +65,18 @@ class ModelWindow(ctk.CTkToplevel):
         self.destroy()
 
     def choose_file(self) -> None:
-        self.models.choose_file()
+        self.models.choose_file(self.dialogs)
         if self.winfo_exists():
             self.destroy()
 
 
-def show_about(parent: Any, dialogs: Any) -> None:
+def show_about(parent: Any, dialogs: Any) -> ctk.CTkToplevel:
     """Version, the promise that nothing leaves the machine, and the log folder."""
     from ..logs import log_dir
 
     window = ctk.CTkToplevel(parent)
     window.title("About")
-    window.geometry("540x380")
+    place_over(window, parent, 540, 380)
     folder = log_dir()
     ctk.CTkLabel(window, justify="left", wraplength=500, text=(
         f"{TITLE} {__version__}\n\nEverything runs on this computer: no picture, "
@@ -81,8 +84,11 @@ def show_about(parent: Any, dialogs: Any) -> None:
         "something goes wrong, the details are written to a log file in:\n"
         f"{folder}")).pack(padx=16, pady=16, anchor="w")
     ctk.CTkButton(window, text="Open log folder",
-                  command=lambda: open_folder(folder, dialogs)).pack(pady=(0, 12))
+                  command=lambda: open_folder(folder, dialogs.for_window(window))).pack(
+        pady=(0, 12))
+    reach_by_keyboard(window)
     window.after(50, window.lift)
+    return window
 
 
 def file_manager() -> list[str] | None:

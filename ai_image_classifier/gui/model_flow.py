@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from ..cards import ModelLoadError
@@ -19,6 +20,27 @@ from ..imaging import one_line
 from . import model_text
 
 log = logging.getLogger(__name__)
+
+
+#: Loads started by `load_early`, by source, until `ModelFlow.load` takes them over.
+_early: dict[str | None, Future[Classifier]] = {}
+
+
+def load_early(source: str | None = None) -> None:
+    """Start loading the model before the window module is even imported: the encoder's
+    session is built (native code, off the GIL) while CustomTkinter is imported and the
+    window drawn, about a second of a first verdict's time. A daemon thread: a start with no
+    display does not wait for it."""
+    future: Future[Classifier] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(Classifier.load(source))
+        except BaseException as error:  # noqa: BLE001 - handed to ModelFlow.load's caller
+            future.set_exception(error)
+
+    _early[source] = future
+    threading.Thread(target=run, name="early-model", daemon=True).start()
 
 
 def plain_error(error: BaseException) -> str:
@@ -51,12 +73,15 @@ class ModelFlow:
         lane; a source the person chose is reported if it fails."""
         self.loading = True
         self._changed()
-        load = self._load or Classifier.load
+        early = _early.pop(source, None) if self._load is None else None
+        load = (lambda _source: early.result()) if early else self._load or Classifier.load
         self.tasks.submit("model", lambda: load(source), self._loaded,
                           lambda error: self._failed(error, asked=source is not None))
 
-    def choose_file(self) -> None:
-        path = self.dialogs.open_model(self._start_folder())
+    def choose_file(self, dialogs: Any = None) -> None:
+        """Ask for a model file with `dialogs` (those of the window that asks; by default
+        the main window's)."""
+        path = (dialogs or self.dialogs).open_model(self._start_folder())
         if path:
             self.load(path)
 

@@ -11,6 +11,7 @@ import customtkinter as ctk
 
 from ..enhance_settings import EnhanceSettings
 from .enhance_panel import EnhancePanel
+from .keys import scroll_by_keyboard
 from .settings import THEMES
 from .theme import NEUTRAL, tone_colour
 from .verdict_panel import VerdictPanel
@@ -37,15 +38,25 @@ class TopBar(ctk.CTkFrame):
         self.save_button = ctk.CTkButton(self, text="Save…", width=90, command=commands["save"])
         self.save_button.pack(side="left", padx=4)
         set_enabled(self.save_button, False)
-        ctk.CTkButton(self, text="About…", width=80, command=commands["about"]).pack(
-            side="right", padx=(4, 10))
-        ctk.CTkButton(self, text="Model…", width=80, command=commands["model"]).pack(
-            side="right", padx=4)
+        # Made left to right (the Tab order), packed from the right edge inwards.
+        label = ctk.CTkLabel(self, text="Theme")
         self.theme_menu = ctk.CTkOptionMenu(self, width=110, values=list(THEMES),
                                             command=commands["theme"])
         self.theme_menu.set(theme)
+        model = ctk.CTkButton(self, text="Model…", width=80, command=commands["model"])
+        about = ctk.CTkButton(self, text="About…", width=80, command=commands["about"])
+        about.pack(side="right", padx=(4, 10))
+        model.pack(side="right", padx=4)
         self.theme_menu.pack(side="right", padx=4)
-        ctk.CTkLabel(self, text="Theme").pack(side="right", padx=(10, 2))
+        label.pack(side="right", padx=(10, 2))
+        self._choose_theme = commands["theme"]
+
+    def next_theme(self) -> None:
+        """The theme after the one shown (Ctrl+T), as if chosen in the menu."""
+        themes = list(THEMES)
+        chosen = themes[(themes.index(self.theme_menu.get()) + 1) % len(themes)]
+        self.theme_menu.set(chosen)
+        self._choose_theme(chosen)
 
     def show_recent(self, labels: list[str]) -> None:
         """Recent files; the menu's title is not one of its items."""
@@ -75,9 +86,15 @@ class SidePanel(ctk.CTkFrame):
                                    text_color=("#8a5a00", "#f0b94a"))
         self.tabs = ctk.CTkTabview(self, width=PANEL_WIDTH)
         self.tabs.grid(row=2, column=0, sticky="nsew")
-        self.verdict = VerdictPanel(self.tabs.add("Verdict"))
+        background = self.tabs.cget("fg_color")  # (light, dark), for the scrolling areas
+        self.verdict = VerdictPanel(self.tabs.add("Verdict"), background)
         self.verdict.pack(fill="both", expand=True)
-        self.enhance = EnhancePanel(self.tabs.add("Enhance"), chosen, jpeg_quality,
+        # Scrolls at the minimum window size, where its last lines would be cut off.
+        self.enhance_area = ctk.CTkScrollableFrame(self.tabs.add("Enhance"),
+                                                   fg_color=background)
+        self.enhance_area.pack(fill="both", expand=True)
+        scroll_by_keyboard(self.enhance_area)
+        self.enhance = EnhancePanel(self.enhance_area, chosen, jpeg_quality,
                                     on_enhance, on_cancel, on_choice)
         self.enhance.pack(fill="both", expand=True)
         self.metadata = ctk.CTkTextbox(self.tabs.add("Metadata"), wrap="word",

@@ -19,13 +19,15 @@ from typing import Any, Protocol
 import numpy as np
 from PIL import ExifTags, Image
 
-from ..classifier import Classifier
 from ..enhance_settings import DenoiseDecision
 from ..imaging import ImageDecodeError, display_name, one_line, open_header, open_rgb, read_bytes
 from ..provenance import Provenance
 from ..verdict import Verdict
 from .formatting import human_size, make_preview
+from .heat import HeatMap, ela, heat_map
 from .model_flow import ModelFlow
+from .progress import TimeLeft
+from .tasks import CancelToken
 from .verdict_text import WAITING, VerdictView, verdict_view
 from .views import ViewPlan, plan
 
@@ -33,12 +35,6 @@ log = logging.getLogger(__name__)
 
 #: How `imaging` names a picture decoded from bytes; the file's own name replaces it.
 BYTES_NAME = "the image data"
-
-
-@dataclass(frozen=True)
-class HeatMap:
-    preview: Image.Image
-    kind: str  # "verdict" (the whole-picture detector's score) or "face" (the face network)
 
 
 @dataclass(frozen=True)
@@ -63,6 +59,8 @@ class OpenedImage:
     enhanced: Enhanced | None = None
     pending: dict[str, int] = field(default_factory=dict)  # view → model generation computing it
     view_errors: dict[str, str] = field(default_factory=dict)
+    progress: dict[str, str] = field(default_factory=dict)  # view → how far its computation is
+    stopped: set[str] = field(default_factory=set)  # views whose computation was stopped
 
 
 def _decode(data: bytes, path: Path) -> np.ndarray:
@@ -87,29 +85,6 @@ def read_picture(path: Path) -> OpenedImage:
                        orientation if isinstance(orientation, int) else 1)
 
 
-def heat_map(classifier: Classifier, opened: OpenedImage,
-             should_stop: Callable[[], bool]) -> HeatMap:
-    """The heat map of the network that decides: the verdict's own score when the
-    whole-picture detector is on (seconds of work: `should_stop` ends it early), else the
-    face network's."""
-    from ..explain import occlusion_map, overlay_heatmap, verdict_occlusion_map
-
-    preview = np.asarray(opened.preview)
-    if classifier.general is not None:
-        heat = verdict_occlusion_map(classifier, preview, should_stop=should_stop)
-        return HeatMap(Image.fromarray(overlay_heatmap(preview, heat)), "verdict")
-    heat, region = occlusion_map(classifier, opened.rgb)
-    return HeatMap(Image.fromarray(overlay_heatmap(preview, heat, region=region)), "face")
-
-
-def ela(opened: OpenedImage) -> Image.Image:
-    """On the full-resolution pixels: the JPEG 8×8 grid that error-level analysis relies on
-    does not survive the preview's downscaling. Only the result is shrunk for show."""
-    from ..forensics import error_level_analysis
-
-    return make_preview(error_level_analysis(opened.rgb))
-
-
 class PictureUI(Protocol):
     def status(self, text: str) -> None: ...
     def picture_shown(self, opened: OpenedImage) -> None: ...
@@ -127,6 +102,8 @@ class PictureFlow:
         self.listeners: list[Callable[[], None]] = []  # told when a picture starts opening
         self._generation = models.generation
         models.listeners.append(self.model_changed)
+        self._heat_token = CancelToken()
+        self._last_view = ""
 
     def warm_up(self) -> None:
         """Import OpenCV (the face search needs it, and it is slow to import) in the open
@@ -215,15 +192,24 @@ class PictureFlow:
             if opened is not None:
                 opened.verdict, opened.heat = None, None
                 opened.view_errors.pop("heat", None)
+                opened.stopped.discard("heat")
                 self.classify(opened)
                 self.ui.redraw()
         elif self.models.error and opened is not None and opened.verdict is None:
             self.ui.verdict_shown(None, WAITING["no-model"])
 
+    def stop_views(self) -> None:
+        """Stop computing the heat map (Esc); a coarse map already shown stays."""
+        self._heat_token.cancel()
+
     # ---------- views ----------
     def view_plan(self, view: str, zoomed: bool, enhanced_note: str = "",
                   drop: bool = False) -> ViewPlan:
-        """What `view` shows now; starts computing it when it is not there yet."""
+        """What `view` shows now; starts computing it when it is not there yet (again, when
+        it was stopped and is chosen anew)."""
+        if view != self._last_view and self.current is not None:
+            self.current.stopped.discard("heat")
+        self._last_view = view
         shown = plan(view, self.current, model_ready=self.models.classifier is not None,
                      zoomed=zoomed, enhanced_note=enhanced_note, drop=drop)
         if shown.compute:
@@ -239,17 +225,40 @@ class PictureFlow:
         if kind == "heat" and classifier is None:
             return
         opened.pending[kind] = generation
+        if kind == "heat":
+            self._heat_token = CancelToken()
+        token = self._heat_token
+        timer = TimeLeft()
+
+        def wanted() -> bool:
+            return opened is self.current and generation == models.generation
+
+        def progress(fraction: float) -> None:
+            opened.progress[kind] = timer.describe(fraction)
+            if wanted():
+                self.ui.redraw()
+
+        def draft(heat: HeatMap) -> None:
+            if wanted() and not token.cancelled:
+                opened.heat = heat
+                self.ui.redraw()
 
         def work() -> Any:
             if kind == "ela":
                 return ela(opened)
-            with models.lock:  # stopped once another picture or model takes over
-                return heat_map(classifier, opened, lambda: opened is not self.current
-                                or generation != models.generation)
+            with models.lock:  # stopped when asked, or once another picture or model takes over
+                return heat_map(classifier, opened,
+                                lambda: token.cancelled or not wanted(),
+                                progress=lambda f: self.tasks.call_soon(progress, f),
+                                draft=lambda heat: self.tasks.call_soon(draft, heat))
 
         def finish(result: Any, error: BaseException | None) -> None:
             if opened.pending.get(kind) == generation:
                 del opened.pending[kind]
+            opened.progress.pop(kind, None)
+            if isinstance(error, InterruptedError) and token.cancelled and wanted():
+                opened.stopped.add(kind)  # stopped by the person: said, not restarted
+                self.ui.redraw()
             if (kind == "heat" and generation != models.generation) or isinstance(
                     error, InterruptedError):
                 return  # made with an older model, or stopped: dropped

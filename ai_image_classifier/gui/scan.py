@@ -11,9 +11,10 @@ from typing import Any
 
 import customtkinter as ctk
 
+from .keys import reach_by_keyboard
 from .scan_flow import COLUMNS, TITLES, ScanFlow, cells
 from .theme import style_tk
-from .widgets import QuietProgressBar, Tooltip, set_enabled
+from .widgets import QuietProgressBar, Tooltip, place_over, set_enabled
 
 WIDTHS = (200, 340, 100, 100, 300)
 CELL_PADDING = 12  # pixels a ttk cell keeps around its text
@@ -26,7 +27,7 @@ class ScanWindow(ctk.CTkToplevel):
         double-clicked row's picture in the main window."""
         super().__init__(parent)
         self.title(f"Scan — {folder}")
-        self.geometry("980x560")
+        place_over(self, parent, 980, 560)
         self.on_open = on_open
         frame = ctk.CTkFrame(self, fg_color="transparent")
         frame.pack(fill="both", expand=True, padx=10, pady=(10, 4))
@@ -45,6 +46,8 @@ class ScanWindow(ctk.CTkToplevel):
         down.grid(row=0, column=1, sticky="ns")
         across.grid(row=1, column=0, sticky="ew")
         self.table.bind("<Double-1>", self.open_row)
+        self.table.bind("<Return>", self.open_row)
+        self.table.bind("<KP_Enter>", self.open_row)
         self.tooltip = Tooltip(self.table)
         self.table.bind("<Motion>", self._hover)
         self.table.bind("<Leave>", lambda _: self.tooltip.hide())
@@ -55,20 +58,22 @@ class ScanWindow(ctk.CTkToplevel):
         bar.pack(fill="x", padx=10, pady=(0, 10))
         self.status = ctk.CTkLabel(bar, text="Finding images…")
         self.status.pack(side="left")
-        self.cancel_button = ctk.CTkButton(bar, text="Cancel", width=90,
-                                           command=lambda: self.flow.cancel())
-        self.cancel_button.pack(side="right", padx=4)
-        self.json_button = ctk.CTkButton(bar, text="Export JSON…", width=110,
-                                         command=lambda: self.flow.ask_export("json"))
-        self.json_button.pack(side="right", padx=4)
-        self.csv_button = ctk.CTkButton(bar, text="Export CSV…", width=110,
-                                        command=lambda: self.flow.ask_export("csv"))
-        self.csv_button.pack(side="right", padx=4)
+        # Made left to right (the Tab order), packed from the right edge inwards.
         self.enhance_all_button = ctk.CTkButton(bar, text="Enhance all…", width=110,
                                                 command=lambda: self.flow.ask_enhance_all())
-        self.enhance_all_button.pack(side="right", padx=4)
+        self.csv_button = ctk.CTkButton(bar, text="Export CSV…", width=110,
+                                        command=lambda: self.flow.ask_export("csv"))
+        self.json_button = ctk.CTkButton(bar, text="Export JSON…", width=110,
+                                         command=lambda: self.flow.ask_export("json"))
+        self.cancel_button = ctk.CTkButton(bar, text="Cancel", width=90,
+                                           command=lambda: self.flow.cancel())
+        for button in (self.cancel_button, self.json_button, self.csv_button,
+                       self.enhance_all_button):
+            button.pack(side="right", padx=4)
         self.protocol("WM_DELETE_WINDOW", self.close)
+        reach_by_keyboard(self)
         self.after(50, self.lift)
+        self.after(60, self.table.focus_set)
         self.flow: ScanFlow = make_flow(self)
         self.flow.start()
 
@@ -77,6 +82,10 @@ class ScanWindow(ctk.CTkToplevel):
         if self.winfo_exists():
             for row in rows:
                 self.table.insert("", "end", values=cells(row))
+            if rows and not self.table.focus():  # Up, Down and Return work at once
+                first = self.table.get_children()[0]
+                self.table.focus(first)
+                self.table.selection_set(first)
 
     def rows_shown(self, rows: list[dict[str, Any]]) -> None:
         self.table.delete(*self.table.get_children())

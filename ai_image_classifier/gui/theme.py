@@ -88,3 +88,17 @@ def style_tk(root: Any) -> None:
                            ("activeBackground", colours["heading"]),
                            ("activeForeground", foreground)):
         root.option_add(f"*{FILE_DIALOG}*{pattern}", value)  # its menus and file list
+
+
+def set_icon(window: Any) -> Any:
+    """Give every window of the app its icon; the image is returned, to be kept alive."""
+    from PIL import Image, ImageTk
+
+    from ..resources import resource_path
+
+    icon = resource_path("assets", "icon.png")
+    if not icon.is_file():
+        return None
+    image = ImageTk.PhotoImage(Image.open(icon))
+    window.iconphoto(True, image)
+    return image

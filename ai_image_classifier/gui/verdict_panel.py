@@ -1,7 +1,9 @@
 """The Verdict tab, under the verdict's headline (the badge above the tabs): two parts kept
 apart, "The file declares" and "The model sees" (the model's own score as a bar with its
 scale and uncertain band), then what a "real" answer is worth; the model's status line at the
-bottom. It shows a `VerdictView` and decides nothing."""
+bottom. The parts scroll (wheel, or Up/Down once Tab reaches them) rather than squeeze: at the
+window's minimum size a long verdict would otherwise print over itself. It shows a
+`VerdictView` and decides nothing."""
 
 from __future__ import annotations
 
@@ -10,32 +12,39 @@ from typing import Any
 
 import customtkinter as ctk
 
+from .keys import scroll_by_keyboard
 from .theme import NEUTRAL, dark, surface_colour, tone_colour
 from .verdict_text import VerdictView
 
-WRAP = 330
+WRAP = 320
+BAR_HEIGHT = 44  # the bar, and its scale's labels under it
 
 
 class VerdictPanel(ctk.CTkFrame):
-    def __init__(self, master: Any) -> None:
+    def __init__(self, master: Any, background: Any) -> None:
+        """`background`: the tab's (light, dark) colour; the scrolling area needs it given,
+        as "transparent" inside it keeps the colour of the theme it was made in."""
         super().__init__(master, fg_color="transparent")
         self.view: VerdictView | None = None
         self.model_status = ctk.CTkLabel(self, text="Loading the model…", wraplength=WRAP,
                                          justify="left", anchor="w", text_color=NEUTRAL)
         self.model_status.pack(fill="x", padx=12, pady=(8, 4), side="bottom")
-        self.message = ctk.CTkLabel(self, text="Open or drop an image.", wraplength=WRAP,
+        self.body = body = ctk.CTkScrollableFrame(self, fg_color=background)
+        body.pack(fill="both", expand=True)
+        scroll_by_keyboard(body)
+        self.message = ctk.CTkLabel(body, text="Open or drop an image.", wraplength=WRAP,
                                     justify="left", anchor="w", text_color=NEUTRAL)
         bold = ctk.CTkFont(weight="bold")
-        self.declared_title = ctk.CTkLabel(self, text="The file declares", font=bold,
+        self.declared_title = ctk.CTkLabel(body, text="The file declares", font=bold,
                                            anchor="w")
-        self.declared = ctk.CTkLabel(self, text="", wraplength=WRAP, justify="left",
+        self.declared = ctk.CTkLabel(body, text="", wraplength=WRAP, justify="left",
                                      anchor="w")
-        self.model_title = ctk.CTkLabel(self, text="The model sees", font=bold, anchor="w")
-        self.score = ctk.CTkLabel(self, text="", anchor="w", text_color=NEUTRAL)
-        self.bar = tk.Canvas(self, height=40, highlightthickness=0)
+        self.model_title = ctk.CTkLabel(body, text="The model sees", font=bold, anchor="w")
+        self.score = ctk.CTkLabel(body, text="", anchor="w", text_color=NEUTRAL)
+        self.bar = tk.Canvas(body, height=BAR_HEIGHT, highlightthickness=0)
         self.bar.bind("<Configure>", lambda _: self.draw_bar())
-        self.model = ctk.CTkLabel(self, text="", wraplength=WRAP, justify="left", anchor="w")
-        self.caveat = ctk.CTkLabel(self, text="", wraplength=WRAP, justify="left", anchor="w",
+        self.model = ctk.CTkLabel(body, text="", wraplength=WRAP, justify="left", anchor="w")
+        self.caveat = ctk.CTkLabel(body, text="", wraplength=WRAP, justify="left", anchor="w",
                                    text_color=NEUTRAL)
         self._parts = (self.declared_title, self.declared, self.model_title, self.score,
                        self.bar, self.model, self.caveat)
@@ -53,8 +62,8 @@ class VerdictPanel(ctk.CTkFrame):
             self._put(self.declared_title, pady=(4, 0))
             self._put(self.declared, view.declared)
         self._put(self.model_title, pady=(8, 0))
-        self._put(self.score, f"Its own score: {view.score:.1%}", pady=0)
-        self._put(self.bar, pady=0)
+        self._put(self.score, f"The model's score: {view.score:.1%}", pady=0)
+        self._put(self.bar, pady=(0, 4))
         self._put(self.model, view.model)
         if view.caveat:
             self._put(self.caveat, view.caveat)
@@ -76,7 +85,7 @@ class VerdictPanel(ctk.CTkFrame):
         if view is None or width < 10:
             return
         ink = "white" if dark() else "black"
-        top, bottom = 6, height - 16
+        top, bottom = 6, height - 20
         bar.create_rectangle(0, top, width, bottom, fill="gray30" if dark() else "gray72",
                              width=0)
         bar.create_rectangle(0, top, width * view.score, bottom, width=0, tags="fill",
@@ -89,5 +98,5 @@ class VerdictPanel(ctk.CTkFrame):
         x = width * view.threshold
         bar.create_line(x, 0, x, bottom + 4, fill=ink, width=2)
         for text, anchor, where in (("0 %", "sw", 1), ("100 %", "se", width - 1)):
-            bar.create_text(where, height, text=text, anchor=anchor, fill="gray50",
+            bar.create_text(where, height - 1, text=text, anchor=anchor, fill="gray50",
                             font=("TkDefaultFont", 9), tags="scale")

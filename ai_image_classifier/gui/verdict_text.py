@@ -15,7 +15,7 @@ from ..verdict import Verdict
 METADATA_CAVEAT = ("Metadata is easily stripped or forged: its presence is strong evidence, "
                    "its absence is none.")
 MODEL_ANSWERS = {"real": "real", "fake": "AI-generated or edited",
-                 "uncertain": "uncertain (too close to its line to tell)"}
+                 "uncertain": "uncertain (too close to call either way)"}
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,10 @@ import customtkinter as ctk
 import numpy as np
 from PIL import Image, ImageTk
 
+from .keys import FOCUS_COLOUR
 from .picture_flow import OpenedImage
-from .theme import NEUTRAL, surface_colour
-from .views import PIXEL_VIEWS, VIEWS, ViewPlan
+from .theme import NEUTRAL, dark, surface_colour
+from .views import HEAT_LEGEND, PIXEL_VIEWS, VIEWS, ViewPlan
 
 ZOOMS = ("Fit", "100 %")
 
@@ -41,8 +42,10 @@ class Viewer(ctk.CTkFrame):
         self.canvas.bind("<Configure>", lambda _: on_change())
         self.canvas.bind("<ButtonPress-1>", self._grab)
         self.canvas.bind("<B1-Motion>", self._drag)
+        self._keys_move_around()
         self.compare_slider = ctk.CTkSlider(self, from_=0, to=1, command=lambda _: on_change())
         self.compare_slider.set(0.5)
+        self.legend: ctk.CTkFrame | None = None  # the heat map's colour scale, made once shown
         self.view_note = ctk.CTkLabel(self, text="", text_color=NEUTRAL, wraplength=480)
         self.view_note.grid(row=3, column=0, pady=(0, 6))
         self.centre = (0.5, 0.5)  # the 100 % view's centre, as fractions of the picture
@@ -65,8 +68,41 @@ class Viewer(ctk.CTkFrame):
     def at_full_size(self) -> bool:
         return self.zoomed and self.view in PIXEL_VIEWS
 
+    def choose_view(self, view: str) -> None:
+        """Show `view` as a click on its switch would."""
+        self.view_switch.set(view)
+        self._on_change()
+
+    def toggle_zoom(self) -> None:
+        """Fit ↔ 100 %, where 100 % applies."""
+        if self.zoom_switch.cget("state") != "disabled":
+            self.zoom_switch.set(ZOOMS[0] if self.zoomed else ZOOMS[1])
+            self._on_change()
+
     def paint_background(self) -> None:
-        self.canvas.configure(bg=surface_colour(self))
+        colour = surface_colour(self)  # the focus ring, when not focused, is the background
+        self.canvas.configure(bg=colour, highlightbackground=colour,
+                              highlightcolor=FOCUS_COLOUR[dark()])
+
+    def _keys_move_around(self) -> None:
+        """Tab reaches the picture (outlined); the arrows pan at 100 % and move the compare
+        slider in Compare: what dragging does with a mouse."""
+        self.canvas.configure(takefocus=1, highlightthickness=2)
+        self.canvas.bind("<Button-1>", lambda _e: self.canvas.focus_set(), add="+")
+        for key, (x, y) in {"<Left>": (-1, 0), "<Right>": (1, 0), "<Up>": (0, -1),
+                            "<Down>": (0, 1)}.items():
+            self.canvas.bind(key, lambda _e, x=x, y=y: self.nudge(x, y))
+
+    def nudge(self, x: int, y: int) -> None:
+        """An arrow key: pan a tenth of the view at 100 %, or move the compare slider."""
+        if self.at_full_size:
+            width, height = self._full_size
+            step_x = self.canvas.winfo_width() / 10 / max(width, 1)
+            step_y = self.canvas.winfo_height() / 10 / max(height, 1)
+            self.pan_to(self.centre[0] + x * step_x, self.centre[1] + y * step_y)
+        elif self.view == "Compare" and x:
+            self.compare_slider.set(min(1.0, max(0.0, self.compare_slider.get() + x / 20)))
+            self._on_change()
 
     def render(self, plan: ViewPlan, opened: OpenedImage | None) -> None:
         """Draw `plan`: its picture (with the face outline when asked) or its message, and
@@ -76,6 +112,10 @@ class Viewer(ctk.CTkFrame):
             self.compare_slider.grid(row=2, column=0, sticky="ew", padx=40, pady=4)
         else:
             self.compare_slider.grid_remove()
+        if plan.picture == "heat":
+            self._heat_legend().grid(row=2, column=0, pady=4)
+        elif self.legend is not None:
+            self.legend.grid_remove()
         zoom_state = "normal" if plan.zoomable else "disabled"
         if self.zoom_switch.cget("state") != zoom_state:  # redrawing it is not free
             self.zoom_switch.configure(state=zoom_state)
@@ -94,6 +134,19 @@ class Viewer(ctk.CTkFrame):
             return
         verdict = opened.verdict if opened is not None else None
         self.draw_picture(picture, verdict.face if plan.outline_face and verdict else None)
+
+    def _heat_legend(self) -> ctk.CTkFrame:
+        """What the heat map's colours say: the scale from little to much effect."""
+        if self.legend is None:
+            from ..explain import legend_strip  # OpenCV: only once a heat map is shown
+
+            strip = Image.fromarray(legend_strip(180, 14))
+            self.legend = ctk.CTkFrame(self, fg_color="transparent")
+            ctk.CTkLabel(self.legend, text=HEAT_LEGEND[0]).pack(side="left", padx=6)
+            self._legend_image = ctk.CTkImage(strip, strip, size=strip.size)
+            ctk.CTkLabel(self.legend, text="", image=self._legend_image).pack(side="left")
+            ctk.CTkLabel(self.legend, text=HEAT_LEGEND[1]).pack(side="left", padx=6)
+        return self.legend
 
     # ---------- pictures ----------
     def picture_for(self, opened: OpenedImage) -> Image.Image | None:

@@ -17,12 +17,17 @@ VIEWS = ("Original", "Enhanced", "Compare", "Heatmap", "ELA")
 PIXEL_VIEWS = ("Original", "Enhanced", "Compare")  # the views that zoom to 100 %
 ZOOM_NOTE = "100 %: drag the picture to move around."
 HEAT_CAPTIONS = {
-    "verdict": "Where the verdict's score depends most (red): each of 4 × 4 tiles of the "
-               "whole picture hidden in turn. A coarse map of what the detector relies on, "
-               "not of what is fake.",
-    "face": "Where the face network looked (red = hiding it changes its score most). This is "
-            "not a map of what is fake.",
+    "verdict": "Where the verdict's score depends most (brighter = more): each of 4 × 4 tiles "
+               "of the whole picture hidden in turn. A coarse map of what the detector relies "
+               "on, not of what is fake.",
+    "face": "Where the face network looked (brighter = hiding it changes its score more). "
+            "This is not a map of what is fake.",
 }
+HEAT_LEGEND = ("Little", "Much effect on the score")
+HEAT_WORKING = "Computing the heat map: {progress}. Esc stops it."
+HEAT_REFINING = "Coarse map (2 × 2) while the finer one is computed: {progress}. Esc stops it."
+HEAT_STOPPED = "The heat map was stopped. Choose another view, then Heatmap, to compute it."
+HEAT_COARSE_KEPT = "Coarse map (2 × 2): refining was stopped."
 ELA_CAPTION = ("Error level analysis: regions that re-compress differently stand out. Edges "
                "and textures are bright in real photos too.")
 NO_ENHANCED = "Enhance the image to see this view (Enhance tab)."
@@ -65,11 +70,24 @@ def plan(view: str, opened: OpenedImage | None, *, model_ready: bool, zoomed: bo
         return ViewPlan(message="This view could not be computed.",
                         note=f"Could not compute this view: {error}")
     if kind == "heat":
-        if opened.heat is None and not model_ready:
-            return ViewPlan(message="The heat map needs the model, which is not loaded.")
-        if opened.heat is None:
-            return ViewPlan(message="Working…", compute="heat")
-        return ViewPlan("heat", HEAT_CAPTIONS[opened.heat.kind])
+        return _heat_plan(opened, model_ready)
     if opened.ela_preview is None:
         return ViewPlan(message="Working…", compute="ela", note=ELA_CAPTION)
     return ViewPlan("ela", ELA_CAPTION)
+
+
+def _heat_plan(opened: OpenedImage, model_ready: bool) -> ViewPlan:
+    """The heat map, coarse first, with its progress; or why there is none."""
+    heat, stopped = opened.heat, "heat" in opened.stopped
+    progress = opened.progress.get("heat") or "starting"
+    compute = "" if stopped or (heat is not None and heat.final) else "heat"
+    if heat is None and not model_ready:
+        return ViewPlan(message="The heat map needs the model, which is not loaded.")
+    if heat is None:
+        return ViewPlan(message=HEAT_STOPPED if stopped else HEAT_WORKING.format(
+            progress=progress), compute=compute)
+    caption = HEAT_CAPTIONS[heat.kind]
+    if not heat.final:
+        caption += " " + (HEAT_COARSE_KEPT if stopped else HEAT_REFINING.format(
+            progress=progress))
+    return ViewPlan("heat", caption, compute=compute)

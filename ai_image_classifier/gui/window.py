@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import customtkinter as ctk
-from PIL import Image, ImageTk
 
-from ..resources import resource_path
 from .dialogs import Dialogs
 from .enhance_flow import EnhanceFlow, result_note
 from .formatting import TITLE, metadata_text
 from .info_windows import ModelWindow, show_about
+from .keys import bind_shortcuts, reach_by_keyboard, show_help
 from .model_flow import ModelFlow
 from .panels import SidePanel, StatusBar, TopBar
 from .picture_flow import OpenedImage, PictureFlow
@@ -26,10 +25,10 @@ from .scan import ScanWindow
 from .scan_flow import ScanFlow
 from .settings import Settings
 from .tasks import BackgroundTasks
-from .theme import set_mode, style_tk
+from .theme import set_icon, set_mode, style_tk
 from .verdict_text import VerdictView
 from .viewer import Viewer
-from .widgets import set_enabled
+from .widgets import forget_windows, set_enabled
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +64,7 @@ class App(ctk.CTk, DnDWrapper):
         self.pictures.listeners.append(self.enhancer.cancel)
         self.models.listeners.append(self._model_changed)
         self._model_changed()
-        self._set_icon()
+        self._icon = set_icon(self)
         self._enable_drop()
         self._bind_keys()
         self.protocol("WM_DELETE_WINDOW", self.close)
@@ -78,10 +77,11 @@ class App(ctk.CTk, DnDWrapper):
         style_tk(self)
         self.grid_columnconfigure(0, weight=1)
         self.grid_rowconfigure(1, weight=1)
-        self.top = TopBar(self, self.settings.theme, {
+        self.commands = {
             "open": self.ask_open, "recent": self._open_recent, "scan": self.ask_scan_folder,
             "save": self.ask_save, "theme": self.set_theme, "model": self.show_model,
-            "about": lambda: show_about(self, self.dialogs)})
+            "about": lambda: show_about(self, self.dialogs)}
+        self.top = TopBar(self, self.settings.theme, self.commands)
         self.top.grid(row=0, column=0, columnspan=2, sticky="ew")
         self.top.show_recent(list(self.settings.recent_entries()))
         self.viewer = Viewer(self, self.redraw)
@@ -92,12 +92,6 @@ class App(ctk.CTk, DnDWrapper):
         self.side.grid(row=1, column=1, sticky="ns", padx=(5, 10), pady=(10, 10))
         self.status_bar = StatusBar(self, lambda: self.saver.cancel())
         self.status_bar.grid(row=2, column=0, columnspan=2, sticky="ew", padx=12, pady=(0, 6))
-
-    def _set_icon(self) -> None:
-        icon = resource_path("assets", "icon.png")
-        if icon.is_file():
-            self._icon = ImageTk.PhotoImage(Image.open(icon))
-            self.iconphoto(True, self._icon)
 
     def _enable_drop(self) -> None:
         if TkinterDnD is None:
@@ -111,11 +105,17 @@ class App(ctk.CTk, DnDWrapper):
         self.drop_enabled = True
 
     def _bind_keys(self) -> None:
-        aqua = self.tk.call("tk", "windowingsystem") == "aqua"
-        for modifier in ("Control", "Command") if aqua else ("Control",):
-            self.bind_all(f"<{modifier}-o>", lambda _: self.ask_open())
-            self.bind_all(f"<{modifier}-s>", lambda _: self.ask_save())
-        self.bind_all("<Escape>", lambda _: self.enhancer.cancel())
+        bind_shortcuts(self, {
+            **self.commands, "enhance": self.side.enhance.enhance_button.invoke,
+            "cancel": self.stop_work, "view": self.viewer.choose_view,
+            "zoom": self.viewer.toggle_zoom, "tab": self.side.tabs.set,
+            "next_theme": self.top.next_theme, "help": lambda: show_help(self)})
+        reach_by_keyboard(self)
+
+    def stop_work(self) -> None:
+        """Esc: stop the enhancement and the heat map."""
+        self.enhancer.cancel()
+        self.pictures.stop_views()
 
     def report_callback_exception(self, exc, value, traceback) -> None:
         """An unexpected error in a handler becomes a message, not a dead window."""
@@ -208,15 +208,22 @@ class App(ctk.CTk, DnDWrapper):
         if self.scan_window is not None and self.scan_window.winfo_exists():
             self.scan_window.close()
         self.scan_window = ScanWindow(self, folder, lambda ui: ScanFlow(
-            self.tasks, self.models, self.dialogs, self.settings, folder, ui,
+            self.tasks, self.models, self.dialogs.for_window(ui), self.settings, folder, ui,
             lambda: (self.side.enhance.settings(), self.side.enhance.jpeg_quality)),
-            on_open=self.pictures.open)
+            on_open=self.open_from_scan)
+
+    def open_from_scan(self, path: Path) -> None:
+        """A scan row opened: the picture shows in this window, brought to the front."""
+        self.pictures.open(path)
+        self.deiconify()
+        self.lift()
+        self.focus_force()
 
     def show_model(self) -> None:
         if self.model_window is not None and self.model_window.winfo_exists():
             self.model_window.lift()
             return
-        self.model_window = ModelWindow(self, self.models)
+        self.model_window = ModelWindow(self, self.models, self.dialogs)
 
     def set_theme(self, theme: str) -> None:
         set_mode(theme)
@@ -236,6 +243,7 @@ class App(ctk.CTk, DnDWrapper):
         for pending in self.tk.splitlist(self.tk.call("after", "info")):
             self.tk.call("after", "cancel", pending)  # else they fire, dead, in a later loop
         self.destroy()
+        forget_windows(self)
         # Widgets keep fonts in reference cycles; collected later in a worker thread, their
         # Tk calls would wait for this interpreter's loop, which has ended. Free them here.
         gc.collect()
