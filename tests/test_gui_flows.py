@@ -16,9 +16,10 @@ from ai_image_classifier.enhance_settings import EnhanceSettings
 from ai_image_classifier.gui import picture_flow
 from ai_image_classifier.gui.enhance_flow import NOTHING_TO_DO, EnhanceFlow, result_note
 from ai_image_classifier.gui.model_flow import ModelFlow, plain_error
-from ai_image_classifier.gui.picture_flow import HeatMap, PictureFlow
+from ai_image_classifier.gui.picture_flow import PictureFlow
 from ai_image_classifier.gui.save_flow import SaveFlow
 from ai_image_classifier.gui.settings import Settings
+from ai_image_classifier.gui.state import HeatMap
 from ai_image_classifier.gui.verdict_text import WAITING
 
 from .conftest import ROOT

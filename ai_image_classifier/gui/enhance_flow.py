@@ -18,8 +18,8 @@ import numpy as np
 from ..enhance_settings import DenoiseDecision, EnhanceSettings
 from ..imaging import display_name, one_line
 from .formatting import make_preview
-from .picture_flow import Enhanced, OpenedImage
 from .progress import StagedTimeLeft, TimeLeft
+from .state import Enhanced, OpenedImage
 from .tasks import CancelToken
 
 METHOD_LABELS = {"learned": "Learned (AI upscaler)", "lanczos": "Lanczos", "bicubic": "Bicubic"}

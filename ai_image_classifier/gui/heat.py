@@ -8,7 +8,6 @@ detector), so it comes coarse first (2 × 2 tiles, a quarter of the work), then 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,20 +15,14 @@ from PIL import Image
 
 from ..classifier import Classifier
 from .formatting import make_preview
+from .state import HeatMap
 
 if TYPE_CHECKING:
-    from .picture_flow import OpenedImage
+    from .state import OpenedImage
 
 COARSE_GRID, FINE_GRID = 2, 4
 #: Runs of the detector for the whole map: the picture as it is, then each hidden tile.
 RUNS = 1 + COARSE_GRID ** 2 + FINE_GRID ** 2
-
-
-@dataclass(frozen=True)
-class HeatMap:
-    preview: Image.Image
-    kind: str  # "verdict" (the whole-picture detector's score) or "face" (the face network)
-    final: bool = True  # False: the coarse map, shown while the fine one is computed
 
 
 def heat_map(classifier: Classifier, opened: OpenedImage, should_stop: Callable[[], bool],

@@ -12,21 +12,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-from PIL import ExifTags, Image
+from PIL import ExifTags
 
-from ..enhance_settings import DenoiseDecision
 from ..imaging import ImageDecodeError, display_name, one_line, open_header, open_rgb, read_bytes
-from ..provenance import Provenance
 from ..verdict import Verdict
 from .formatting import human_size, make_preview
-from .heat import HeatMap, ela, heat_map
+from .heat import ela, heat_map
 from .model_flow import ModelFlow
 from .progress import TimeLeft
+from .state import HeatMap, OpenedImage
 from .tasks import CancelToken
 from .verdict_text import WAITING, VerdictView, verdict_view
 from .views import ViewPlan, plan
@@ -35,32 +33,6 @@ log = logging.getLogger(__name__)
 
 #: How `imaging` names a picture decoded from bytes; the file's own name replaces it.
 BYTES_NAME = "the image data"
-
-
-@dataclass(frozen=True)
-class Enhanced:
-    pixels: np.ndarray
-    preview: Image.Image
-    settings: Any  # EnhanceSettings: what made it, said wherever it is shown or saved
-    denoise: DenoiseDecision | None = None  # what denoising did to this picture
-
-
-@dataclass
-class OpenedImage:
-    path: Path
-    rgb: np.ndarray  # upright: EXIF orientation applied
-    preview: Image.Image
-    report: Any  # forensics.FileReport
-    provenance: Provenance = Provenance()
-    orientation: int = 1  # the EXIF Orientation tag (1: stored upright)
-    verdict: Verdict | None = None
-    heat: HeatMap | None = None
-    ela_preview: Image.Image | None = None
-    enhanced: Enhanced | None = None
-    pending: dict[str, int] = field(default_factory=dict)  # view → model generation computing it
-    view_errors: dict[str, str] = field(default_factory=dict)
-    progress: dict[str, str] = field(default_factory=dict)  # view → how far its computation is
-    stopped: set[str] = field(default_factory=set)  # views whose computation was stopped
 
 
 def _decode(data: bytes, path: Path) -> np.ndarray:

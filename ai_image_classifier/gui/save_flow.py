@@ -24,9 +24,9 @@ from ..file_types import WRITE_FORMATS, type_name_of
 from ..imaging import display_name, one_line
 from ..metadata import Metadata, enhancement_steps
 from .enhance_flow import describe
-from .picture_flow import Enhanced, OpenedImage
 from .progress import TimeLeft
 from .settings import Settings, first_folder
+from .state import Enhanced, OpenedImage
 from .tasks import CancelToken
 
 #: Whether `write_image` can report progress and stop when asked.

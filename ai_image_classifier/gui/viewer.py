@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image, ImageTk
 
 from .keys import FOCUS_COLOUR
-from .picture_flow import OpenedImage
+from .state import OpenedImage
 from .theme import NEUTRAL, dark, surface_colour
 from .views import HEAT_LEGEND, PIXEL_VIEWS, VIEWS, ViewPlan
 

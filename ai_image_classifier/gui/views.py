@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .picture_flow import OpenedImage
+    from .state import OpenedImage
 
 VIEWS = ("Original", "Enhanced", "Compare", "Heatmap", "ELA")
 PIXEL_VIEWS = ("Original", "Enhanced", "Compare")  # the views that zoom to 100 %

@@ -19,11 +19,12 @@ from .info_windows import ModelWindow, show_about
 from .keys import bind_shortcuts, reach_by_keyboard, show_help
 from .model_flow import ModelFlow
 from .panels import SidePanel, StatusBar, TopBar
-from .picture_flow import OpenedImage, PictureFlow
+from .picture_flow import PictureFlow
 from .save_flow import SaveFlow
 from .scan import ScanWindow
 from .scan_flow import ScanFlow
 from .settings import Settings
+from .state import OpenedImage
 from .tasks import BackgroundTasks
 from .theme import set_icon, set_mode, style_tk
 from .verdict_text import VerdictView
