@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from ..enhance_settings import DenoiseDecision, EnhanceSettings
 from ..imaging import display_name, one_line
 from .formatting import make_preview
+from .ports import Tasks
 from .progress import StagedTimeLeft, TimeLeft
 from .state import Enhanced, OpenedImage
 from .tasks import CancelToken
@@ -74,7 +75,7 @@ class EnhanceUI(Protocol):
 
 
 class EnhanceFlow:
-    def __init__(self, tasks: Any, current: Callable[[], OpenedImage | None], ui: EnhanceUI,
+    def __init__(self, tasks: Tasks, current: Callable[[], OpenedImage | None], ui: EnhanceUI,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.tasks, self._current, self.ui, self._clock = tasks, current, ui, clock
         self.token: CancelToken | None = None

@@ -18,11 +18,12 @@ from . import model_text
 from .formatting import TITLE
 from .keys import reach_by_keyboard
 from .model_flow import ModelFlow
+from .ports import Dialogs
 from .widgets import place_over
 
 
 class ModelWindow(ctk.CTkToplevel):
-    def __init__(self, parent: Any, models: ModelFlow, dialogs: Any) -> None:
+    def __init__(self, parent: Any, models: ModelFlow, dialogs: Dialogs) -> None:
         super().__init__(parent)
         self.models, self.dialogs = models, dialogs.for_window(self)
         self.title("Model")
@@ -70,7 +71,7 @@ class ModelWindow(ctk.CTkToplevel):
             self.destroy()
 
 
-def show_about(parent: Any, dialogs: Any) -> ctk.CTkToplevel:
+def show_about(parent: Any, dialogs: Dialogs) -> ctk.CTkToplevel:
     """Version, the promise that nothing leaves the machine, and the log folder."""
     from ..logs import log_dir
 
@@ -102,7 +103,7 @@ def file_manager() -> list[str] | None:
     return None
 
 
-def open_folder(folder: Path, dialogs: Any) -> None:
+def open_folder(folder: Path, dialogs: Dialogs) -> None:
     """Show a folder in the system's file manager; where there is none, say where it is."""
     where = f"The log files are in:\n{folder}"
     try:

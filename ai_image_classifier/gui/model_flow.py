@@ -12,12 +12,12 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
 
 from ..cards import ModelLoadError
 from ..classifier import Classifier
 from ..imaging import one_line
 from . import model_text
+from .ports import Dialogs, Tasks
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def plain_error(error: BaseException) -> str:
 
 
 class ModelFlow:
-    def __init__(self, tasks: Any, dialogs: Any, start_folder: Callable[[], str],
+    def __init__(self, tasks: Tasks, dialogs: Dialogs, start_folder: Callable[[], str],
                  load: Callable[[str | None], Classifier] | None = None) -> None:
         """`load(source)` loads a model (by default `Classifier.load`)."""
         self.tasks, self.dialogs, self._start_folder, self._load = tasks, dialogs, \
@@ -78,7 +78,7 @@ class ModelFlow:
         self.tasks.submit("model", lambda: load(source), self._loaded,
                           lambda error: self._failed(error, asked=source is not None))
 
-    def choose_file(self, dialogs: Any = None) -> None:
+    def choose_file(self, dialogs: Dialogs | None = None) -> None:
         """Ask for a model file with `dialogs` (those of the window that asks; by default
         the main window's)."""
         path = (dialogs or self.dialogs).open_model(self._start_folder())

@@ -23,6 +23,7 @@ from ..verdict import Verdict
 from .formatting import human_size, make_preview
 from .heat import ela, heat_map
 from .model_flow import ModelFlow
+from .ports import Dialogs, Tasks
 from .progress import TimeLeft
 from .state import HeatMap, OpenedImage
 from .tasks import CancelToken
@@ -65,7 +66,7 @@ class PictureUI(Protocol):
 
 
 class PictureFlow:
-    def __init__(self, tasks: Any, models: ModelFlow, dialogs: Any, ui: PictureUI,
+    def __init__(self, tasks: Tasks, models: ModelFlow, dialogs: Dialogs, ui: PictureUI,
                  remember: Callable[[Path], None]) -> None:
         """`remember(path)` records an opened file in the settings' recent files."""
         self.tasks, self.models, self.dialogs, self.ui = tasks, models, dialogs, ui

@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -24,13 +24,13 @@ from ..file_types import WRITE_FORMATS, type_name_of
 from ..imaging import display_name, one_line
 from ..metadata import Metadata, enhancement_steps
 from .enhance_flow import describe
+from .ports import Dialogs, Tasks
 from .progress import TimeLeft
 from .settings import Settings, first_folder
 from .state import Enhanced, OpenedImage
 from .tasks import CancelToken
 
 #: Whether `write_image` can report progress and stop when asked.
-SAVE_CAN_STOP = True
 TICK_MS = 1000
 
 
@@ -74,8 +74,8 @@ class SaveUI(Protocol):
 
 
 class SaveFlow:
-    def __init__(self, tasks: Any, dialogs: Any, settings: Settings, ui: SaveUI,
-                 write: Callable[..., str] = write_image, can_stop: bool = SAVE_CAN_STOP,
+    def __init__(self, tasks: Tasks, dialogs: Dialogs, settings: Settings, ui: SaveUI,
+                 write: Callable[..., str] = write_image, can_stop: bool = True,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.tasks, self.dialogs, self.settings, self.ui = tasks, dialogs, settings, ui
         self._write, self.can_stop, self._clock = write, can_stop, clock

@@ -21,6 +21,7 @@ from ..imaging import one_line
 from ..saving import atomic_write
 from ..verdict import FLAT_FIELDS, flat_record, verdict_record
 from .model_flow import ModelFlow
+from .ports import Dialogs, Tasks
 from .progress import TimeLeft, duration
 from .settings import Settings, first_folder
 from .tasks import CancelToken
@@ -64,7 +65,7 @@ class ScanUI(Protocol):
 
 
 class ScanFlow:
-    def __init__(self, tasks: Any, models: ModelFlow, dialogs: Any, settings: Settings,
+    def __init__(self, tasks: Tasks, models: ModelFlow, dialogs: Dialogs, settings: Settings,
                  folder: Path, ui: ScanUI,
                  enhance_choices: Callable[[], tuple[EnhanceSettings, int]],
                  clock: Callable[[], float] = time.monotonic) -> None:

@@ -1,8 +1,8 @@
 """Run heavy work off the Tk thread and hand results back on it.
 
 Tk may only be touched from the thread running its event loop, so workers put results on a
-queue that the loop drains every few milliseconds (`after`). Each lane is one thread, so the
-work in a lane (e.g. every use of the model) never runs concurrently with itself.
+queue that the loop drains every few milliseconds (`after`). Each lane (`ports.Lane`) is one
+thread, so the work in a lane never runs concurrently with itself.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, get_args
+
+from .ports import Lane
 
 log = logging.getLogger(__name__)
 
 POLL_MS = 15
-LANES = ("model", "open", "work", "save", "scan", "batch")
+LANES: tuple[Lane, ...] = get_args(Lane)
 
 
 class CancelToken:
@@ -36,7 +38,7 @@ class CancelToken:
 
 
 class BackgroundTasks:
-    def __init__(self, widget: Any, lanes: tuple[str, ...] = LANES) -> None:
+    def __init__(self, widget: Any, lanes: tuple[Lane, ...] = LANES) -> None:
         self._widget = widget
         self._lanes = {lane: ThreadPoolExecutor(1, thread_name_prefix=lane) for lane in lanes}
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
@@ -51,7 +53,7 @@ class BackgroundTasks:
         """On the Tk thread: run `callback()` in `ms` milliseconds (unless closed by then)."""
         self._widget.after(ms, lambda: None if self._closed else callback())
 
-    def submit(self, lane: str, work: Callable[[], Any],
+    def submit(self, lane: Lane, work: Callable[[], Any],
                on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> None:
         """Run `work()` in `lane`; then `on_done(result)` or `on_error(exc)` on the Tk thread."""
 

@@ -8,13 +8,17 @@ network alone, of where that network looked.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
 if TYPE_CHECKING:
     from .state import OpenedImage
 
-VIEWS = ("Original", "Enhanced", "Compare", "Heatmap", "ELA")
-PIXEL_VIEWS = ("Original", "Enhanced", "Compare")  # the views that zoom to 100 %
+View = Literal["Original", "Enhanced", "Compare", "Heatmap", "ELA"]
+VIEWS: tuple[View, ...] = get_args(View)
+PIXEL_VIEWS: tuple[View, ...] = ("Original", "Enhanced", "Compare")  # these zoom to 100 %
+#: What the picture area shows ("" = a message instead), and what must be computed first.
+Picture = Literal["", "original", "enhanced", "compare", "heat", "ela"]
+Computed = Literal["", "heat", "ela"]
 ZOOM_NOTE = "100 %: drag the picture to move around."
 HEAT_CAPTIONS = {
     "verdict": "Where the verdict's score depends most (brighter = more): each of 4 × 4 tiles "
@@ -35,15 +39,15 @@ NO_ENHANCED = "Enhance the image to see this view (Enhance tab)."
 
 @dataclass(frozen=True)
 class ViewPlan:
-    picture: str = ""  # "original", "enhanced", "compare", "heat", "ela"; "" = `message`
+    picture: Picture = ""  # "" = `message`
     note: str = ""  # the line under the picture
     message: str = ""  # centred text when there is no picture
-    compute: str = ""  # "heat" or "ela" when that view must be computed first
+    compute: Computed = ""  # the view to compute first
     zoomable: bool = False  # whether "100 %" applies to this view
     outline_face: bool = False
 
 
-def plan(view: str, opened: OpenedImage | None, *, model_ready: bool, zoomed: bool,
+def plan(view: View, opened: OpenedImage | None, *, model_ready: bool, zoomed: bool,
          enhanced_note: str = "", drop: bool = False) -> ViewPlan:
     """The plan for `view` of `opened`; `enhanced_note` says what made the enhanced picture
     (and whether it is from other settings than those now chosen)."""
