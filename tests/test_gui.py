@@ -139,13 +139,20 @@ def test_the_window_is_shown_only_once_it_is_whole(tmp_path, monkeypatch):
         app.close()
 
 
-def test_open_shows_the_same_verdict_as_the_cli(app, photo):
+def test_open_shows_the_same_verdict_as_the_cli(app, tmp_path):
+    """On a photo larger than the preview (and than draft decoding's smallest step), so that
+    judging the preview or a reduced decode instead of the picture would show."""
+    from .test_general import photo_like
+
+    photo = tmp_path / "большое photo.jpg"
+    photo_like(2400, 1800).save(photo, quality=92)
     open_via_dialog(app, photo)
     expected = Classifier.load().classify_file(photo)
+    assert max(current(app).preview.size) < 2400
     assert app.side.badge.cget("text") == expected.text
     assert current(app).verdict.probability == pytest.approx(expected.probability, abs=1e-6)
     status = app.status_bar.line.cget("text")
-    assert "160×120" in status and "JPEG" in status
+    assert "2400×1800" in status and "JPEG" in status
     assert app.viewer.canvas.find_all(), "the preview is drawn"
     assert "Format: JPEG" in app.side.metadata.get("1.0", "end")
 
