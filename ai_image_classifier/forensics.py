@@ -115,3 +115,22 @@ def _jpeg_round_trip(pixels: np.ndarray, quality: int) -> np.ndarray:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="JPEG", quality=quality)
     return np.asarray(Image.open(buffer).convert("RGB"))
+
+
+def gps_position(exif_bytes: bytes | None) -> tuple[float, float] | None:
+    """(latitude, longitude) in degrees recorded in EXIF, or None when there is none (or it
+    cannot be read): a location people may not know their photo carries."""
+    if not exif_bytes:
+        return None
+    exif = Image.Exif()
+    try:
+        exif.load(exif_bytes)
+        gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+        position = []
+        for ref, value, negative in ((1, 2, "S"), (3, 4, "W")):
+            degrees, minutes, seconds = (float(part) for part in gps[value])
+            sign = -1 if str(gps.get(ref, "")).strip("\0 ").upper() == negative else 1
+            position.append(sign * (degrees + minutes / 60 + seconds / 3600))
+    except Exception:  # noqa: BLE001 - absent, incomplete or damaged GPS: no position
+        return None
+    return position[0], position[1]

@@ -11,9 +11,9 @@ generated, which stays) and a history entry naming this app and the steps that r
 
 Each part is checked against the target format's size limits before encoding: only a part the
 format cannot hold is dropped, and `Written.lost` names it. A declaration of generation (an IPTC
-code in XMP, a valid C2PA manifest's, or a generator's parameters that cannot be carried) is
-never weakened: a fresh XMP packet keeps it. Saved EXIF describes the saved pixels (size, and
-orientation reset because they are upright).
+code in XMP, a valid C2PA manifest's, generator parameters or a generator naming itself in EXIF
+or a JPEG comment) is never weakened: the XMP packet written, fresh or carried, declares it.
+Saved EXIF describes the saved pixels (size, and orientation reset because they are upright).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from . import __version__
 from .content_credentials import ContentCredentials, has_manifest_bytes, read_content_credentials
 from .declarations import DECLARING_KEYS, IPTC_ENHANCED, IPTC_GENERATED, IPTC_URL, iptc_code
 from .imaging import ImageSource, open_header, read_bytes
-from .provenance import USER_COMMENT, text_chunks, tolerant, xmp_facts
+from .provenance import USER_COMMENT, provenance_of, text_chunks, tolerant, xmp_facts
 
 log = logging.getLogger(__name__)
 
@@ -126,21 +126,24 @@ def metadata_of(image: Image.Image, data: bytes,
     if credentials is True:
         credentials = read_content_credentials(data, image.format)
     return Metadata(exif_bytes, icc, xmp, text, has_manifest_bytes(data),
-                    _declared_generation(image, xmp, credentials or None))
+                    _declared_generation(image, data, xmp, credentials or None))
 
 
-def _declared_generation(image: Image.Image, xmp: bytes | None,
+def _declared_generation(image: Image.Image, data: bytes, xmp: bytes | None,
                          credentials: ContentCredentials | None) -> str | None:
-    """The IPTC generated code the file declares: in XMP as the verdict reads it (or, where
-    the packet is not XML, in its standard URL form), else in a valid C2PA manifest. A broken
-    manifest decides nothing, so it is not carried either."""
+    """The IPTC generated code the file declares (in XMP, even not well-formed, or a valid
+    C2PA manifest), else `trainedAlgorithmicMedia` for any other declaration that decides
+    (parameters, a generator naming itself in EXIF or a JPEG comment: a save may not carry
+    them). A broken manifest decides nothing, so it is not carried."""
     codes = list(tolerant(lambda: xmp_facts(image).source_types, ()))
     found = _GENERATED_URL.search(xmp) if xmp else None
     codes += [found.group(1).decode()] if found else []
     if credentials is not None and credentials.decides:
         codes += credentials.source_types
     by_name = {code.lower(): code for code in IPTC_GENERATED}
-    return next((by_name[c.lower()] for c in codes if c.lower() in by_name), None)
+    declared = next((by_name[c.lower()] for c in codes if c.lower() in by_name), None)
+    decides = tolerant(lambda: bool(provenance_of(image, data, credentials).generated), False)
+    return declared or ("trainedAlgorithmicMedia" if decides else None)
 
 
 def enhancement_steps(scale: float, denoised: bool) -> tuple[str, ...]:
@@ -344,25 +347,6 @@ def _marked(root: ET.Element, declared: str | None, steps: tuple[str, ...] | Non
         _q("stEvt", "parameters"): f"enhanced by algorithm{done}",
         _q("stEvt", "when"): dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
     return ET.tostring(root, encoding="utf-8", xml_declaration=False)
-
-
-def gps_position(exif_bytes: bytes | None) -> tuple[float, float] | None:
-    """(latitude, longitude) in degrees recorded in EXIF, or None when there is none (or it
-    cannot be read): a location people may not know their photo carries."""
-    if not exif_bytes:
-        return None
-    exif = Image.Exif()
-    try:
-        exif.load(exif_bytes)
-        gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-        position = []
-        for ref, value, negative in ((1, 2, "S"), (3, 4, "W")):
-            degrees, minutes, seconds = (float(part) for part in gps[value])
-            sign = -1 if str(gps.get(ref, "")).strip("\0 ").upper() == negative else 1
-            position.append(sign * (degrees + minutes / 60 + seconds / 3600))
-    except Exception:  # noqa: BLE001 - absent, incomplete or damaged GPS: no position
-        return None
-    return position[0], position[1]
 
 
 def xmp_history(xmp: bytes | None) -> list[str]:

@@ -278,6 +278,30 @@ def test_generator_parameters_too_large_for_jpeg_leave_the_picture_declared_gene
     assert any("trainedAlgorithmicMedia" in text for text in read_provenance(saved.path).generated)
 
 
+def _exif_declaring(oversized: bool) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x0131] = "Midjourney v6"  # Software: a generator naming itself
+    if oversized:
+        exif[0x010E] = "x" * 80_000  # ImageDescription: past JPEG's 64 KB EXIF segment
+    return exif
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_a_declaration_in_exif_or_a_jpeg_comment_survives_a_save_that_cannot_carry_it(
+        tmp_path, suffix):
+    """Declared in EXIF too large for JPEG (dropped), or in a JPEG comment (no other format
+    holds one): the saved copy still declares itself generated, in its XMP."""
+    sources = {"exif": tmp_path / "exif.png", "comment": tmp_path / "comment.jpg"}
+    Image.fromarray(picture()).save(sources["exif"], exif=_exif_declaring(oversized=True))
+    Image.fromarray(picture()).save(sources["comment"], comment=b"Midjourney v6")
+    for name, source in sources.items():
+        assert read_provenance(source).generated, name
+        saved = save_image(picture(), tmp_path / f"{name}_out{suffix}",
+                           metadata=read_metadata(source))
+        assert any("trainedAlgorithmicMedia" in text
+                   for text in read_provenance(saved.path).generated), (name, suffix)
+
+
 def test_saved_exif_describes_the_saved_pixels(tmp_path):
     exif = Image.Exif()
     exif[0x0112] = 6
