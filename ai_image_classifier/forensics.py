@@ -18,7 +18,7 @@ from PIL import ExifTags, Image
 from .content_credentials import has_manifest_bytes, read_content_credentials
 from .declarations import generator_names, names_in, text_declarations, whole_words
 from .imaging import ImageSource, open_header, read_bytes
-from .metadata import Metadata, metadata_of
+from .metadata import Metadata, metadata_of, parse_xmp, qualified
 from .provenance import Provenance, provenance_of, text_chunks, tolerant, xmp_facts
 
 EXIF_FIELDS = ("Make", "Model", "LensModel", "Software", "DateTime", "DateTimeOriginal",
@@ -134,3 +134,19 @@ def gps_position(exif_bytes: bytes | None) -> tuple[float, float] | None:
     except Exception:  # noqa: BLE001 - absent, incomplete or damaged GPS: no position
         return None
     return position[0], position[1]
+
+
+def xmp_history(xmp: bytes | None) -> list[str]:
+    """The packet's editing history in words ("2026-12-07: AI Image Classifier & Enhancer 1.0,
+    enhanced by algorithm (upscaling)"), oldest first; [] when there is none or it is not XML."""
+    root = parse_xmp(xmp)
+    lines = []
+    for entry in [] if root is None else root.iter(qualified("rdf", "li")):
+        fields = {name: entry.get(qualified("stEvt", name)) or (
+            entry.findtext(qualified("stEvt", name)) or "").strip()
+            for name in ("when", "softwareAgent", "action", "parameters")}
+        if fields["softwareAgent"] or fields["action"]:
+            said = ", ".join(v for v in (fields["softwareAgent"] or fields["action"],
+                                         fields["parameters"]) if v)
+            lines.append(f"{fields['when'][:10]}: {said}" if fields["when"] else said)
+    return lines

@@ -19,6 +19,7 @@ Saved EXIF describes the saved pixels (size, and orientation reset because they 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import logging
 import re
@@ -83,6 +84,9 @@ class Metadata:
     #: The IPTC code of a generation declared in XMP or by a valid C2PA manifest: a save
     #: must never weaken it, even where the packet or the manifest cannot be carried.
     generated: str | None = None
+    #: Whether any declaration decides (parameters, a generator naming itself in EXIF or a
+    #: JPEG comment too): a save that cannot carry it declares the copy generated in XMP.
+    declares: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,25 +129,41 @@ def metadata_of(image: Image.Image, data: bytes,
         exif_bytes = None
     if credentials is True:
         credentials = read_content_credentials(data, image.format)
+    declares = tolerant(lambda: bool(provenance_of(image, data, credentials or None).generated),
+                        False)
     return Metadata(exif_bytes, icc, xmp, text, has_manifest_bytes(data),
-                    _declared_generation(image, data, xmp, credentials or None))
+                    _declared_generation(image, xmp, credentials or None), declares)
 
 
-def _declared_generation(image: Image.Image, data: bytes, xmp: bytes | None,
+def _declared_generation(image: Image.Image, xmp: bytes | None,
                          credentials: ContentCredentials | None) -> str | None:
-    """The IPTC generated code the file declares (in XMP, even not well-formed, or a valid
-    C2PA manifest), else `trainedAlgorithmicMedia` for any other declaration that decides
-    (parameters, a generator naming itself in EXIF or a JPEG comment: a save may not carry
-    them). A broken manifest decides nothing, so it is not carried."""
+    """The IPTC generated code the file declares: in XMP as the verdict reads it (or, where
+    the packet is not XML, in its standard URL form), else in a valid C2PA manifest. A broken
+    manifest decides nothing, so it is not carried either."""
     codes = list(tolerant(lambda: xmp_facts(image).source_types, ()))
     found = _GENERATED_URL.search(xmp) if xmp else None
     codes += [found.group(1).decode()] if found else []
     if credentials is not None and credentials.decides:
         codes += credentials.source_types
     by_name = {code.lower(): code for code in IPTC_GENERATED}
-    declared = next((by_name[c.lower()] for c in codes if c.lower() in by_name), None)
-    decides = tolerant(lambda: bool(provenance_of(image, data, credentials).generated), False)
-    return declared or ("trainedAlgorithmicMedia" if decides else None)
+    return next((by_name[c.lower()] for c in codes if c.lower() in by_name), None)
+
+
+def _lost_declaration(metadata: Metadata, exif: bytes | None, text: tuple[tuple[str, str], ...],
+                      xmp: bytes | None) -> str | None:
+    """`trainedAlgorithmicMedia` when the original declares generation but the parts a save
+    writes would not (EXIF too large, a JPEG comment), read as the verdict reads a file."""
+    if not metadata.declares:
+        return None
+    info = PngImagePlugin.PngInfo()
+    packet = ((XMP_TEXT_KEY, xmp.decode("utf-8", "replace")),) if xmp else ()
+    for key, value in (*text, *packet):
+        info.add_itxt(key, value)
+    buffer = io.BytesIO()
+    Image.new("RGB", (1, 1)).save(buffer, "PNG", pnginfo=info, exif=exif or b"")
+    with open_header(buffer.getvalue()) as image:
+        kept = tolerant(lambda: provenance_of(image, buffer.getvalue(), None).generated, ())
+    return None if kept else "trainedAlgorithmicMedia"
 
 
 def enhancement_steps(scale: float, denoised: bool) -> tuple[str, ...]:
@@ -178,6 +198,7 @@ def for_format(metadata: Metadata | None, image_format: str, enhanced: bool = Tr
     else:
         exif, carried = _carry_declarations(exif, metadata.text, image_format, lost)
         generated = generated or (None if carried else "trainedAlgorithmicMedia")
+    generated = generated or _lost_declaration(metadata, exif, text, metadata.xmp)
     history = steps if enhanced else None
     xmp = metadata.xmp
     if enhanced:
@@ -186,6 +207,7 @@ def for_format(metadata: Metadata | None, image_format: str, enhanced: bool = Tr
             lost.append("the original's XMP is not XMP this app can read (not well-formed, "
                         "or nested too deeply): a new packet replaces it")
     if xmp and _fits(xmp, "XMP", image_format, lost) is None:
+        generated = generated or _lost_declaration(metadata, exif, text, None)
         xmp = enhancement_xmp(None, generated, history) if enhanced or generated else None
         kept = ["the enhancement"] * enhanced + [f"the declared {generated}"] * bool(generated)
         lost[-1] += f"; a new packet records {' and '.join(kept)}" if kept else ""
@@ -304,72 +326,59 @@ def enhancement_xmp(original: bytes | None, generated: str | None = None,
 def marked_packet(original: bytes | None, generated: str | None,
                   steps: tuple[str, ...] | None) -> tuple[bytes, bool]:
     """`enhancement_xmp`, and whether the original packet was carried (not replaced)."""
-    root = _parse(original)
+    root = parse_xmp(original)
     if root is not None:
         try:
             return _marked(root, generated, steps), True
         except RecursionError:  # a packet nested too deeply to write back: start afresh
             log.info("XMP too deeply nested; a new packet is written")
-    return _marked(ET.Element(_q("x", "xmpmeta")), generated, steps), False
+    return _marked(ET.Element(qualified("x", "xmpmeta")), generated, steps), False
 
 
 def _marked(root: ET.Element, declared: str | None, steps: tuple[str, ...] | None) -> bytes:
-    rdf = root if root.tag == _q("rdf", "RDF") else root.find(_q("rdf", "RDF"))
+    rdf = root if root.tag == qualified("rdf", "RDF") else root.find(qualified("rdf", "RDF"))
     if rdf is None:
-        rdf = ET.SubElement(root, _q("rdf", "RDF"))
+        rdf = ET.SubElement(root, qualified("rdf", "RDF"))
     codes = []
     for element in list(rdf.iter()):
         # The link to the original's C2PA manifest, which no longer matches these pixels.
-        element.attrib.pop(_q("dcterms", "provenance"), None)
-        for child in element.findall(_q("dcterms", "provenance")):
+        element.attrib.pop(qualified("dcterms", "provenance"), None)
+        for child in element.findall(qualified("dcterms", "provenance")):
             element.remove(child)
-        if _q("Iptc4xmpExt", "DigitalSourceType") in element.attrib:
-            codes.append(iptc_code(element.attrib.pop(_q("Iptc4xmpExt", "DigitalSourceType"))))
+        source_type = qualified("Iptc4xmpExt", "DigitalSourceType")
+        if source_type in element.attrib:
+            codes.append(iptc_code(element.attrib.pop(source_type)))
         for child in list(element):
-            if child.tag == _q("Iptc4xmpExt", "DigitalSourceType"):
-                codes.append(iptc_code(child.get(_q("rdf", "resource")) or child.text or ""))
+            if child.tag == qualified("Iptc4xmpExt", "DigitalSourceType"):
+                codes.append(iptc_code(child.get(qualified("rdf", "resource")) or child.text or ""))
                 element.remove(child)
     generated = next((code for code in codes if code in IPTC_GENERATED), declared)
-    description = ET.SubElement(rdf, _q("rdf", "Description"), {_q("rdf", "about"): ""})
+    description = ET.SubElement(rdf, qualified("rdf", "Description"),
+                                {qualified("rdf", "about"): ""})
     code = generated or (IPTC_ENHANCED if steps is not None else None)
     if code:
-        ET.SubElement(description, _q("Iptc4xmpExt", "DigitalSourceType"),
-                      {_q("rdf", "resource"): IPTC_URL + code})
+        ET.SubElement(description, qualified("Iptc4xmpExt", "DigitalSourceType"),
+                      {qualified("rdf", "resource"): IPTC_URL + code})
     if steps is None:
         return ET.tostring(root, encoding="utf-8", xml_declaration=False)
-    history = rdf.find(f".//{_q('xmpMM', 'History')}/{_q('rdf', 'Seq')}")
+    history = rdf.find(f".//{qualified('xmpMM', 'History')}/{qualified('rdf', 'Seq')}")
     if history is None:  # one History per packet: ours continues the original's
-        history = ET.SubElement(ET.SubElement(description, _q("xmpMM", "History")),
-                                _q("rdf", "Seq"))
+        history = ET.SubElement(ET.SubElement(description, qualified("xmpMM", "History")),
+                                qualified("rdf", "Seq"))
     done = f" ({', '.join(steps)})" if steps else ""
-    ET.SubElement(history, _q("rdf", "li"), {
-        _q("stEvt", "action"): "edited", _q("stEvt", "softwareAgent"): APP,
-        _q("stEvt", "parameters"): f"enhanced by algorithm{done}",
-        _q("stEvt", "when"): dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+    ET.SubElement(history, qualified("rdf", "li"), {
+        qualified("stEvt", "action"): "edited", qualified("stEvt", "softwareAgent"): APP,
+        qualified("stEvt", "parameters"): f"enhanced by algorithm{done}",
+        qualified("stEvt", "when"): dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
     return ET.tostring(root, encoding="utf-8", xml_declaration=False)
 
 
-def xmp_history(xmp: bytes | None) -> list[str]:
-    """The packet's editing history in words ("2026-12-07: AI Image Classifier & Enhancer 1.0,
-    enhanced by algorithm (upscaling)"), oldest first; [] when there is none or it is not XML."""
-    root = _parse(xmp)
-    lines = []
-    for entry in [] if root is None else root.iter(_q("rdf", "li")):
-        fields = {name: entry.get(_q("stEvt", name)) or (
-            entry.findtext(_q("stEvt", name)) or "").strip()
-            for name in ("when", "softwareAgent", "action", "parameters")}
-        if fields["softwareAgent"] or fields["action"]:
-            said = ", ".join(v for v in (fields["softwareAgent"] or fields["action"],
-                                         fields["parameters"]) if v)
-            lines.append(f"{fields['when'][:10]}: {said}" if fields["when"] else said)
-    return lines
-
-
-def _q(prefix: str, name: str) -> str:
+def qualified(prefix: str, name: str) -> str:
+    """`prefix:name` as ElementTree spells it."""
     return f"{{{NS[prefix]}}}{name}"
 
 
-def _parse(packet: bytes | None) -> ET.Element | None:
+def parse_xmp(packet: bytes | None) -> ET.Element | None:
     """The packet's x:xmpmeta (or rdf:RDF) element; None when there is none or it is not
     XMP."""
     if not packet:
@@ -380,4 +389,4 @@ def _parse(packet: bytes | None) -> ET.Element | None:
     except Exception:  # noqa: BLE001 - a damaged or hostile packet
         log.info("XMP not parsed", exc_info=True)
         return None
-    return root if root.tag in (_q("x", "xmpmeta"), _q("rdf", "RDF")) else None
+    return root if root.tag in (qualified("x", "xmpmeta"), qualified("rdf", "RDF")) else None

@@ -290,7 +290,7 @@ def test_the_metadata_read_at_open_is_saved_even_if_the_file_changed(tmp_path, c
 
 
 def saved_history(path) -> list[str]:
-    from ai_image_classifier.metadata import xmp_history
+    from ai_image_classifier.forensics import xmp_history
 
     with Image.open(path) as saved:
         xmp = saved.info.get("xmp")

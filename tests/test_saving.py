@@ -290,7 +290,8 @@ def _exif_declaring(oversized: bool) -> Image.Exif:
 def test_a_declaration_in_exif_or_a_jpeg_comment_survives_a_save_that_cannot_carry_it(
         tmp_path, suffix):
     """Declared in EXIF too large for JPEG (dropped), or in a JPEG comment (no other format
-    holds one): the saved copy still declares itself generated, in its XMP."""
+    holds one): the saved copy still declares itself generated (in its XMP where the part
+    that declared it could not be carried)."""
     sources = {"exif": tmp_path / "exif.png", "comment": tmp_path / "comment.jpg"}
     Image.fromarray(picture()).save(sources["exif"], exif=_exif_declaring(oversized=True))
     Image.fromarray(picture()).save(sources["comment"], comment=b"Midjourney v6")
@@ -298,8 +299,7 @@ def test_a_declaration_in_exif_or_a_jpeg_comment_survives_a_save_that_cannot_car
         assert read_provenance(source).generated, name
         saved = save_image(picture(), tmp_path / f"{name}_out{suffix}",
                            metadata=read_metadata(source))
-        assert any("trainedAlgorithmicMedia" in text
-                   for text in read_provenance(saved.path).generated), (name, suffix)
+        assert read_provenance(saved.path).generated, (name, suffix)
 
 
 def test_saved_exif_describes_the_saved_pixels(tmp_path):
@@ -319,7 +319,7 @@ def test_saved_exif_describes_the_saved_pixels(tmp_path):
 
 
 def test_the_history_names_only_the_steps_that_ran(tmp_path):
-    from ai_image_classifier.metadata import xmp_history
+    from ai_image_classifier.forensics import xmp_history
 
     source = tmp_path / "clean.png"
     Image.fromarray(np.full((40, 50, 3), 128, np.uint8)).save(source)

@@ -49,8 +49,8 @@ def metadata_text(opened: Any) -> str:
     turns one into the other), EXIF and its location, every declaration the verdict weighs
     (from the same read of the file as the verdict and the save), the editing history in XMP,
     content credentials, traces and text chunks."""
-    from ..forensics import gps_position
-    from ..metadata import JPEG_EXIF_LIMIT, xmp_history
+    from ..forensics import gps_position, xmp_history
+    from ..metadata import JPEG_EXIF_LIMIT
 
     report = opened.report
     saved = report.metadata  # what was read at open: what a save keeps
