@@ -128,6 +128,9 @@ class ContentCredentials:
     trust_list: str = ""  # the name of the list the signer was checked against
     bound: bool = False  # a hard binding to the file's bytes validated
     edits: tuple[str, ...] = ()  # generative steps after the picture was made, in words
+    #: The active manifest's own actions declare a capture: the signer checked is the one
+    #: that claims it (an ingredient's claim is signed by whoever made that ingredient).
+    captured_by_signer: bool = False
 
     @property
     def generated(self) -> bool:
@@ -159,9 +162,10 @@ class ContentCredentials:
 
     @property
     def proves_capture(self) -> bool:
-        """A camera on the trust list signed a capture, bound to these pixels, and nothing in
-        the chain used a generative model: strong evidence of a real photograph."""
-        return (self.state == "Trusted" and self.valid and self.bound and self.captured
+        """A signer on the trust list claims a capture in its own manifest, bound to these
+        pixels, and nothing in the chain used a generative model: strong evidence of a real
+        photograph."""
+        return (self.state == "Trusted" and self.valid and self.bound and self.captured_by_signer
                 and not self.generated)
 
     @property
@@ -264,8 +268,8 @@ def _credentials(store: dict, state: str) -> ContentCredentials:
     active = store.get("active_manifest")
     ordered = [manifests[active]] if active in manifests else []
     ordered += [m for label, m in manifests.items() if label != active]
-    generators, source_types, edits = [], [], []
-    for manifest in ordered:
+    generators, source_types, edits, captured_by_signer = [], [], [], False
+    for position, manifest in enumerate(ordered):
         if not isinstance(manifest, dict):
             continue
         info = manifest.get("claim_generator_info") or []
@@ -275,8 +279,10 @@ def _credentials(store: dict, state: str) -> ContentCredentials:
         if name:
             generators.append(str(name))
         actions = _actions(manifest.get("assertions") or [])
-        source_types += [iptc_code(a["digitalSourceType"]) for a in actions
-                         if a.get("digitalSourceType")]
+        codes = [iptc_code(a["digitalSourceType"]) for a in actions if a.get("digitalSourceType")]
+        source_types += codes
+        captured_by_signer |= position == 0 and active in manifests and any(
+            code in IPTC_CAPTURE for code in codes)
         edits += [_edit(a) for a in actions if _is_generative_edit(a)]
     failures = tuple(str(item.get("code")) for item in store.get("validation_status") or []
                      if isinstance(item, dict))
@@ -287,7 +293,8 @@ def _credentials(store: dict, state: str) -> ContentCredentials:
     signer = (f"{name} ({organisation})" if name and organisation and organisation != name
               else name or organisation)
     return ContentCredentials(tuple(generators), tuple(source_types), state, failures, signer,
-                              organisation, bound=_bound(store), edits=tuple(edits))
+                              organisation, bound=_bound(store), edits=tuple(edits),
+                              captured_by_signer=captured_by_signer)
 
 
 def _bound(store: dict) -> bool:

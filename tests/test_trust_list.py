@@ -161,3 +161,34 @@ def test_a_capture_followed_by_a_generative_edit_is_ai_edited(test_list, tmp_pat
     assert verdict.text == "AI-EDITED — the file says so (signed by Leica Camera AG)"
     assert ("AI-edited: c2pa.edited (compositeWithTrainedAlgorithmicMedia, 'Photoshop' "
             "Generative Fill)") in verdict.declared[0]
+
+
+def _store(active_actions: list[dict], ingredient_actions: list[dict]) -> dict:
+    """A c2pa store as the reader reports it: a trusted, bound active manifest and the
+    manifest of the ingredient it opened."""
+    def manifest(actions: list[dict], organisation: str) -> dict:
+        return {"claim_generator_info": [{"name": organisation}],
+                "assertions": [{"label": "c2pa.actions.v2", "data": {"actions": actions}}],
+                "signature_info": {"common_name": organisation, "issuer": organisation}}
+
+    return {"active_manifest": "urn:active",
+            "manifests": {"urn:active": manifest(active_actions, "Trusted Editor Inc"),
+                          "urn:ingredient": manifest(ingredient_actions, "Home-made Camera")},
+            "validation_results": {"activeManifest": {
+                "success": [{"code": "assertion.dataHash.match"}]}}}
+
+
+CAPTURE = {"action": "c2pa.created",
+           "digitalSourceType": "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"}
+
+
+def test_only_the_trusted_signer_s_own_capture_claim_proves_a_photograph():
+    """A trusted editor's manifest over an ingredient whose (untrusted) manifest claims a
+    capture does not make the picture a camera's: the claim is not the trusted signer's."""
+    from ai_image_classifier.content_credentials import _credentials
+
+    opened = {"action": "c2pa.opened"}
+    relayed = _credentials(_store([opened], [CAPTURE]), "Trusted")
+    assert relayed.captured and not relayed.proves_capture
+    own = _credentials(_store([CAPTURE], []), "Trusted")
+    assert own.proves_capture
