@@ -80,18 +80,23 @@ def user_trust_folder() -> Path:
 
 
 def trust_list() -> TrustList | None:
-    """The user's copy of the trust list when it holds certificates, else the bundled one
-    (None only when neither can be read: every signer is then "not on a trust list")."""
+    """The user's copy of the trust list when it holds certificates and is not older than the
+    bundled one (an app update may bring a newer list than a copy put there long ago), else
+    the bundled one; None only when neither can be read: every signer is then "not on a trust
+    list"."""
+    found = []
     for folder, bundled in ((user_trust_folder(), False),
                             (resource_path("assets", TRUST_FOLDER), True)):
         try:
             changed = (folder / ANCHORS_FILE).stat().st_mtime_ns
         except OSError:
             continue
-        found = _read_trust_list(folder, bundled, changed)
-        if found:
-            return found
-    return None
+        found += filter(None, [_read_trust_list(folder, bundled, changed)])
+    if len(found) == 2 and found[0].issued and found[0].issued < found[1].issued:
+        log.warning("the trust list in %s (%s) is older than the bundled one (%s); not used",
+                    found[0].folder, found[0].issued, found[1].issued)
+        return found[1]
+    return found[0] if found else None
 
 
 @functools.lru_cache(maxsize=4)

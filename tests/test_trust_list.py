@@ -70,6 +70,15 @@ def test_a_newer_list_in_the_config_folder_replaces_the_bundled_one(test_list):
     assert str(test_list) in used.describe()
 
 
+def test_a_copy_older_than_the_bundled_list_is_not_used(test_list):
+    """After an update brings a newer list, a copy put in the config folder long ago must
+    not hide the signers added since."""
+    (test_list / "C2PA-TRUST-LIST.json").write_text(json.dumps(
+        {"LoTE": {"ListAndSchemeInformation": {"ListIssueDateTime": "2025-01-31T08:00:00Z"}}}))
+    used = trust_list()
+    assert used and used.bundled and used.issued == "2026-08-05"
+
+
 def test_a_list_without_certificates_is_not_used(config):
     folder = user_trust_folder()
     folder.mkdir(parents=True)
