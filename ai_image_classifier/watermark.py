@@ -127,8 +127,12 @@ def find_watermark(rgb: np.ndarray) -> FoundMark | None:
 
 def with_watermark(provenance: Provenance, mark: FoundMark | None) -> Provenance:
     """`provenance` with a found generator mark as a deciding declaration, unless a
-    declaration already decides (a signed manifest names its signer, which says more)."""
-    if mark is None or provenance.generated or provenance.captured:
+    declaration already decides (a signed manifest names its signer, which says more); beside
+    a camera's signature it is a note, so that the contradiction is seen."""
+    if mark is None or provenance.generated:
         return provenance
+    if provenance.captured:
+        return replace(provenance, notes=(*provenance.notes, f"{mark.describe()}; it does not "
+                                          "decide against the camera's signature"))
     return replace(provenance, generated=(mark.describe(),),
                    decided_by=f"invisible watermark of {mark.name}")

@@ -132,3 +132,13 @@ def test_jpeg_recompression_removes_the_mark(reference, tmp_path):
 def test_small_thin_or_odd_pictures_carry_no_mark_and_never_fail(shape):
     """A 1-pixel-wide picture once made the wavelet transform raise on every open."""
     assert find_watermark(np.zeros(shape, np.uint8)) is None
+
+
+def test_a_mark_beside_a_camera_signature_is_shown_as_a_note():
+    from ai_image_classifier.provenance import Provenance
+    from ai_image_classifier.watermark import FoundMark, with_watermark
+
+    camera = Provenance(captured=("signed capture",), decided_by="signed by the camera: X")
+    marked = with_watermark(camera, FoundMark("Stable Diffusion XL", 45, 48))
+    assert marked.captured == camera.captured and not marked.generated
+    assert any("Stable Diffusion XL" in note for note in marked.notes)
