@@ -90,8 +90,8 @@ def verdict_record(path: str, result: Verdict | Exception) -> dict[str, Any]:
 
 
 #: The columns of a flat (CSV) export of `verdict_record`s.
-FLAT_FIELDS = ["path", "label", "headline", "decided_by", "declared", "model_label",
-               "probability", "threshold", "region", "evidence", "error"]
+FLAT_FIELDS = ["path", "label", "headline", "decided_by", "declared_by", "declared",
+               "model_label", "probability", "threshold", "region", "evidence", "error"]
 
 
 def flat_record(record: dict[str, Any]) -> dict[str, Any]:
@@ -100,7 +100,8 @@ def flat_record(record: dict[str, Any]) -> dict[str, Any]:
         return {"path": record["path"], "error": record["error"]}
     model = record["model"]
     return {"path": record["path"], "label": record["label"], "headline": record["headline"],
-            "decided_by": record["decided_by"], "declared": "; ".join(record["declared"]),
+            "decided_by": record["decided_by"], "declared_by": record["declared_by"],
+            "declared": "; ".join(record["declared"]),
             "model_label": model["label"],
             "probability": model["probability"], "threshold": model["threshold"],
             "region": model["region"], "evidence": "; ".join(record["evidence"])}

@@ -28,3 +28,12 @@ def test_names_that_would_be_formulas_are_exported_as_text(tmp_path, judged):
     cells = [cell for row in rows for cell in row.values()]
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
     assert rows[-1]["probability"] == "0.75"  # numbers stay numbers
+
+
+def test_the_flat_record_says_who_decided():
+    from ai_image_classifier.verdict import FLAT_FIELDS, flat_record
+
+    verdict = Verdict("fake", 0.4, 0.5, declared=("signed",), decided_by="signed by Google LLC")
+    row = flat_record(verdict_record("a.jpg", verdict))
+    assert set(row) <= set(FLAT_FIELDS)
+    assert (row["decided_by"], row["declared_by"]) == ("declaration", "signed by Google LLC")
