@@ -232,6 +232,24 @@ def test_shortcuts_leave_tks_own_dialogs_alone(app):
     app.tk.call("destroy", ".tcl_dialog")
 
 
+def test_shortcuts_belong_to_the_main_window(app):
+    """Keys typed in another window of the app (the scan window, Model…) do not act on the
+    main window behind it: Esc there must not cancel its enhancement."""
+    import customtkinter as ctk
+
+    other = ctk.CTkToplevel(app)
+    entry = ctk.CTkEntry(other)
+    entry.pack()
+    app.update()
+    inner = entry._entry  # the Tk widget that takes the keys
+    inner.focus_force()
+    app.update()
+    inner.event_generate("<Control-Key-2>", when="tail")
+    app.update()
+    assert app.viewer.view == "Original"
+    other.destroy()
+
+
 def test_the_scrolling_tabs_follow_the_theme_and_show_their_focus(app):
     from ai_image_classifier.gui.keys import FOCUS_COLOUR
     from ai_image_classifier.gui.theme import surface_colour

@@ -60,15 +60,15 @@ def help_lines() -> list[tuple[str, str]]:
 
 
 def bind_shortcuts(root: Any, actions: dict[str, Callable[..., Any]]) -> None:
-    """Bind every shortcut on every window of the app to `actions[name](argument)`."""
+    """Bind every shortcut of the main window to `actions[name](argument)`."""
     aqua = root.tk.call("tk", "windowingsystem") == "aqua"
     for shortcut in SHORTCUTS:
         action = actions[shortcut.action]
 
         def run(event: Any, action: Callable[..., Any] = action,
                 argument: str = shortcut.argument) -> str | None:
-            if not _in_our_windows(event.widget):
-                return None  # typing in Tk's own file dialog or message box
+            if not _in_main_window(event.widget):
+                return None  # the scan or Model window, Tk's own file dialog or message box
             action(argument) if argument else action()
             return "break"
 
@@ -78,11 +78,11 @@ def bind_shortcuts(root: Any, actions: dict[str, Callable[..., Any]]) -> None:
                 root.bind_all(sequence.replace("Control", "Command"), run)
 
 
-def _in_our_windows(widget: Any) -> bool:
-    """Whether a key went to one of the app's own windows: Tk's dialogs are made in Tcl, so
-    their widgets reach Python as bare names."""
-    return not isinstance(widget, str) and isinstance(widget.winfo_toplevel(),
-                                                      ctk.CTk | ctk.CTkToplevel)
+def _in_main_window(widget: Any) -> bool:
+    """Whether a key went to the main window, whose actions the shortcuts are: Esc in the
+    scan window must not cancel the main window's enhancement, nor Ctrl+S there open its
+    save. Tk's dialogs are made in Tcl, so their widgets reach Python as bare names."""
+    return not isinstance(widget, str) and isinstance(widget.winfo_toplevel(), ctk.CTk)
 
 
 def reach_by_keyboard(root: Any) -> None:

@@ -30,7 +30,7 @@ from .settings import Settings, first_folder
 from .state import Enhanced, OpenedImage
 from .tasks import CancelToken
 
-#: Whether `write_image` can report progress and stop when asked.
+#: How often a long save's progress line (and its time left) is refreshed.
 TICK_MS = 1000
 
 

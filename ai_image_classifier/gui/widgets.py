@@ -15,17 +15,18 @@ DISABLED_FILL = ("gray78", "gray30")
 
 
 def forget_windows(root: Any) -> None:
-    """After `root` is destroyed: CustomTkinter 5.2 keeps the app in
+    """After `root` is destroyed: CustomTkinter (6.0) keeps the app in
     `AppearanceModeTracker.app_list` and every window it saw as a key of
     `ScalingTracker.window_dpi_scaling_dict` for good, and with them the whole window, its
-    models and pictures (about 0.5 GB an app in the tests). Drop `root` and its windows."""
+    models and pictures (about 0.5 GB an app in the tests). Drop `root` and every window
+    under it, however deep (a dialog of the scan window too)."""
     from customtkinter.windows.widgets.appearance_mode import AppearanceModeTracker
     from customtkinter.windows.widgets.scaling import ScalingTracker
 
     AppearanceModeTracker.app_list[:] = [a for a in AppearanceModeTracker.app_list
                                          if a is not root]
     windows = ScalingTracker.window_dpi_scaling_dict
-    for window in [w for w in windows if w is root or getattr(w, "master", None) is root]:
+    for window in [w for w in windows if _under(w, root)]:
         del windows[window]
         ScalingTracker.window_widgets_dict.pop(window, None)
 
@@ -118,3 +119,12 @@ class HoverTip:
         text = self._text()
         if text:
             self.tooltip.show(text, event.x_root, event.y_root)
+
+
+def _under(window: Any, root: Any) -> bool:
+    """Whether `window` is `root` or one of its windows, following masters up."""
+    while window is not None:
+        if window is root:
+            return True
+        window = getattr(window, "master", None)
+    return False
