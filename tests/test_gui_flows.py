@@ -740,3 +740,26 @@ def test_a_model_loaded_early_is_taken_over_not_loaded_again(monkeypatch):
     models.load()  # a later load of the same source loads anew
     tasks.run()
     assert loads == [None, None]
+
+
+def test_a_heat_map_chosen_again_while_its_stopped_run_winds_down_is_computed(
+        tmp_path, monkeypatch):
+    """Esc, then another view and Heatmap again before the stopped run has noticed: the map
+    is computed anew, not reported as stopped."""
+    def heat_map(classifier, opened, should_stop, **_):
+        if should_stop():
+            raise InterruptedError("stopped")
+        return HeatMap(opened.preview, "verdict")
+
+    monkeypatch.setattr(picture_flow, "heat_map", heat_map)
+    tasks, _, _, models, pictures = window(lambda source: WholePictureFake())
+    models.load()
+    pictures.open(write_picture(tmp_path / "a.png", (64, 48)))
+    tasks.run()
+    opened = pictures.current
+    pictures.view_plan("Heatmap", zoomed=False)  # queued in the model lane
+    pictures.stop_views()  # Esc
+    pictures.view_plan("Original", zoomed=False)
+    pictures.view_plan("Heatmap", zoomed=False)  # chosen anew before the run noticed
+    tasks.run()
+    assert "heat" not in opened.stopped and opened.heat is not None

@@ -76,6 +76,7 @@ class PictureFlow:
         self._generation = models.generation
         models.listeners.append(self.model_changed)
         self._heat_token = CancelToken()
+        self._heat_again = False  # chosen anew while a stopped run still winds down
         self._last_view = ""
 
     def warm_up(self) -> None:
@@ -182,6 +183,8 @@ class PictureFlow:
         it was stopped and is chosen anew)."""
         if view != self._last_view and self.current is not None:
             self.current.stopped.discard("heat")
+            # Chosen anew while a stopped run still winds down: computed again once it has.
+            self._heat_again = view == "Heatmap" and self._heat_token.cancelled
         self._last_view = view
         shown = plan(view, self.current, model_ready=self.models.classifier is not None,
                      zoomed=zoomed, enhanced_note=enhanced_note, drop=drop)
@@ -194,7 +197,7 @@ class PictureFlow:
         classifier = models.classifier
         generation = models.generation if kind == "heat" else 0
         if opened is None or opened.pending.get(kind) == generation:
-            return  # nothing to show, or the same computation is running
+            return  # nothing to show, or the same computation is running (or stopping)
         if kind == "heat" and classifier is None:
             return
         opened.pending[kind] = generation
@@ -230,7 +233,11 @@ class PictureFlow:
                 del opened.pending[kind]
             opened.progress.pop(kind, None)
             if isinstance(error, InterruptedError) and token.cancelled and wanted():
-                opened.stopped.add(kind)  # stopped by the person: said, not restarted
+                if self._heat_again and self._last_view == "Heatmap":
+                    self._heat_again = False  # chosen anew meanwhile: not "stopped"
+                    self._compute(kind)
+                else:
+                    opened.stopped.add(kind)  # stopped by the person: said, not restarted
                 self.ui.redraw()
             if (kind == "heat" and generation != models.generation) or isinstance(
                     error, InterruptedError):
