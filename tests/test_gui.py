@@ -166,10 +166,11 @@ def test_a_declared_generator_is_one_part_and_the_models_view_another(app, tmp_p
     Image.fromarray(np.full((120, 160, 3), 90, np.uint8)).save(path, pnginfo=info)
     open_via_dialog(app, path)
     panel = app.side.verdict
-    assert app.side.badge.cget("text") == "IMAGE MIGHT BE AI-GENERATED OR EDITED"
+    assert app.side.badge.cget("text") == (  # who decided: the file, in its own strength
+        "AI-GENERATED — the file says so (unsigned text that any program can write)")
     assert panel.declared_title.cget("text") == "The file declares"
     assert panel.declared.cget("text").startswith(  # its strength named first
-        "unsigned text that any program can write: PNG text chunk 'parameters'")
+        "Unsigned text that any program can write: PNG text chunk 'parameters'")
     assert "easily stripped or forged" in panel.declared.cget("text")
     model = panel.model.cget("text")
     assert model.startswith(("On its own, the model answers", "The model cannot judge"))
