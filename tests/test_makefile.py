@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +16,10 @@ MAKE = shutil.which("make")
 pytestmark = pytest.mark.skipif(MAKE is None, reason="needs GNU make")
 INPUTS = ["Makefile", "pyproject.toml", *(p.name for p in ROOT.glob("requirements*.txt"))]
 TRAINING_OR_TESTS = ("requirements-dev.txt", "requirements-train.txt")
+#: A make of its own, not a sub-make of `make test` (which would print "Entering directory"
+#: lines and pass its own flags down).
+ALONE = {key: value for key, value in os.environ.items()
+         if key not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
 
 
 @pytest.fixture()
@@ -27,7 +32,7 @@ def checkout(tmp_path: Path) -> Path:
 
 def planned(folder: Path, *goals: str, python: str = "python3.11") -> list[str]:
     result = subprocess.run([MAKE, "-n", *goals, f"PYTHON={python}"], cwd=folder,
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=60, env=ALONE)
     assert result.returncode == 0, result.stderr
     return result.stdout.splitlines()
 
@@ -71,7 +76,7 @@ def test_test_after_run_adds_only_what_tests_need(checkout):
 
 def test_a_missing_python_3_11_is_said_plainly(checkout):
     result = subprocess.run([MAKE, "run", "PYTHON=/nowhere/python3.11"], cwd=checkout,
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=60, env=ALONE)
     assert result.returncode != 0
     assert "needs Python 3.11" in result.stderr and "PYTHON=/path/to/python3.11" in result.stderr
     assert not (checkout / ".venv").exists()
