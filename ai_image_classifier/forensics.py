@@ -70,7 +70,7 @@ def inspect_file(source: ImageSource) -> FileReport:
         credentials = read_content_credentials(data, image.format)
         report.content_credentials = credentials.describe() if credentials else ""
         report.provenance = provenance_of(image, data, credentials)
-        report.metadata = metadata_of(image, data, credentials)
+        report.metadata = metadata_of(image, data, credentials, report.provenance)
         tools = xmp_facts(image).creator_tools
     clues = [report.exif.get("Software", ""), *tools, *report.text_chunks.values()]
     haystack = " ".join(clues).lower()

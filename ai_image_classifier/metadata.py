@@ -33,7 +33,7 @@ from . import __version__
 from .content_credentials import ContentCredentials, has_manifest_bytes, read_content_credentials
 from .declarations import DECLARING_KEYS, IPTC_ENHANCED, IPTC_GENERATED, IPTC_URL, iptc_code
 from .imaging import ImageSource, open_header, read_bytes
-from .provenance import USER_COMMENT, provenance_of, text_chunks, tolerant, xmp_facts
+from .provenance import USER_COMMENT, Provenance, provenance_of, text_chunks, tolerant, xmp_facts
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +108,12 @@ def read_metadata(source: ImageSource) -> Metadata:
 
 
 def metadata_of(image: Image.Image, data: bytes,
-                credentials: ContentCredentials | None | bool = True) -> Metadata:
+                credentials: ContentCredentials | None | bool = True,
+                provenance: Provenance | None = None) -> Metadata:
     """EXIF, ICC, XMP and text chunks of an opened file, and the generation it declares
-    (`for_format` makes the EXIF describe the saved pixels). `credentials`: its C2PA store as
-    already read, or True to read it here. Damaged metadata is dropped (and logged), never a
-    reason to fail: the pixels matter more."""
+    (`for_format` makes the EXIF describe the saved pixels). `credentials` and `provenance`:
+    the C2PA store and the declarations as the caller already read them, else read here.
+    Damaged metadata is dropped (and logged), never a reason to fail: the pixels matter more."""
     icc = image.info.get("icc_profile")
     icc = bytes(icc) if isinstance(icc, (bytes, bytearray)) and icc else None
     xmp = image.info.get("xmp")
@@ -129,8 +130,10 @@ def metadata_of(image: Image.Image, data: bytes,
         exif_bytes = None
     if credentials is True:
         credentials = read_content_credentials(data, image.format)
-    declares = tolerant(lambda: bool(provenance_of(image, data, credentials or None).generated),
-                        False)
+    if provenance is None:
+        provenance = tolerant(lambda: provenance_of(image, data, credentials or None),
+                              Provenance())
+    declares = bool(provenance.generated)
     return Metadata(exif_bytes, icc, xmp, text, has_manifest_bytes(data),
                     _declared_generation(image, xmp, credentials or None), declares)
 
