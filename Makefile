@@ -61,9 +61,16 @@ train: setup  ## retrain the default model from ../shared/data into runs/ (about
 train-seed: setup  ## retrain the seed model into runs/ (about 4 minutes)
 	$(BIN)/python -m training.train --recipe seed --name seed_cnn
 
-GENERAL_DATA := ../shared/data-modern ../shared/data-general ../shared/data
-train-general: setup  ## the general detector into runs/ (CLIP features cached in runs/clip-features: about an hour the first time, then 6 minutes; the block choice on val adds about 20)
-	$(BIN)/python -m training.general --data $(GENERAL_DATA)
+# The face set is sampled (training/face_sample.py); every other set is read whole.
+GENERAL_DATA := ../shared/data-wild ../shared/data-modern ../shared/data-general runs/data-faces
+FEATURES := $(BIN)/python -m training.clip_features
+train-general: setup  ## the general detector into runs/ (CLIP features cached in runs/clip-features: about 80 minutes the first time on 2 CPUs, then 10 minutes)
+	$(BIN)/python -m training.face_sample ../shared/data --out runs/data-faces
+	$(FEATURES) --data $(GENERAL_DATA) --views clean
+	$(FEATURES) --data ../shared/data-wild ../shared/data-modern ../shared/data-general --splits train --views augmented
+	$(FEATURES) --data ../shared/data-wild --splits val test --views jpeg80 webp80 scale75 scale50
+	$(FEATURES) --data ../shared/data-wild ../shared/data-modern ../shared/data-general --splits val test --views control
+	$(BIN)/python -m training.general --data $(GENERAL_DATA) --blocks 3,5,7,9 --block-choice-from model/general_detector.card.json
 	$(BIN)/python -m training.general_report --data $(GENERAL_DATA) --card runs/general_detector.card.json --out runs/general-detector.md
 
 train-upscaler: setup  ## retrain the learned 2x upscaler into runs/upscaler (about 20 minutes)

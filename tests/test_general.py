@@ -151,12 +151,14 @@ def write_tiny_general_set(root: Path, per_group: int = 4) -> Path:
     a face source with both classes, in train, val and test. "Generated" pictures carry a
     blocky 2×2 upsampling pattern and a bright square, so a head can learn them."""
     rng = np.random.default_rng(3)
-    rows = ["path,label,source,split,sha256"]
-    groups = [("coco", "real"), ("gen_a", "fake"), ("gen_b", "fake"), ("faces", "real"),
-              ("faces", "fake")]
+    rows = ["path,label,source,split,sha256,device"]
+    groups = [("coco", "real"), ("camera", "real"), ("gen_a", "fake"), ("gen_b", "fake"),
+              ("faces", "real"), ("faces", "fake")]
     for source, label in groups:
         for split in ("train", "val", "test"):
             for i in range(per_group):
+                device = ("Canon EOS 5D" if i % 2 else "Apple iPhone 8") if source == "camera" \
+                    else ""
                 picture = np.asarray(photo_like(96, 96, seed=int(rng.integers(1 << 30))))
                 if label == "fake":
                     picture = picture[::2, ::2].repeat(2, 0).repeat(2, 1).copy()
@@ -164,7 +166,7 @@ def write_tiny_general_set(root: Path, per_group: int = 4) -> Path:
                 path = f"{source}/{label}/{split}_{i}.jpg"
                 (root / source / label).mkdir(parents=True, exist_ok=True)
                 Image.fromarray(picture).save(root / path, quality=95)
-                rows.append(f"{path},{label},{source},{split},")
+                rows.append(f"{path},{label},{source},{split},,{device}")
     (root / "manifest.csv").write_text("\n".join(rows) + "\n")
     return root
 
@@ -173,27 +175,37 @@ def write_tiny_general_set(root: Path, per_group: int = 4) -> Path:
 def test_tiny_general_training_run(tmp_path):
     """The whole recipe on a small synthetic set: features, block choice, held-out runs,
     cross-fitted fusion, bounds, card and report."""
+    from training.clip_features import main as extract
     from training.general import main as train_general
     from training.general_report import main as report
 
     data = write_tiny_general_set(tmp_path / "data")
-    out = tmp_path / "out"
-    code = train_general(["--data", str(data), "--out", str(out), "--cache",
-                          str(tmp_path / "cache"), "--clusters", "2"])
+    out, cache = tmp_path / "out", str(tmp_path / "cache")
+    # the views training does not make itself: the content control and a shared copy
+    extract(["--data", str(data), "--cache", cache, "--splits", "val", "test", "--views",
+             "control", "jpeg80"])
+    code = train_general(["--data", str(data), "--out", str(out), "--cache", cache,
+                          "--clusters", "2"])
     assert code == 0
     card = json.loads((out / f"{MODEL_NAME}.card.json").read_text())
     assert card["face_model"] and 0 <= card["threshold"] <= 1
-    assert card["metrics"]["test"]["overall"]["n"] == 20
+    assert card["metrics"]["test"]["overall"]["n"] == 24
     assert {row["family"] for row in card["held_out"]} == {"gen_a", "gen_b", "faces"}
     assert all(0 <= row["test_control"]["auc"] <= 1 for row in card["held_out"])
     assert "%" in card["low_score_caveat"] and card["block_choice_on_val"]
+    photographs = card["photographs"]
+    assert photographs["test"]["camera"]["n"] == 12  # every real picture of the folder
+    assert set(photographs["shared_test"]) == {"jpeg80"}
+    assert {r["maker"] for r in photographs["maker_out"]} == {"Apple", "Canon"}
+    assert all(r["n"] == 6 for r in photographs["maker_out"])
     classifier = Classifier.load(out / f"{MODEL_NAME}.card.json")
     assert classifier.general is not None and classifier.general.crops == card["crops"]
     image = data / "gen_a" / "fake" / "test_0.jpg"
     assert 0 <= classifier.classify_file(image).probability <= 1
     assert report(["--data", str(data), "--card", str(out / f"{MODEL_NAME}.card.json"),
                    "--out", str(tmp_path / "report.md")]) == 0
-    assert "content control" in (tmp_path / "report.md").read_text()
+    written = (tmp_path / "report.md").read_text()
+    assert "content control" in written and "camera maker left out" in written
     assert train_general(["--data", str(data), "--out", str(out)]) == 2  # exists
 
 

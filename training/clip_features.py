@@ -11,6 +11,9 @@ both made by `model_input.prepare_model_input`, the function the app calls. View
 - `control` (val and test): a copy shrunk 4× and enlarged back, which erases the pixel-level
   traces of generation and keeps the scene. A detector that still separates the classes on
   it reads content, not traces (issue 17's content-shortcut control).
+- `jpeg80`, `webp80`, `scale75`, `scale50` (val and test): the picture as a social network
+  passes it on, re-encoded at quality 80 or shrunk to 0.75× or 0.5×. A photograph must not
+  become "generated" by being shared, so the threshold is fitted on these copies too.
 
     python -m training.clip_features --data ../shared/data-modern ../shared/data-general \
         ../shared/data
@@ -38,8 +41,9 @@ from ai_image_classifier.model_input import prepare_model_input
 CACHE = Path("runs/clip-features")
 FILTERS = (Image.Resampling.BILINEAR, Image.Resampling.BICUBIC, Image.Resampling.LANCZOS,
            Image.Resampling.BOX)
-SPLIT_VIEWS = {"val": ("clean", "control"), "test": ("clean", "control"),
-               "train": ("clean", "augmented")}
+SHARED_COPIES = ("jpeg80", "webp80", "scale75", "scale50")
+SPLIT_VIEWS = {"val": ("clean", "control", *SHARED_COPIES),
+               "test": ("clean", "control", *SHARED_COPIES), "train": ("clean", "augmented")}
 FACE_INPUT = 128  # only the views' geometry matters here; the face network has its own cache
 
 
@@ -65,6 +69,18 @@ def control_copy(image: Image.Image) -> Image.Image:
     return small.resize(image.size, Image.Resampling.BICUBIC)
 
 
+def shared_copy(image: Image.Image, view: str) -> Image.Image:
+    """The picture as a social network passes it on: re-encoded at quality 80 (`jpeg80`,
+    `webp80`) or shrunk with Lanczos (`scale75`, `scale50`)."""
+    if view.startswith("scale"):
+        factor = int(view.removeprefix("scale")) / 100
+        size = (max(16, round(image.width * factor)), max(16, round(image.height * factor)))
+        return image.resize(size, Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, view.removesuffix("80").upper(), quality=80)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
+
 def random_box(size: tuple[int, int], rng: np.random.Generator) -> tuple[int, int, int, int]:
     width, height = size
     if min(width, height) <= INPUT_SIDE:
@@ -81,6 +97,8 @@ def view_pixels(path: Path, view: str, rng: np.random.Generator) -> np.ndarray:
         image = control_copy(image)
     if view == "augmented":
         image = augment(image, rng)
+    if view in SHARED_COPIES:
+        image = shared_copy(image, view)
     prepared = prepare_model_input(image, FACE_INPUT, find_faces=False, general=True)
     crop = prepared.crops[0] if view != "augmented" else crop_pixels(
         image.crop(random_box(image.size, rng)))
@@ -94,9 +112,13 @@ def encode(items: list[LabelledImage], encoder: ClipEncoder, view: str, seed: in
     for start in range(0, len(items), batch):
         pixels = np.concatenate([view_pixels(i.path, view, rng)
                                  for i in items[start:start + batch]])
-        features = encoder.encode(pixels)
-        embeddings.append(features.embeddings.reshape(-1, 2, features.embeddings.shape[-1]))
-        blocks.append(features.blocks.reshape(-1, 2, *features.blocks.shape[1:])
+        # A picture no larger than a crop is its own crop: encode it once.
+        unique, inverse = np.unique(pixels, axis=0, return_inverse=True)
+        features = encoder.encode(unique)
+        inverse = inverse.reshape(-1)
+        embeddings.append(features.embeddings[inverse].reshape(
+            -1, 2, features.embeddings.shape[-1]))
+        blocks.append(features.blocks[inverse].reshape(-1, 2, *features.blocks.shape[1:])
                       .astype(np.float16))
     embedded, blocked = np.concatenate(embeddings), np.concatenate(blocks)
     return {"whole_embeddings": embedded[:, 0], "crop_embeddings": embedded[:, 1],
@@ -130,8 +152,8 @@ def cached_features(data_dir: Path, split: str, view: str, encoder: ClipEncoder 
 
 
 def face_logits(data_dir: Path, split: str, view: str, cache: Path = CACHE) -> np.ndarray:
-    """The face network's calibrated logit for each image of a split and view (the clean and
-    control views; the augmented view reuses the clean one), through the app's own code."""
+    """The face network's calibrated logit for each image of a split and view (the augmented
+    view reuses the clean one), through the app's own code."""
     path = cache / f"{data_dir.resolve().name}-{split}-{view}-face.npy"
     if not path.is_file():
         classifier = Classifier.load(FACE_MODEL_NAME)
@@ -140,6 +162,8 @@ def face_logits(data_dir: Path, split: str, view: str, cache: Path = CACHE) -> n
             image = open_rgb(item.path)
             if view == "control":
                 image = control_copy(image)
+            if view in SHARED_COPIES:
+                image = shared_copy(image, view)
             prepared = prepare_model_input(image, classifier.input_size)
             logits.append(float(logit(classifier.predict_batch(prepared.pixels[None]))[0]))
         cache.mkdir(parents=True, exist_ok=True)
@@ -152,11 +176,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, nargs="+", required=True)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--cache", type=Path, default=CACHE)
+    parser.add_argument("--splits", nargs="+", default=["val", "test", "train"])
+    parser.add_argument("--views", nargs="+", default=None,
+                        help="only these views (default: every view of each split)")
     args = parser.parse_args(argv)
     encoder = ClipEncoder(threads=args.threads)
-    for split in ("val", "test", "train"):
+    for split in args.splits:
         for data_dir in args.data:
             for view in SPLIT_VIEWS[split]:
+                if args.views and view not in args.views:
+                    continue
                 cached_features(data_dir, split, view, encoder, args.cache)
                 if view != "augmented":
                     face_logits(data_dir, split, view, args.cache)

@@ -46,7 +46,7 @@ from ai_image_classifier.imaging import open_rgb
 from ai_image_classifier.model_input import prepare_model_input
 from training.calibration_fit import roc_threshold, uncertain_band
 
-from .clip_features import CACHE
+from .clip_features import CACHE, SHARED_COPIES
 from .heads import (
     Split,
     families,
@@ -56,12 +56,14 @@ from .heads import (
     held_out_auc,
     held_out_run,
     load_split,
+    of_family,
 )
+from .photographs import capped_band, photograph_checks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BLOCK_CANDIDATES = ((11,), (8,), (5,), (2,), (3, 5, 7, 9), (1, 4, 7, 10))
 CONTROL_BOUND = 0.65  # a held-out AUC on content-control copies above this reads content
-CROPS = 1  # native crops per picture in the app: the centre one, as the cached clean views
+CROPS = 3  # native crops the app pools per picture (the trace logit's mean): see the card
 
 
 def choose_blocks(train: Split, val: Split, val_control: Split) -> tuple[tuple[int, ...], dict]:
@@ -69,9 +71,9 @@ def choose_blocks(train: Split, val: Split, val_control: Split) -> tuple[tuple[i
     results = {}
     for blocks in BLOCK_CANDIDATES:
         aucs, controls = [], []
-        for family in families(train):
-            heads = fit_heads(train.subset(train.sources != family),
-                              val.subset(val.sources != family), blocks)
+        for family in families(val):
+            heads = fit_heads(train.subset(~of_family(train.sources, family)),
+                              val.subset(~of_family(val.sources, family)), blocks)
             aucs.append(held_out_auc(val.targets, heads.scores(val)[:, 1], val.sources, family))
             controls.append(held_out_auc(val_control.targets,
                                          heads.scores(val_control)[:, 1],
@@ -90,7 +92,7 @@ def cross_fitted_scores(rows: list[dict], val: Split, full: np.ndarray) -> np.nd
     pictures' from the heads fitted on everything."""
     scores = full.copy()
     for row in rows:
-        scores[val.sources == row["family"]] = row["val_scores"]
+        scores[of_family(val.sources, row["family"])] = row["val_scores"]
     return scores
 
 
@@ -129,7 +131,8 @@ def unsure_mask(head: GeneralHead, split: Split, facts: np.ndarray) -> np.ndarra
 def caveat(rows: list[dict]) -> tuple[str, dict]:
     """What a "real" answer is worth: the worst held-out family's detection rate, among the
     families whose result passes the content control (all of them when none does)."""
-    honest = [r for r in rows if r["test_control"]["auc"] <= CONTROL_BOUND] or rows
+    honest = [r for r in rows if r["test_control"] and r["test_control"]["auc"] <= CONTROL_BOUND
+              ] or rows
     worst = min(honest, key=lambda r: r["test"]["detected"])
     text = ("No sign of AI generation found. That is weak evidence: generators it has not "
             "learned are often missed (on one family it never saw, it caught "
@@ -153,6 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--answer-accuracy", type=float, default=0.95,
                         help="size the uncertain band so answers outside it reach this "
                              "accuracy on cross-fitted val scores")
+    parser.add_argument("--max-flagged", type=float, default=0.02,
+                        help="raise the band's 'AI' edge until at most this share of each "
+                             "photograph source's val pictures (native and shared copies) "
+                             "lies above it")
+    parser.add_argument("--crops", type=int, default=CROPS,
+                        help="native crops the app pools per picture")
+    parser.add_argument("--no-makers", action="store_true",
+                        help="skip leaving each camera maker out (minutes)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", type=Path, default=CACHE)
     args = parser.parse_args(argv)
@@ -164,8 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     train = Split.join([load_split(args.data, "train", v, args.cache)
                         for v in ("clean", "augmented")])
     val, test = (load_split(args.data, s, "clean", args.cache) for s in ("val", "test"))
-    val_control, test_control = (load_split(args.data, s, "control", args.cache)
-                                 for s in ("val", "test"))
+    val_control, test_control = (load_split(args.data, s, "control", args.cache,
+                                            only_cached=True) for s in ("val", "test"))
+    shared_val = Split.join([load_split(args.data, "val", view, args.cache, only_cached=True)
+                             for view in SHARED_COPIES])
+    shared_test = {view: load_split(args.data, "test", view, args.cache, only_cached=True)
+                   for view in SHARED_COPIES}
     print(f"train {len(train.targets)} views, val {len(val.targets)}, test {len(test.targets)}",
           flush=True)
 
@@ -177,24 +192,31 @@ def main(argv: list[str] | None = None) -> int:
     else:
         blocks, block_choice = choose_blocks(train, val, val_control)
     rows = []
-    for family in families(train):
+    for family in families(test):
         rows.append(held_out_run(family, train, val, {"test": test, "test_control":
                                                       test_control}, blocks))
         print(family, {k: v for k, v in rows[-1].items() if k != "val_scores"}, flush=True)
 
     heads = fit_heads(train, val, blocks)
     crossed = cross_fitted_scores(rows, val, heads.scores(val))
-    fusion = fit_fusion(np.column_stack([val.face, crossed]), val)
+    # Calibrated on the val pictures as they are and on real photographs as they are shared
+    shared_reals = shared_val.subset(shared_val.targets == 0)
+    calibration = Split.join([val, shared_reals])
+    calibration_scores = np.column_stack(
+        [calibration.face, np.concatenate([crossed, heads.scores(shared_reals)])])
+    fusion = fit_fusion(calibration_scores, calibration)
+    calibration_p = fused(calibration_scores, fusion)
+    threshold, half_width = capped_band(
+        *uncertain_band(calibration.targets, calibration_p,
+                        roc_threshold(calibration.targets, calibration_p), args.answer_accuracy),
+        calibration_p, calibration, args.max_flagged)
+    val_crossed_p = calibration_p[:len(val.targets)]
     val_facts, test_facts = picture_facts(args.data, val), picture_facts(args.data, test)
     bounds = domain_bounds(train, val, val_facts, args.clusters, args.seed)
     general = GeneralHead(heads.content.weights.astype(np.float32), heads.content.bias,
                           np.array(blocks), heads.trace.weights.reshape(len(blocks), 768)
-                          .astype(np.float32), heads.trace.bias, fusion, crops=CROPS,
+                          .astype(np.float32), heads.trace.bias, fusion, crops=args.crops,
                           **bounds)  # type: ignore[arg-type]
-    val_crossed_p = fused(np.column_stack([val.face, crossed]), fusion)
-    threshold, half_width = uncertain_band(val.targets, val_crossed_p,
-                                           roc_threshold(val.targets, val_crossed_p),
-                                           args.answer_accuracy)
 
     def shipped(split: Split) -> np.ndarray:
         return fused(np.column_stack([split.face, heads.scores(split)]), fusion)
@@ -204,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
                for name, split, facts in (("val", val, val_facts), ("test", test, test_facts))}
     metrics["val_cross_fitted"] = metrics_by_source(val.targets, val_crossed_p,
                                                     list(val.sources), threshold, half_width)
+    photographs = photograph_checks(args, train, val, calibration, test, shared_test, heads,
+                                    fusion, threshold, half_width, blocks)
     low_score, worst = caveat(rows)
     args.out.mkdir(parents=True, exist_ok=True)
     general.save(head_path)
@@ -227,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
                            fusion.tolist(), strict=True)),
         "fusion_method": "logistic, on cross-fitted val scores (each family's val images "
                          "scored by heads that never saw that family)",
-        "trace_blocks": list(blocks), "crops": CROPS, "block_choice_on_val": block_choice,
+        "trace_blocks": list(blocks), "crops": args.crops, "block_choice_on_val": block_choice,
         "head_strengths": {"content": heads.content.strength, "trace": heads.trace.strength},
         "threshold": threshold,
         "threshold_method": "the uncertain band's middle (Youden's J on the cross-fitted val "
@@ -242,6 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         | {"clusters": args.clusters},
         "metrics": metrics,
         "held_out": [{k: v for k, v in row.items() if k != "val_scores"} for row in rows],
+        "photographs": photographs,
         "content_control": "each picture shrunk 4× and enlarged back: pixel traces gone, the "
                            f"scene kept; a held-out AUC above {CONTROL_BOUND} there reads "
                            "content",

@@ -24,9 +24,13 @@ from sklearn.metrics import roc_auc_score
 from ai_image_classifier.calibration import sigmoid
 from training.calibration_fit import roc_threshold
 
-from .clip_features import CACHE, cached_features, face_logits
+from .clip_features import CACHE, cache_path, cached_features, face_logits
 
-REAL_SOURCES = ("coco", "imagenet", "wikiart")  # real pictures beside the generated families
+# real pictures beside the generated families: photographs, paintings, camera originals
+REAL_SOURCES = ("coco", "imagenet", "wikiart", "camera")
+# data-wild's generator sources that belong to a family of another set: a held-out run leaves
+# out the whole family (its SD 1.5 fine-tunes are Stable Diffusion 1.x, like DiffusionDB's)
+FAMILY_OF = {"sd15": "sd14_diffusiondb", "sd35": "sd3"}
 LAMBDAS = (1.0, 10.0, 100.0, 1000.0, 10000.0)
 FACE_SOURCES = ("ciplab", "lfw_faceswap", "stylegan2_ffhq")
 
@@ -47,18 +51,26 @@ class Split:
 
     @staticmethod
     def join(parts: list[Split]) -> Split:
+        if not parts:
+            return Split(np.zeros((0, 512), np.float32), np.zeros((0, 12, 768), np.float16),
+                         *(np.zeros(0, dtype) for dtype in (np.float32, np.int8, str, str)))
         return Split(*(np.concatenate([getattr(p, name) for p in parts])
                        for name in Split.__dataclass_fields__))
 
 
-def load_split(data_dirs: list[Path], split: str, view: str, cache: Path = CACHE) -> Split:
+def load_split(data_dirs: list[Path], split: str, view: str, cache: Path = CACHE,
+               only_cached: bool = False) -> Split:
+    """One split and view of every folder; with `only_cached`, of the folders whose features
+    of that view are cached (the shared copies are made for some sets only)."""
     parts = []
     for data_dir in data_dirs:
+        if only_cached and not cache_path(data_dir, split, view, cache).is_file():
+            continue
         stored = cached_features(data_dir, split, view, cache=cache)
         faces = face_logits(data_dir, split, "clean" if view == "augmented" else view, cache)
         parts.append(Split(stored["whole_embeddings"], stored["crop_blocks"], faces,
                            stored["targets"], stored["sources"], stored["paths"]))
-    return Split.join(parts)
+    return Split.join(parts)  # empty when only_cached and nothing is
 
 
 def group_weights(targets: np.ndarray, sources: np.ndarray) -> np.ndarray:
@@ -85,10 +97,15 @@ def mean_source_auc(targets: np.ndarray, scores: np.ndarray, sources: np.ndarray
     return float(np.mean(aucs))
 
 
+def of_family(sources: np.ndarray, family: str) -> np.ndarray:
+    """Which pictures belong to `family` (a source, or a source that `FAMILY_OF` maps to it)."""
+    return np.array([FAMILY_OF.get(source, source) == family for source in sources], dtype=bool)
+
+
 def held_out_auc(targets: np.ndarray, scores: np.ndarray, sources: np.ndarray,
                  family: str) -> float:
     """A family's AUC: within it when it has both classes, else against the real pictures."""
-    mine = sources == family
+    mine = of_family(sources, family)
     pairs = mine if len(set(targets[mine])) == 2 else mine | np.isin(sources, REAL_SOURCES)
     return float(roc_auc_score(targets[pairs], scores[pairs]))
 
@@ -169,8 +186,10 @@ def fused(scores: np.ndarray, fusion: np.ndarray) -> np.ndarray:
 
 
 def families(split: Split) -> list[str]:
-    """Every generator family and face source: what a held-out run leaves out."""
-    return [s for s in np.unique(split.sources) if s not in REAL_SOURCES]
+    """Every generator family and face source with generated pictures in `split`: what a
+    held-out run leaves out and measures."""
+    fakes = split.sources[split.targets == 1]
+    return sorted({FAMILY_OF.get(s, s) for s in np.unique(fakes)} - set(REAL_SOURCES))
 
 
 def held_out_run(family: str, train: Split, val: Split, tests: dict[str, Split],
@@ -178,22 +197,25 @@ def held_out_run(family: str, train: Split, val: Split, tests: dict[str, Split],
     """Heads, fusion and threshold made without `family`; its AUC, detection rate and each
     part's AUC on each test view (the clean test split and its content-control copy), and the
     cross-fitted scores of its val images (for the shipped fusion)."""
-    heads = fit_heads(train.subset(train.sources != family), val.subset(val.sources != family),
-                      blocks)
-    chosen = val.subset(val.sources != family)
+    heads = fit_heads(train.subset(~of_family(train.sources, family)),
+                      val.subset(~of_family(val.sources, family)), blocks)
+    chosen = val.subset(~of_family(val.sources, family))
     fusion = fit_fusion(heads.scores(chosen), chosen)
     threshold = roc_threshold(chosen.targets, fused(heads.scores(chosen), fusion))
     row: dict = {"family": family, "strength": [heads.content.strength, heads.trace.strength]}
     for name, test in tests.items():
+        fakes = of_family(test.sources, family) & (test.targets == 1)
+        if not fakes.any():  # a view made for some sets only (the content control)
+            row[name] = None
+            continue
         scores = heads.scores(test)
         probability = fused(scores, fusion)
-        fakes = (test.sources == family) & (test.targets == 1)
         row[name] = {"auc": held_out_auc(test.targets, probability, test.sources, family),
                      "content_auc": held_out_auc(test.targets, scores[:, 0], test.sources,
                                                  family),
                      "trace_auc": held_out_auc(test.targets, scores[:, 1], test.sources,
                                                family),
                      "detected": float((probability[fakes] >= threshold).mean())}
-    mine = val.sources == family
+    mine = of_family(val.sources, family)
     row["val_scores"] = heads.scores(val.subset(mine))
     return row

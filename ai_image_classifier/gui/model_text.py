@@ -28,6 +28,11 @@ SOURCE_WORDS = {
     "kolors": "Kolors",
     "meissonic": "Meissonic",
     "stable_cascade": "Stable Cascade",
+    "camera": "camera and phone originals at their own resolution",
+    "sd15": "photorealistic Stable Diffusion 1.5 fine-tunes at their own resolution",
+    "sd35": "Stable Diffusion 3.5 Medium at its own resolution",
+    "gemini": "Gemini 2.0 Flash images",
+    "cosmos": "Cosmos Predict2",
 }
 
 
@@ -99,6 +104,7 @@ def summary(card: dict[str, Any], general_off: str = "") -> str:
     else:
         lines.append("This model was trained on face photos only; other pictures get less "
                      "reliable answers.")
+    lines += _photograph_lines(card.get("photographs") or {})
     if overall:
         unsure = overall.get("uncertain_rate") or 0.0
         right = overall.get("accuracy_outside_band")
@@ -116,6 +122,31 @@ def summary(card: dict[str, Any], general_off: str = "") -> str:
               "", "It has not seen every generator: a new one can fool it. Treat a verdict "
                   "as a hint, and the file's own metadata as stronger evidence when present."]
     return "\n".join(lines + _low_score_lines(card))
+
+
+def _photograph_lines(checks: dict[str, Any]) -> list[str]:
+    """What matters most, first: how often it accuses a real photograph it never saw, as taken
+    and as shared, and how many photorealistic fakes it catches."""
+    test = checks.get("test")
+    if not test:
+        return []
+    camera, generated = test["camera"], test["generated"]
+    lines = ["", f"Camera and phone photos it never trained on ({camera['n']} pictures): it "
+                 f"wrongly answered \"AI\" for {camera['ai']:.0%} and was uncertain about "
+                 f"{camera['uncertain']:.0%}."]
+    shared = [r["camera"]["ai"] for r in checks.get("shared_test", {}).values()]
+    if shared:
+        lines.append(f"The same photos re-saved as JPEG or WebP, or shrunk, as social networks "
+                     f"pass them on: at most {max(shared):.0%} wrongly answered \"AI\".")
+    makers = checks.get("maker_out") or []
+    if makers:
+        worst = max(makers, key=lambda r: r["ai"])
+        lines.append(f"With each camera maker left out of its training in turn, the worst "
+                     f"({worst['maker']}) had {worst['ai']:.0%} of its photos wrongly "
+                     f"answered \"AI\".")
+    lines.append(f"Photorealistic generated pictures at their own resolution "
+                 f"({generated['n']}): it answered \"AI\" for {generated['ai']:.0%}.")
+    return lines
 
 
 def _low_score_lines(card: dict[str, Any]) -> list[str]:
