@@ -63,12 +63,15 @@ Box = tuple[int, int, int, int]  # left, top, right, bottom in pixels
 
 
 def crop_boxes(size: tuple[int, int], count: int) -> list[Box]:
-    """`count` native-resolution 224 px squares spread along the picture's diagonal (the centre
-    for one). Generators leave their traces at pixel scale, which shrinking a 12 MP photo to
-    224 px erases; these crops keep them. A picture smaller than a crop gets one box, itself."""
+    """Up to `count` native-resolution 224 px squares spread along the picture's diagonal (the
+    centre for one). Generators leave their traces at pixel scale, which shrinking a 12 MP
+    photo to 224 px erases; these crops keep them. Crops that would overlap along the short
+    side add little but time, so a picture gets only as many as fit side by side there: one
+    below 448 px (the centre), and a picture smaller than a crop gets one box, itself."""
     width, height = size
     if min(width, height) <= INPUT_SIDE:
         return [(0, 0, width, height)]
+    count = max(1, min(count, min(width, height) // INPUT_SIDE))
     boxes = []
     for i in range(count):
         fraction = (i + 1) / (count + 1)

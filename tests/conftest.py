@@ -102,6 +102,23 @@ def shared_general() -> Path:
 
 
 @pytest.fixture
+def shared_wild() -> Path:
+    folder = ROOT.parent / "shared" / "data-wild"
+    require_shared(folder / "manifest.csv", "the camera originals set (data-wild)")
+    return folder
+
+
+@pytest.fixture
+def sampled_faces(shared_data: Path, tmp_path: Path) -> Path:
+    """The face set as the general detector's heads were trained and measured on it: the
+    sample `training.face_sample` draws (a manifest and links, no copied image)."""
+    from training.face_sample import main as sample
+
+    assert sample([str(shared_data), "--out", str(tmp_path / "data-faces")]) == 0
+    return tmp_path / "data-faces"
+
+
+@pytest.fixture
 def sr_eval() -> Path:
     return require_shared(ROOT.parent / "shared" / "sr-eval", "the Set5/Set14 images")
 

@@ -86,6 +86,19 @@ def test_fusion_and_similarity_follow_their_definitions():
         2.0 + content[0] + 0.5 * trace[0] - 0.5, rel=1e-5)
 
 
+def test_crops_spread_without_overlapping_along_the_short_side():
+    from ai_image_classifier.clip_encoder import INPUT_SIDE, crop_boxes
+
+    assert crop_boxes((256, 256), 3) == [(16, 16, 240, 240)]  # one: the centre, as cached
+    assert crop_boxes((200, 120), 3) == [(0, 0, 200, 120)]  # smaller than a crop: itself
+    boxes = crop_boxes((4000, 3000), 3)
+    assert len(boxes) == 3 and boxes[1] == (1888, 1388, 2112, 1612)  # the centre among them
+    assert all(r - left == INPUT_SIDE == b - t for left, t, r, b in boxes)
+    tops = [top for _, top, _, _ in boxes]
+    assert all(b - a >= INPUT_SIDE for a, b in zip(tops, tops[1:], strict=False))
+    assert len(crop_boxes((1000, 500), 3)) == 2  # two fit side by side along 500 px
+
+
 def test_head_round_trips_and_a_damaged_head_is_an_error(tmp_path):
     head = tiny_head()
     head.save(tmp_path / "h.npz")
@@ -181,9 +194,10 @@ def test_tiny_general_training_run(tmp_path):
 
     data = write_tiny_general_set(tmp_path / "data")
     out, cache = tmp_path / "out", str(tmp_path / "cache")
-    # the views training does not make itself: the content control and a shared copy
-    extract(["--data", str(data), "--cache", cache, "--splits", "val", "test", "--views",
-             "control", "jpeg80"])
+    # the views training does not make itself: augmented train pictures, the content
+    # control and a shared copy of val and test
+    extract(["--data", str(data), "--cache", cache, "--views", "augmented", "control",
+             "jpeg80"])
     code = train_general(["--data", str(data), "--out", str(out), "--cache", cache,
                           "--clusters", "2"])
     assert code == 0

@@ -1,26 +1,33 @@
 """Train the general detector: a content head and a trace head on frozen CLIP features, fused
-with the face network, and measured on generator families it never saw.
+with the face network, measured on generator families it never saw and on camera photographs.
 
-    python -m training.general --data ../shared/data-modern ../shared/data-general \\
-        ../shared/data                                                    # make train-general
+    make train-general     # the face sample, the features (Makefile lists each view), then:
+    python -m training.general --data ../shared/data-wild ../shared/data-modern \\
+        ../shared/data-general runs/data-faces --blocks 3,5,7,9
 
 1. **Features** (`training.clip_features`, cached): the whole picture's final embedding and
    the CLS tokens of every block on a native-resolution crop, for clean and augmented train
-   views, and for val and test as they are and as content-control copies.
+   views, and for val and test as they are, as content-control copies and (data-wild) as a
+   social network shares them. data-wild's camera originals are the only real pictures whose
+   pixels are a camera's own; without them "native pixels" meant "generated".
 2. **Which blocks** the trace head reads is chosen on val: for each candidate, every family
    is left out in turn and its val images scored; the candidate with the best mean and worst
-   held-out AUC wins.
+   held-out AUC wins (or copied from an earlier card with `--block-choice-from`).
 3. **Leave one family out** (`training.heads.held_out_run`), the report's main table: heads,
    fusion and threshold made without the family, measured on its test images and on their
    content-control copies.
 4. **Fusion, threshold and band** are fitted on *cross-fitted* val scores: each family's val
    images are scored by the heads that never saw that family, so the probabilities, the
-   threshold and the uncertain band describe a new generator, not a familiar one. The shipped
-   heads are then fitted on every family.
+   threshold and the uncertain band describe a new generator, not a familiar one; the real
+   side holds val photographs as they are and as shared (`clip_features.SHARED_COPIES`).
+   The band's "AI" edge is then raised until at most `--max-flagged` of each photograph
+   source's val pictures lie above it (`training.photographs.capped_band`): accusing a real
+   photograph is the worst error. The shipped heads are then fitted on every family.
 5. **Limits**: the graphic measures' bounds and the clusters that say "unlike anything it was
    trained on" come from train and val images.
-6. **Card**: val and test metrics by source, the held-out table, and the sentence the app
-   shows beside a "real" answer, taken from the worst held-out family.
+6. **Card**: val and test metrics by source and by folder, the held-out table, the
+   photographs section (data-wild test as is and shared, each camera maker left out) and the
+   sentence the app shows beside a "real" answer, taken from the worst held-out family.
 
 Only val chooses; test is measured once, at the end.
 """
@@ -58,7 +65,7 @@ from .heads import (
     load_split,
     of_family,
 )
-from .photographs import capped_band, photograph_checks
+from .photographs import capped_band, listed_paths, photograph_checks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BLOCK_CANDIDATES = ((11,), (8,), (5,), (2,), (3, 5, 7, 9), (1, 4, 7, 10))
@@ -172,8 +179,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{card_path} exists; pass --overwrite to replace it")
         return 2
     started = time.monotonic()
-    train = Split.join([load_split(args.data, "train", v, args.cache)
-                        for v in ("clean", "augmented")])
+    # every folder's train pictures as they are, and augmented where that view was made
+    train = Split.join([load_split(args.data, "train", "clean", args.cache),
+                        load_split(args.data, "train", "augmented", args.cache,
+                                   only_cached=True)])
     val, test = (load_split(args.data, s, "clean", args.cache) for s in ("val", "test"))
     val_control, test_control = (load_split(args.data, s, "control", args.cache,
                                             only_cached=True) for s in ("val", "test"))
@@ -226,6 +235,15 @@ def main(argv: list[str] | None = None) -> int:
                for name, split, facts in (("val", val, val_facts), ("test", test, test_facts))}
     metrics["val_cross_fitted"] = metrics_by_source(val.targets, val_crossed_p,
                                                     list(val.sources), threshold, half_width)
+    # folder by folder too, so `aiic evaluate` on one folder can be checked against the card
+    # (a source name such as "flux" can be in two folders)
+    test_p, test_unsure = shipped(test), unsure_mask(general, test, test_facts)
+    metrics["test_by_folder"] = {}
+    for data_dir in args.data:
+        mine = np.isin(test.paths, listed_paths(data_dir))
+        metrics["test_by_folder"][data_dir.resolve().name] = metrics_by_source(
+            test.targets[mine], test_p[mine], list(test.sources[mine]), threshold, half_width,
+            test_unsure[mine])
     photographs = photograph_checks(args, train, val, calibration, test, shared_test, heads,
                                     fusion, threshold, half_width, blocks)
     low_score, worst = caveat(rows)

@@ -49,10 +49,18 @@ def rates(probabilities: np.ndarray, threshold: float, half_width: float) -> dic
             "uncertain": float((said == -1).mean()) if len(said) else float("nan")}
 
 
+# EXIF makes that name one maker differently (company names, brand licensees)
+MAKER_ALIASES = {"Eastman": "Kodak", "Jk": "Kodak", "Asahi": "Pentax", "Konica": "Minolta",
+                 "Lge": "Lg", "Hewlett": "Hp"}
+
+
 def maker(device: str) -> str:
     """A camera maker's one name from EXIF's Make + Model ("NIKON CORPORATION NIKON D70" →
-    "Nikon")."""
-    return re.split(r"[\s_]+", device.strip())[0].capitalize() if device.strip() else ""
+    "Nikon", "EASTMAN KODAK COMPANY …" → "Kodak")."""
+    if not device.strip():
+        return ""
+    first = re.split(r"[\s_\-]+", device.strip())[0].capitalize()
+    return MAKER_ALIASES.get(first, first)
 
 
 def makers(data_dir: Path, paths: np.ndarray) -> np.ndarray:
@@ -73,7 +81,8 @@ def camera_folder(data_dirs: list[Path]) -> Path | None:
     return None
 
 
-def load_labelled_paths(data_dir: Path) -> list[str]:
+def listed_paths(data_dir: Path) -> list[str]:
+    """Every picture path that data_dir's manifest lists."""
     with open(data_dir / "manifest.csv", newline="", encoding="utf-8") as handle:
         return [row["path"] for row in csv.DictReader(handle)]
 
@@ -114,17 +123,20 @@ def maker_out_runs(train: Split, val: Split, calibration: Split, wild: Split,
     every crop of that maker (train, val and test) answered."""
     counts = {m: int((wild_makers == m).sum())
               for m in np.unique(wild_makers[wild.targets == 0]) if m}
+    small = sorted(m for m, count in counts.items() if count < MIN_MAKER_CROPS)
+    groups = [([name], name) for name, count in sorted(counts.items(), key=lambda i: -i[1])
+              if count >= MIN_MAKER_CROPS]
+    if small:
+        groups.append((small, f"{len(small)} other makers together"))
     rows = []
-    for name, count in sorted(counts.items(), key=lambda item: -item[1]):
-        if count < MIN_MAKER_CROPS:
-            continue
+    for names, label in groups:
         heads, fusion, threshold, half = fit_detector(
-            train.subset(train_makers != name), val.subset(val_makers != name),
-            calibration.subset(calibration_makers != name), blocks, answer_accuracy,
+            train.subset(~np.isin(train_makers, names)), val.subset(~np.isin(val_makers, names)),
+            calibration.subset(~np.isin(calibration_makers, names)), blocks, answer_accuracy,
             max_flagged)
-        mine = wild.subset((wild_makers == name) & (wild.targets == 0))
+        mine = wild.subset(np.isin(wild_makers, names) & (wild.targets == 0))
         probabilities = fused(np.column_stack([mine.face, heads.scores(mine)]), fusion)
-        rows.append({"maker": name, **rates(probabilities, threshold, half)})
+        rows.append({"maker": label, **rates(probabilities, threshold, half)})
         print("maker out", rows[-1], flush=True)
     return rows
 
@@ -138,7 +150,7 @@ def photograph_checks(args, train: Split, val: Split, calibration: Split, test: 
     if wild_dir is None:
         return {}
 
-    listed = set(load_labelled_paths(wild_dir))
+    listed = set(listed_paths(wild_dir))
 
     def wild(split: Split) -> Split:
         return split.subset(np.isin(split.paths, list(listed)))
