@@ -96,6 +96,28 @@ def test_the_model_window_says_what_a_low_score_is_worth():
     assert "left out" not in model_text.summary({"name": "seed_cnn"})
 
 
+def test_the_model_window_leads_with_camera_photographs():
+    """False flags on photographs it never saw come before the test-set figures."""
+    rate = {"n": 46, "ai": 0.02, "uncertain": 0.25}
+    detector = {"name": "general_detector", "face_model": "ai_imageclassifier",
+                "metrics": {"test": {"overall": {"n": 900, "uncertain_rate": 0.1,
+                                                 "accuracy_outside_band": 0.97}}},
+                "photographs": {
+                    "test": {"camera": rate, "generated": {"n": 10, "ai": 0.6,
+                                                           "uncertain": 0.2}},
+                    "shared_test": {"jpeg80": {"camera": {**rate, "ai": 0.04}},
+                                    "scale50": {"camera": rate}},
+                    "maker_out": [{"maker": "Canon", "n": 64, "ai": 0.05, "uncertain": 0.2},
+                                  {"maker": "Apple", "n": 30, "ai": 0.0, "uncertain": 0.3}]}}
+    text = model_text.summary(detector)
+    camera = text.index("Camera and phone photos it never trained on (46 pictures): it wrongly "
+                        "answered \"AI\" for 2%")
+    assert camera < text.index("On 900 test pictures")
+    assert "at most 4% wrongly answered" in text and "the worst (Canon) had 5%" in text
+    assert "(10): it answered \"AI\" for 60%" in text
+    assert "Camera and phone" not in model_text.summary(card("seed_cnn"))
+
+
 def test_a_deciding_declaration_is_named_in_the_headline_and_starts_with_a_capital():
     """Not the model's "MIGHT BE": the file says so, and who said it is named."""
     verdict = Verdict("fake", 0.2, 0.5, declared=(
