@@ -177,9 +177,15 @@ def test_evaluate_reproduces_bundled_card(request, name, folder):
         got = report["overall"] if scope == "overall" else report["by_source"][scope]
         want = expected["overall"] if scope == "overall" else expected["by_source"][scope]
         assert got["n"] == want["n"]
+        # The encoder's last bits depend on which pictures share a batch, which can swap two
+        # nearly tied scores: up to two swapped pairs are allowed in an AUC.
+        matrix = want.get("confusion_matrix") or {}
+        pairs = (matrix.get("tp", 0) + matrix.get("fn", 0)) * (matrix.get("tn", 0)
+                                                              + matrix.get("fp", 0))
         for key in ("accuracy", "balanced_accuracy", "auc", "ece", "precision", "recall",
                     "uncertain_rate", "accuracy_outside_band"):
-            assert got[key] == pytest.approx(want[key], abs=1e-4), (scope, key)
+            tolerance = max(1e-4, 2.0 / pairs) if key == "auc" and pairs else 1e-4
+            assert got[key] == pytest.approx(want[key], abs=tolerance), (scope, key)
 
 
 def test_the_text_line_says_what_a_real_answer_is_worth():

@@ -70,7 +70,7 @@ from .photographs import capped_band, listed_paths, photograph_checks
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BLOCK_CANDIDATES = ((11,), (8,), (5,), (2,), (3, 5, 7, 9), (1, 4, 7, 10))
 CONTROL_BOUND = 0.65  # a held-out AUC on content-control copies above this reads content
-CROPS = 3  # native crops the app pools per picture (the trace logit's mean): see the card
+CROPS = 2  # native crops the app pools per picture (the trace logit's mean): docs/detector.md
 
 
 def choose_blocks(train: Split, val: Split, val_control: Split) -> tuple[tuple[int, ...], dict]:

@@ -1,10 +1,10 @@
 """The general detector's report, written from its card to docs/general-detector.md: the
-test tables by source, each family left out in turn with its content-control result, and
-(with --robustness) the test split as is, after JPEG q70 and after a 0.5× downscale, through
-the app.
+test tables by source, each family left out in turn with its content-control result, the
+camera photographs (as taken, as shared, each maker left out), and (with --robustness) the
+test split as is, after JPEG q70 and after a 0.5× downscale, through the app.
 
-    python -m training.general_report --data ../shared/data-modern ../shared/data-general \
-        ../shared/data --robustness
+    python -m training.general_report --data ../shared/data-wild ../shared/data-modern \
+        ../shared/data-general runs/data-faces --robustness --per-source 20
 """
 
 from __future__ import annotations
