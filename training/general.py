@@ -278,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
         "uncertain_band_method": "edges fitted apart on the cross-fitted val scores: 'fake' "
                                  "from the lowest score above which fakes are "
                                  f"{args.answer_accuracy:.0%} of the answers, 'real' below the "
-                                 "highest under which real pictures are",
+                                 "highest under which real pictures are; then 'fake' raised "
+                                 f"until at most {args.max_flagged:.0%} of each photograph "
+                                 "source's val pictures (as taken and as shared) lie above it",
         "low_score_caveat": low_score, "low_score_caveat_from": worst,
         "domain_limits": {key: value for key, value in bounds.items() if key != "centroids"}
         | {"clusters": args.clusters},

@@ -10,6 +10,7 @@ answers "AI", and measure what happens to a camera maker the heads never saw.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import re
 from pathlib import Path
@@ -29,8 +30,8 @@ def capped_band(threshold: float, half_width: float, probabilities: np.ndarray, 
     low, high = threshold - half_width, threshold + half_width
     for source in PHOTO_SOURCES:
         scores = probabilities[(split.sources == source) & (split.targets == 0)]
-        if len(scores):
-            allowed = int(np.floor(max_flagged * len(scores)))
+        allowed = int(np.floor(max_flagged * len(scores)))
+        if allowed < len(scores):  # else every picture may lie above: no bound from it
             edge = float(np.nextafter(np.sort(scores)[::-1][allowed], np.inf))
             high = max(high, min(edge, 1.0))
     low = min(low, high)
@@ -141,8 +142,8 @@ def maker_out_runs(train: Split, val: Split, calibration: Split, wild: Split,
     return rows
 
 
-def photograph_checks(args, train: Split, val: Split, calibration: Split, test: Split,
-                      shared_test: dict[str, Split], heads: Heads, fusion: np.ndarray,
+def photograph_checks(args: argparse.Namespace, train: Split, val: Split, calibration: Split,
+                      test: Split, shared_test: dict[str, Split], heads: Heads, fusion: np.ndarray,
                       threshold: float, half_width: float, blocks: tuple[int, ...]) -> dict:
     """The card's photograph section: data-wild test as is and as shared, each part's AUC
     there, one crop against two pooled, and each camera maker left out."""
