@@ -62,6 +62,12 @@ def roc_auc(y_true: np.ndarray, prob: np.ndarray) -> float:
                  / (positives * negatives))
 
 
+def outside_band(prob: np.ndarray, threshold: float, half_width: float) -> np.ndarray:
+    """Which scores get an answer: the ones at least `half_width` from the threshold (the rule
+    `Classifier.verdict` applies to one score)."""
+    return np.abs(np.asarray(prob, dtype=float) - threshold) >= half_width
+
+
 def binary_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: float,
                    half_width: float = 0.0, unsure: np.ndarray | None = None) -> dict[str, Any]:
     """n, accuracy, balanced accuracy, precision, recall, AUC, ECE, TPR, TNR, confusion matrix,
@@ -84,7 +90,7 @@ def binary_metrics(y_true: np.ndarray, prob: np.ndarray, threshold: float,
         return num / den if den else None
 
     tpr, tnr = ratio(tp, tp + fn), ratio(tn, tn + fp)
-    answered = np.abs(prob - threshold) >= half_width
+    answered = outside_band(prob, threshold, half_width)
     if unsure is not None:
         answered &= ~np.asarray(unsure, dtype=bool)
     n_answered = int(answered.sum())

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import re
 from pathlib import Path
 
 import numpy as np
+
+from ai_image_classifier.evaluation import outside_band, roc_auc
 
 from .heads import Heads, Split, fit_fusion, fit_heads, fused
 
@@ -38,16 +41,13 @@ def capped_band(threshold: float, half_width: float, probabilities: np.ndarray, 
     return (low + high) / 2, (high - low) / 2
 
 
-def answers(probabilities: np.ndarray, threshold: float, half_width: float) -> np.ndarray:
-    """1 "AI", 0 "real", -1 uncertain: what the app answers from the score alone."""
-    return np.where(probabilities >= threshold + half_width, 1,
-                    np.where(probabilities < threshold - half_width, 0, -1))
-
-
 def rates(probabilities: np.ndarray, threshold: float, half_width: float) -> dict[str, float]:
-    said = answers(probabilities, threshold, half_width)
-    return {"n": len(said), "ai": float((said == 1).mean()) if len(said) else float("nan"),
-            "uncertain": float((said == -1).mean()) if len(said) else float("nan")}
+    """The shares answered "AI" and "uncertain" from the score alone, by the app's rule."""
+    answered = outside_band(probabilities, threshold, half_width)
+    ai = answered & (probabilities >= threshold)
+    return {"n": len(probabilities),
+            "ai": float(ai.mean()) if len(ai) else float("nan"),
+            "uncertain": float((~answered).mean()) if len(ai) else float("nan")}
 
 
 # EXIF makes that name one maker differently (company names, brand licensees)
@@ -64,28 +64,29 @@ def maker(device: str) -> str:
     return MAKER_ALIASES.get(first, first)
 
 
+@functools.cache
+def manifest_rows(data_dir: Path) -> tuple[dict[str, str], ...]:
+    """data_dir's manifest, read once however often the card's sections ask."""
+    with open(data_dir / "manifest.csv", newline="", encoding="utf-8") as handle:
+        return tuple(csv.DictReader(handle))
+
+
 def makers(data_dir: Path, paths: np.ndarray) -> np.ndarray:
     """The camera maker of each picture in `paths` that data_dir's manifest names a device
     for; "" for any other picture."""
-    with open(data_dir / "manifest.csv", newline="", encoding="utf-8") as handle:
-        device = {row["path"]: row.get("device", "") for row in csv.DictReader(handle)}
-    return np.array([maker(device[str(path)]) if str(path) in device else ""
-                     for path in paths])
+    device = {row["path"]: row.get("device") or "" for row in manifest_rows(data_dir)}
+    return np.array([maker(device.get(str(path), "")) for path in paths])
 
 
 def camera_folder(data_dirs: list[Path]) -> Path | None:
     """The data folder whose manifest names each photograph's camera (data-wild)."""
-    for data_dir in data_dirs:
-        with open(data_dir / "manifest.csv", newline="", encoding="utf-8") as handle:
-            if "device" in (csv.DictReader(handle).fieldnames or []):
-                return data_dir
-    return None
+    return next((d for d in data_dirs if manifest_rows(d) and "device" in manifest_rows(d)[0]),
+                None)
 
 
 def listed_paths(data_dir: Path) -> list[str]:
     """Every picture path that data_dir's manifest lists."""
-    with open(data_dir / "manifest.csv", newline="", encoding="utf-8") as handle:
-        return [row["path"] for row in csv.DictReader(handle)]
+    return [row["path"] for row in manifest_rows(data_dir)]
 
 
 def picture_of(path: str) -> str:
@@ -94,8 +95,6 @@ def picture_of(path: str) -> str:
 
 
 def auc(targets: np.ndarray, scores: np.ndarray) -> float:
-    from ai_image_classifier.evaluation import roc_auc
-
     return float(roc_auc(targets, scores)) if len(set(targets)) == 2 else float("nan")
 
 
