@@ -73,8 +73,9 @@ train-general: setup  ## the general detector into runs/ (CLIP features cached i
 	$(BIN)/python -m training.general --data $(GENERAL_DATA) --blocks 3,5,7,9 --block-choice-from model/general_detector.card.json
 	$(BIN)/python -m training.general_report --data $(GENERAL_DATA) --card runs/general_detector.card.json --out runs/general-detector.md
 
-train-upscaler: setup  ## retrain the learned 2x upscaler into runs/upscaler (about 20 minutes)
+train-upscaler: setup  ## retrain the learned 2x and 4x upscalers into runs/upscaler (about 40 minutes)
 	$(BIN)/python -m training.superres
+	$(BIN)/python -m training.superres --scale 4 --patch 128 --epochs 12
 
 report: setup  ## leave-one-source-out runs of both recipes (about 75 minutes), then docs/model-report.md
 	$(BIN)/python -m training.report --run-loso seed default

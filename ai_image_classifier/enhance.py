@@ -1,6 +1,6 @@
 """Image enhancement: denoise only when the picture is noisy, then upscale.
 
-Methods: our learned 2× network (the default; applied twice for 4×), Lanczos, and bicubic (the
+Methods: our learned networks (the default; one for 2×, one for 4×), Lanczos, and bicubic (the
 seed app's). Denoising is non-local means whose strength follows a noise estimate of the
 picture, so clean pictures are left alone. The seed's exact call stays available as the "seed"
 preset. All functions take and return H×W×3 uint8 RGB arrays.
@@ -17,7 +17,7 @@ import numpy as np
 
 from .enhance_settings import SEED_WINDOWS, DenoiseDecision, EnhanceSettings
 from .opencv import import_cv2
-from .superres import LearnedUpscaler, UpscaleCancelled, tile_corners
+from .superres import LearnedUpscaler, UpscaleCancelled, bundled_upscaler_path, tile_corners
 
 cv2 = import_cv2()
 
@@ -189,15 +189,17 @@ _upscaler: LearnedUpscaler | None = None
 _upscaler_lock = threading.Lock()
 
 
-def learned_upscaler() -> LearnedUpscaler:
-    """The bundled network, loaded once (raises `UpscalerLoadError` when it is missing).
+def learned_upscaler(scale: int = 2) -> LearnedUpscaler:
+    """The bundled network for `scale` (raises `UpscalerLoadError` when it is missing).
 
-    One interpreter serves every caller under a lock: LiteRT interpreters are not thread-safe.
+    One interpreter serves every caller under a lock (LiteRT interpreters are not
+    thread-safe), and only the last scale's is kept: each holds its tile's feature maps.
     """
     global _upscaler
     with _upscaler_lock:
-        if _upscaler is None:
-            _upscaler = LearnedUpscaler()
+        if _upscaler is None or _upscaler.scale != scale:
+            _upscaler = None  # let the other scale's memory go before the new one is made
+            _upscaler = LearnedUpscaler(bundled_upscaler_path(scale))
         return _upscaler
 
 
@@ -212,8 +214,8 @@ def enhance(image: np.ndarray, settings: EnhanceSettings | None = None,
     check_output_size((image.shape[1], image.shape[0]), settings)
     decision = decision or plan_denoise(image, settings.denoise)
     strength = decision.strength
-    passes = int(np.log2(settings.scale)) if settings.method == "learned" else 0
-    stages = (strength > 0) + passes
+    learned = settings.method == "learned"
+    stages = (strength > 0) + learned
     finished = 0
 
     def stage_progress(fraction: float) -> None:
@@ -226,15 +228,13 @@ def enhance(image: np.ndarray, settings: EnhanceSettings | None = None,
         finished += 1
     if should_stop and should_stop():
         raise Cancelled
-    if settings.method == "learned":
-        upscaler = learned_upscaler()
-        for _ in range(passes):
-            try:
-                with _upscaler_lock:
-                    image = upscaler.upscale(image, stage_progress, should_stop)
-            except UpscaleCancelled:
-                raise Cancelled from None
-            finished += 1
+    if learned:
+        upscaler = learned_upscaler(int(settings.scale))
+        try:
+            with _upscaler_lock:
+                image = upscaler.upscale(image, stage_progress, should_stop)
+        except UpscaleCancelled:
+            raise Cancelled from None
     elif settings.scale != 1:
         image = resize(image, settings.scale, settings.method)
     if progress:

@@ -12,7 +12,7 @@ from typing import Literal
 Method = Literal["learned", "lanczos", "bicubic"]
 DenoiseMode = Literal["auto", "off", "seed"]
 METHODS: dict[Method, str] = {
-    "learned": "Learned: our own network, sharpest (4× runs it twice)",
+    "learned": "Learned: our own networks (2× and 4×), sharpest",
     "lanczos": "Lanczos: classic interpolation, sharper than bicubic",
     "bicubic": "Bicubic: classic smooth interpolation (the original app's)",
 }

@@ -1,9 +1,10 @@
-"""Learned 2× super-resolution: our own small network, run with LiteRT on tiles.
+"""Learned 2× and 4× super-resolution: our own small networks, run with LiteRT on tiles.
 
-The network sees only luma (Y of full-range YCbCr, the JPEG convention) in 0..1 and returns
-luma at twice the size; the two chroma planes are upscaled bicubically, as in ESPCN and
-FSRCNN, because the eye resolves colour far less finely than brightness. `to_ycrcb` is the
-one colour conversion: training calls it too, so the network is served what it learned on.
+A network sees only luma (Y of full-range YCbCr, the JPEG convention) in 0..1 and returns
+luma at its scale (its card says which); the two chroma planes are upscaled bicubically, as
+in ESPCN and FSRCNN, because the eye resolves colour far less finely than brightness.
+`to_ycrcb` is the one colour conversion: training calls it too, so the network is served what
+it learned on.
 
 Tiles overlap by a margin wider than the network's receptive field, and the picture's outer
 edge is mirrored once before tiling, so the tiled result equals a single whole-image pass
@@ -27,8 +28,11 @@ from .resources import resource_path
 
 cv2 = import_cv2()
 
-UPSCALER_NAME = "upscaler_x2"
-DEFAULT_TILE = 384  # low-resolution pixels a side: about 0.1 s a tile on 2 cores
+SCALES = (2, 4)  # one network for each
+# Low-resolution pixels a tile side, by scale: 768 output pixels a side for both, about 0.1 s
+# a tile on 2 cores. LiteRT keeps the feature maps of one tile (about 190 MB at 384 px, 50 MB
+# at 192), so the 4× network, whose result is four times larger, takes smaller tiles.
+DEFAULT_TILE = {2: 384, 4: 192}
 DEFAULT_MARGIN = 8  # must cover the receptive field's radius; the card may say more
 
 
@@ -40,8 +44,8 @@ class UpscaleCancelled(Exception):
     """The caller asked to stop between tiles."""
 
 
-def bundled_upscaler_path() -> Path:
-    return resource_path("model", "upscaler", UPSCALER_NAME + ".tflite")
+def bundled_upscaler_path(scale: int = 2) -> Path:
+    return resource_path("model", "upscaler", f"upscaler_x{scale}.tflite")
 
 
 def to_ycrcb(rgb: np.ndarray) -> np.ndarray:
@@ -106,18 +110,18 @@ def padded_window(image: np.ndarray, top: int, left: int, size: tuple[int, int],
 
 
 class LearnedUpscaler:
-    """The bundled 2× network (or another `.tflite` of the same shape), run tile by tile."""
-
-    scale = 2
+    """A bundled network (or another `.tflite` of the same shape), run tile by tile."""
 
     def __init__(self, path: Path | None = None, num_threads: int | None = None,
-                 tile: int = DEFAULT_TILE) -> None:
+                 tile: int | None = None) -> None:
         """`num_threads` defaults to every core: LiteRT alone would use one."""
         path = Path(path) if path else bundled_upscaler_path()
         if not path.is_file():
             raise UpscalerLoadError(f"upscaling model not found: {path}")
-        self.tile = tile
-        self.margin = max(DEFAULT_MARGIN, int(self.card(path).get("margin", 0)))
+        card = self.card(path)
+        self.scale: int = card.get("scale", 2)
+        self.tile = tile or DEFAULT_TILE[self.scale]
+        self.margin = max(DEFAULT_MARGIN, int(card.get("margin", 0)))
         self._shape: tuple[int, int] | None = None
         try:
             from ai_edge_litert.interpreter import Interpreter
@@ -127,7 +131,7 @@ class LearnedUpscaler:
                                                 num_threads=num_threads or os.cpu_count() or 1)
                 self._input = self._interpreter.get_input_details()[0]["index"]
                 self._output = self._interpreter.get_output_details()[0]["index"]
-                self._run(np.zeros((tile + 2 * self.margin,) * 2, np.float32))  # allocate now
+                self._run(np.zeros((self.tile + 2 * self.margin,) * 2, np.float32))  # allocate now
         except (ImportError, ValueError, RuntimeError, IndexError) as exc:
             raise UpscalerLoadError(f"{path.name}: not a usable LiteRT model ({exc})") from exc
 
@@ -140,7 +144,7 @@ class LearnedUpscaler:
             raise UpscalerLoadError(f"the upscaler's card is damaged: {exc}") from exc
 
     def _run(self, luma: np.ndarray) -> np.ndarray:
-        """One pass of the network over an H×W float luma array → 2H×2W."""
+        """One pass of the network over an H×W float luma array → sH×sW."""
         shape = luma.shape[:2]
         if shape != self._shape:
             self._interpreter.resize_tensor_input(self._input, [1, *shape, 1])
@@ -157,39 +161,40 @@ class LearnedUpscaler:
         return shape, tile_corners(*image.shape[:2], *shape)
 
     def _windows(self, image: np.ndarray, tile: int) -> Iterator[tuple[np.ndarray, Any, Any]]:
-        """For each tile: the fixed-shape window the network sees, where its 2× result goes in
+        """For each tile: the fixed-shape window the network sees, where its result goes in
         the output, and the part of that result to keep (the margin cropped off)."""
-        m = self.margin
+        m, s = self.margin, self.scale
         (tile_h, tile_w), corners = self._corners(image, tile)
         for top, left, bottom, right in corners:
             yield (padded_window(image, top, left, (tile_h + 2 * m, tile_w + 2 * m), m),
-                   np.s_[2 * top : 2 * bottom, 2 * left : 2 * right],
-                   np.s_[2 * m : 2 * (m + bottom - top), 2 * m : 2 * (m + right - left)])
+                   np.s_[s * top : s * bottom, s * left : s * right],
+                   np.s_[s * m : s * (m + bottom - top), s * m : s * (m + right - left)])
 
     def upscale_luma(self, luma: np.ndarray, tile: int | None = None) -> np.ndarray:
-        """Float luma (0..1) → twice the size, unclipped; tiled and whole agree."""
-        output = np.empty((2 * luma.shape[0], 2 * luma.shape[1]), np.float32)
+        """Float luma (0..1) → `scale` times the size, unclipped; tiled and whole agree."""
+        s = self.scale
+        output = np.empty((s * luma.shape[0], s * luma.shape[1]), np.float32)
         for window, target, keep in self._windows(luma, tile or self.tile):
             output[target] = self._run(window)[keep]
         return output
 
     def upscale(self, rgb: np.ndarray, progress: Callable[[float], object] | None = None,
                 should_stop: Callable[[], bool] | None = None) -> np.ndarray:
-        """uint8 RGB → uint8 RGB at twice the size, converting colour tile by tile.
+        """uint8 RGB → uint8 RGB at `scale` times the size, converting colour tile by tile.
 
         Converting per tile keeps only a tile's floats in memory, never the whole frame's; every
         tile of a picture has one shape, so LiteRT allocates its tensors once per pass over a
         picture of a new shape, not per tile (that call holds the GIL and would stall the
         window).
         """
-        height, width = rgb.shape[:2]
-        output = np.empty((2 * height, 2 * width, 3), np.uint8)
+        height, width, s = *rgb.shape[:2], self.scale
+        output = np.empty((s * height, s * width, 3), np.uint8)
         total = len(self._corners(rgb, self.tile)[1])
         for done, (window, target, keep) in enumerate(self._windows(rgb, self.tile), start=1):
             if should_stop and should_stop():
                 raise UpscaleCancelled
             ycrcb = to_ycrcb(window)
-            large = cv2.resize(ycrcb, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+            large = cv2.resize(ycrcb, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC)
             large[:, :, 0] = self._run(ycrcb[:, :, 0])
             output[target] = from_ycrcb(large[keep])
             if progress:

@@ -30,7 +30,7 @@ from ai_image_classifier.clip_encoder import (
 )
 from ai_image_classifier.general import GeneralDetector, GeneralHead
 from ai_image_classifier.model_input import ModelInput
-from ai_image_classifier.superres import LearnedUpscaler
+from ai_image_classifier.superres import SCALES, LearnedUpscaler, bundled_upscaler_path
 
 from .conftest import ROOT, needs_encoder
 
@@ -111,12 +111,13 @@ def test_face_network_exports_match_keras(name):
     assert np.abs(got - stored[f"{name}_probability"]).max() <= 1e-3
 
 
-def test_upscaler_export_matches_keras():
+@pytest.mark.parametrize("scale", SCALES)
+def test_upscaler_export_matches_keras(scale):
     """Compared away from the edges, which the app mirrors and Keras pads with zeros."""
     stored = golden("upscaler")
-    upscaler = LearnedUpscaler()
-    edge = 2 * upscaler.margin
-    for luma, expected in zip(stored["luma"], stored["output"], strict=True):
+    upscaler = LearnedUpscaler(bundled_upscaler_path(scale))
+    edge = scale * upscaler.margin
+    for luma, expected in zip(stored["luma"], stored[f"x{scale}_output"], strict=True):
         got = upscaler.upscale_luma(luma)
         assert np.abs(got - expected)[edge:-edge, edge:-edge].max() <= 1e-3
 

@@ -611,23 +611,23 @@ def test_the_uncertain_answer_is_said_in_plain_words():
     assert MODEL_ANSWERS["uncertain"].startswith("uncertain (")
 
 
-def test_the_time_left_of_4x_counts_the_larger_pass_still_to_run(tmp_path, monkeypatch):
+def test_the_time_left_of_4x_counts_the_larger_stage_still_to_run(tmp_path, monkeypatch):
     """A deliberately slow fake enhancement, reported as `enhance.enhance` reports it (each
-    stage an equal share): denoising at 3 s per picture-worth of pixels, then two 2× passes
-    at 10 s per picture-worth, the second on 4× the pixels. After 20 % of the time the stated
-    time left stays within ±30 % of the truth; a share-based estimate said a third of it."""
+    stage an equal share): denoising for 3 s, then the 4× network for 50 s. After 20 % of the
+    time the stated time left stays within ±30 % of the truth; an estimate from the share
+    done would say about half of it during the network's first half."""
     from ai_image_classifier import enhance
     from ai_image_classifier.enhance_settings import DenoiseDecision
 
     clock, checks = Clock(), []
-    stage_seconds = (3.0, 10.0, 40.0)
+    stage_seconds = (3.0, 50.0)
     total = sum(stage_seconds)
 
     def slow_enhance(image, settings, progress, should_stop, decision):
         for index, seconds in enumerate(stage_seconds):
-            for tile in range(1, 21):
-                clock.now += seconds / 20
-                progress((index + tile / 20) / len(stage_seconds))
+            for tile in range(1, 41):
+                clock.now += seconds / 40
+                progress((index + tile / 40) / len(stage_seconds))
                 checks.append((clock.now, flow.time_left_s()))
         return np.repeat(np.repeat(image, 4, axis=0), 4, axis=1)
 
@@ -650,7 +650,7 @@ def test_enhance_stages_follow_what_enhance_runs():
 
     denoised, clean = DenoiseDecision("auto", 8.0, 7.0), DenoiseDecision("auto", 0.0, 1.0)
     assert enhance_stages((10, 20, 3), EnhanceSettings("learned", 4, "auto"), denoised) == [
-        ("denoise", 200.0), ("upscale", 200.0), ("upscale", 800.0)]
+        ("denoise", 200.0), ("upscale 4×", 3200.0)]
     assert enhance_stages((10, 20, 3), EnhanceSettings("lanczos", 4, "auto"), clean) == []
 
 
@@ -763,3 +763,21 @@ def test_a_heat_map_chosen_again_while_its_stopped_run_winds_down_is_computed(
     pictures.view_plan("Heatmap", zoomed=False)  # chosen anew before the run noticed
     tasks.run()
     assert "heat" not in opened.stopped and opened.heat is not None
+
+
+def test_a_large_result_is_previewed_band_by_band_as_one_pass_would():
+    """A 4× result is box-reduced in bands (never copied whole by Pillow); the preview is
+    the one a whole-picture thumbnail gives, with no seam between bands."""
+    from PIL import Image
+
+    from ai_image_classifier.gui.formatting import PREVIEW_BAND, PREVIEW_MAX, make_preview
+
+    height = 2 * PREVIEW_BAND * 3 + 7  # bands of 3 × PREVIEW_BAND rows, the last one short
+    y, x = np.mgrid[0:height, 0 : 3 * 2 * PREVIEW_MAX + 5].astype(np.float32)
+    luma = 100 + 60 * np.sin(x / 97) * np.cos(y / 61) + y / 20  # 40..235
+    image = np.repeat(luma.astype(np.uint8)[..., None], 3, axis=2)
+    whole = Image.fromarray(image)
+    whole.thumbnail((PREVIEW_MAX, PREVIEW_MAX), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    preview = np.asarray(make_preview(image)).astype(int)
+    assert preview.shape == np.asarray(whole).shape
+    assert np.abs(preview - np.asarray(whole)).max() <= 2

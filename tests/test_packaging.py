@@ -85,7 +85,8 @@ def test_a_wheel_carries_the_models_and_no_training_package(wheel):
     bundled = "ai_image_classifier/bundled_model/"
     for needed in ("ai_imageclassifier.tflite", "ai_imageclassifier.card.json",
                    "general_detector.card.json", "general_detector.head.npz",
-                   "clip_encoder.check.npz", "upscaler/upscaler_x2.tflite"):
+                   "clip_encoder.check.npz", "upscaler/upscaler_x2.tflite",
+                   "upscaler/upscaler_x4.tflite", "upscaler/upscaler_x4.card.json"):
         assert bundled + needed in names
     encoder = "clip/clip_vit_b16.w8.onnx"
     assert (bundled + encoder in names) == (ROOT / "model" / encoder).is_file()

@@ -1,15 +1,15 @@
-"""The learned 2× upscaler: sizes, tiling, LiteRT against Keras, and golden PSNR."""
+"""The learned 2× and 4× upscalers: sizes, tiling, LiteRT against Keras, and golden PSNR."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ai_image_classifier.enhance import Cancelled, EnhanceSettings, enhance, resize
 from ai_image_classifier.superres import (
+    SCALES,
     LearnedUpscaler,
     UpscalerLoadError,
     bundled_upscaler_path,
@@ -20,8 +20,8 @@ from training.image_quality import crop_to_multiple, matlab_like_downscale, psnr
 
 GOLDEN = {"Set5": "bird", "Set14": "zebra"}  # two pictures whose PSNR the card records
 
-needs_model = pytest.mark.skipif(not bundled_upscaler_path().is_file(),
-                                 reason="the bundled upscaler is not in model/upscaler/")
+needs_model = pytest.mark.skipif(not all(bundled_upscaler_path(s).is_file() for s in SCALES),
+                                 reason="the bundled upscalers are not in model/upscaler/")
 
 
 def random_rgb(height: int, width: int, seed: int = 0) -> np.ndarray:
@@ -29,21 +29,26 @@ def random_rgb(height: int, width: int, seed: int = 0) -> np.ndarray:
 
 
 @needs_model
+@pytest.mark.parametrize("scale", SCALES)
 @pytest.mark.parametrize("shape", [(37, 53), (1, 1), (1, 40), (30, 2)])
-def test_output_is_twice_the_size(shape):
-    out = LearnedUpscaler().upscale(random_rgb(*shape))
-    assert out.shape == (2 * shape[0], 2 * shape[1], 3) and out.dtype == np.uint8
+def test_output_is_scale_times_the_size(shape, scale):
+    upscaler = LearnedUpscaler(bundled_upscaler_path(scale))
+    assert upscaler.scale == scale
+    out = upscaler.upscale(random_rgb(*shape))
+    assert out.shape == (scale * shape[0], scale * shape[1], 3) and out.dtype == np.uint8
 
 
 @needs_model
-def test_tiles_give_the_whole_image_result():
-    upscaler = LearnedUpscaler()
+@pytest.mark.parametrize("scale", SCALES)
+def test_tiles_give_the_whole_image_result(scale):
+    path = bundled_upscaler_path(scale)
+    upscaler = LearnedUpscaler(path)
     luma = to_ycrcb(random_rgb(150, 170, seed=1))[:, :, 0]
     whole = upscaler.upscale_luma(luma, tile=1000)
     tiled = upscaler.upscale_luma(luma, tile=40)
     assert np.abs(whole - tiled).max() <= 1e-5
     rgb = random_rgb(90, 70, seed=2)
-    small_tiles = LearnedUpscaler(tile=32).upscale(rgb)
+    small_tiles = LearnedUpscaler(path, tile=32).upscale(rgb)
     assert np.abs(small_tiles.astype(int) - upscaler.upscale(rgb).astype(int)).max() <= 1
 
 
@@ -60,7 +65,7 @@ def test_a_strip_feeds_the_network_about_its_own_pixels(shape, monkeypatch):
 
     monkeypatch.setattr(LearnedUpscaler, "_run", counting_run)
     upscaler = object.__new__(LearnedUpscaler)  # no model: only the tiling is counted
-    upscaler.tile, upscaler.margin = 384, 8
+    upscaler.tile, upscaler.margin, upscaler.scale = 384, 8, 2
     out = upscaler.upscale(random_rgb(*shape))
     assert out.shape == (2 * shape[0], 2 * shape[1], 3)
     assert len(set(fed)) == 1  # one shape a picture: LiteRT allocates once
@@ -89,32 +94,40 @@ def test_a_strip_gives_the_whole_image_result():
 
 
 @needs_model
-def test_litert_export_matches_keras():
+@pytest.mark.parametrize("scale", SCALES)
+def test_litert_export_matches_keras(scale):
     keras = pytest.importorskip("keras")
     import training.superres  # noqa: F401 - registers the PixelShuffle layer
 
-    model = keras.saving.load_model(bundled_upscaler_path().with_suffix(".keras"))
+    path = bundled_upscaler_path(scale)
+    model = keras.saving.load_model(path.with_suffix(".keras"))
     luma = to_ycrcb(random_rgb(48, 64, seed=3))[:, :, 0]
     expected = np.asarray(model(luma[None, :, :, None]))[0, :, :, 0]
-    actual = LearnedUpscaler()._run(luma)
+    actual = LearnedUpscaler(path)._run(luma)
     assert np.abs(expected - actual).max() <= 1e-5
 
 
-def test_untrained_network_is_bicubic():
+@pytest.mark.parametrize("scale", SCALES)
+def test_untrained_network_is_bicubic(scale):
+    """The fixed branch alone is the app's bicubic (OpenCV's cubic), at either scale."""
     pytest.importorskip("keras")
-    from training.superres import bicubic_2x, build_upscaler
+    from training.superres import build_upscaler
 
     luma = to_ycrcb(random_rgb(40, 50, seed=4))[:, :, 0]
-    out = np.asarray(build_upscaler()(luma[None, :, :, None]))[0, :, :, 0]
-    reference = bicubic_2x(luma)
-    assert np.abs(out - reference)[6:-6, 6:-6].max() <= 1e-5  # borders pad differently
+    out = np.asarray(build_upscaler(scale=scale)(luma[None, :, :, None]))[0, :, :, 0]
+    edge = 3 * scale  # borders pad differently
+    assert np.abs(out - resize(luma, scale))[edge:-edge, edge:-edge].max() <= 1e-5
 
 
 @needs_model
-def test_learned_4x_runs_twice_and_cancels_between_tiles():
+def test_learned_4x_is_one_pass_of_its_own_network_and_cancels_between_tiles(monkeypatch):
     image = random_rgb(20, 30, seed=5)
+    runs = []
+    original = LearnedUpscaler.upscale
+    monkeypatch.setattr(LearnedUpscaler, "upscale",
+                        lambda self, *a, **k: runs.append(self.scale) or original(self, *a, **k))
     out = enhance(image, EnhanceSettings(method="learned", scale=4, denoise="off"))
-    assert out.shape == (80, 120, 3)
+    assert out.shape == (80, 120, 3) and runs == [4]
     calls = iter([False, False, True])
     with pytest.raises(Cancelled):
         enhance(random_rgb(900, 900), EnhanceSettings(denoise="off"),
@@ -142,16 +155,17 @@ def test_damaged_card_is_a_clear_error(tmp_path, card):
 
 
 @needs_model
+@pytest.mark.parametrize("scale", SCALES)
 @pytest.mark.parametrize("collection", sorted(GOLDEN))
-def test_golden_psnr_matches_the_card_and_beats_bicubic(collection, sr_eval):
+def test_golden_psnr_matches_the_card_and_beats_bicubic(collection, scale, sr_eval):
     from PIL import Image
 
-    name = GOLDEN[collection]
-    card = json.loads(Path(bundled_upscaler_path().with_suffix(".card.json")).read_text())
+    name, path = GOLDEN[collection], bundled_upscaler_path(scale)
+    card = json.loads(path.with_suffix(".card.json").read_text())
     golden = card["evaluation"][collection]["clean_model_psnr_by_image"][name]
     hr = crop_to_multiple(np.asarray(Image.open(sr_eval / collection / f"{name}.png")
-                                     .convert("RGB")), 2)
-    lr = matlab_like_downscale(hr, 2)
-    learned = psnr(hr, LearnedUpscaler().upscale(lr), border=2)
+                                     .convert("RGB")), scale)
+    lr = matlab_like_downscale(hr, scale)
+    learned = psnr(hr, LearnedUpscaler(path).upscale(lr), border=scale)
     assert learned == pytest.approx(golden, abs=0.01)
-    assert learned > psnr(hr, resize(lr, 2), border=2) + 0.5
+    assert learned > psnr(hr, resize(lr, scale), border=scale) + 0.5

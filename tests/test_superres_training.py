@@ -17,7 +17,7 @@ from training.superres import main as superres_main  # noqa: E402
 from training.superres import make_patches  # noqa: E402
 
 
-def photo_set(root, count=6, size=80):
+def photo_set(root, count=6, size=80, label="real"):
     """A manifest folder of smooth 'photographs' (and a painting, which must be left out)."""
     root.mkdir(parents=True)
     rng = np.random.default_rng(0)
@@ -28,7 +28,7 @@ def photo_set(root, count=6, size=80):
         pixels = 127 + 100 * np.sin(x[..., None] / (4 + index) + y[..., None] / 7 + phase)
         path = root / f"p{index}.jpg"
         Image.fromarray(pixels.astype(np.uint8)).save(path, quality=95)
-        rows.append({"path": path.name, "label": "real", "source": "coco",
+        rows.append({"path": path.name, "label": label, "source": "coco",
                      "split": "train" if index < count - 2 else "val"})
     rows.append({"path": "p0.jpg", "label": "real", "source": "wikiart", "split": "train"})
     with open(root / "manifest.csv", "w", newline="") as handle:
@@ -47,19 +47,36 @@ def test_patches_pair_low_and_high_resolution(tmp_path):
 
 def test_tiny_upscaler_training_writes_model_export_and_card(tmp_path):
     data = photo_set(tmp_path / "data")
+    renders = photo_set(tmp_path / "renders", count=5, label="fake")
     out = tmp_path / "out"
-    options = ["--data", str(data), "--out", str(out), "--epochs", "1", "--patches", "64",
+    options = ["--data", str(data), "--renders", str(renders), "--out", str(out),
+               "--epochs", "1", "--patches", "64",
                "--patch", "32", "--val-photos", "2", "--features", "8", "--shrink", "4",
                "--mapping", "1"]
     assert superres_main(options) == 0
     card = json.loads((out / "upscaler_x2.card.json").read_text())
-    assert card["training"]["photographs"] == 4  # the painting is not a photograph
+    # the painting is not a photograph; a render folder's generated pictures count
+    assert card["training"]["photographs"] == 4 + 3
     assert card["margin"] >= 5 and card["architecture"]["parameters"] > 0
     assert {"clean_model_psnr", "noisy_bicubic_psnr"} <= set(card["validation"])
     image = np.random.default_rng(0).integers(0, 256, (20, 24, 3), dtype=np.uint8)
     assert LearnedUpscaler(out / "upscaler_x2.tflite").upscale(image).shape == (40, 48, 3)
     with pytest.raises(SystemExit, match="--overwrite"):
         superres_main(options)
+
+
+def test_a_4x_network_trains_the_same_way_and_runs_at_4x(tmp_path):
+    data = photo_set(tmp_path / "data")
+    out = tmp_path / "out"
+    assert superres_main(["--scale", "4", "--data", str(data), "--renders", "--out", str(out),
+                          "--epochs", "1", "--patches", "32", "--patch", "32",
+                          "--val-photos", "2", "--features", "8", "--shrink", "4",
+                          "--mapping", "1"]) == 0
+    card = json.loads((out / "upscaler_x4.card.json").read_text())
+    assert card["scale"] == 4 and card["training"]["renders"] == []
+    upscaler = LearnedUpscaler(out / "upscaler_x4.tflite")
+    image = np.random.default_rng(0).integers(0, 256, (20, 24, 3), dtype=np.uint8)
+    assert upscaler.scale == 4 and upscaler.upscale(image).shape == (80, 96, 3)
 
 
 def test_denoise_fit_finds_a_strength_that_beats_leaving_the_noise():

@@ -30,7 +30,7 @@ from ai_image_classifier.classifier import Classifier
 from ai_image_classifier.clip_encoder import EncoderFeatures, check_path, encoder_path
 from ai_image_classifier.encoder_setup import sha256_of
 from ai_image_classifier.model_input import to_model_input
-from ai_image_classifier.superres import bundled_upscaler_path
+from ai_image_classifier.superres import SCALES, bundled_upscaler_path
 
 from .encoder_reference import ReferenceEncoder
 
@@ -181,11 +181,15 @@ def upscaler_golden(pictures: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
     from . import superres  # noqa: F401 - registers the network's custom layer with Keras
 
-    model = keras.saving.load_model(bundled_upscaler_path().with_suffix(".keras"), compile=False)
     lumas = [to_ycrcb(pictures[n][:48, :48])[:, :, 0] for n in sorted(pictures)]
-    outputs = [np.asarray(model(luma[None, :, :, None], training=False))[0, :, :, 0]
-               for luma in lumas]
-    return {"luma": np.stack(lumas), "output": np.stack(outputs)}
+    out = {"luma": np.stack(lumas)}
+    for scale in SCALES:
+        model = keras.saving.load_model(bundled_upscaler_path(scale).with_suffix(".keras"),
+                                        compile=False)
+        out[f"x{scale}_output"] = np.stack(
+            [np.asarray(model(luma[None, :, :, None], training=False))[0, :, :, 0]
+             for luma in lumas])
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,12 +40,11 @@ def refusal(settings: EnhanceSettings) -> str:
 def enhance_stages(shape: tuple[int, ...], settings: EnhanceSettings,
                    decision: DenoiseDecision) -> list[tuple[str, float]]:
     """The stages `enhance.enhance` runs, with their work in pixels: denoising on the
-    picture, then each learned 2× pass on four times the pixels of the one before."""
+    picture, then the learned network on the pixels it makes."""
     pixels = float(shape[0] * shape[1])
     stages = [("denoise", pixels)] if decision.strength > 0 else []
     if settings.method == "learned":
-        stages += [("upscale", pixels * 4 ** step)
-                   for step in range(int(np.log2(settings.scale)))]
+        stages.append((f"upscale {settings.scale:g}×", pixels * settings.scale**2))
     return stages
 
 

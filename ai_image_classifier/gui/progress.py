@@ -2,8 +2,8 @@
 
 `TimeLeft`: the elapsed time scaled by what remains, once enough has been done for the rate
 to mean something; right when a task's steps (files, tiles of one pass) are roughly even.
-`StagedTimeLeft`: for a task of unequal stages (an enhancement: denoising, then upscaling
-passes each on four times the pixels of the last), from the throughput measured on each kind
+`StagedTimeLeft`: for a task of unequal stages (an enhancement: denoising, then the network
+that makes 4 or 16 times the pixels), from the throughput measured on each kind
 of stage and the work of the stages still to run.
 """
 
@@ -59,7 +59,7 @@ class TimeLeft:
 
 class StagedTimeLeft(TimeLeft):
     """`stages`: (kind, work) in the order they run, e.g. [("denoise", pixels),
-    ("upscale", pixels), ("upscale", 4 × pixels)], reported as one fraction in which each
+    ("upscale 4×", 16 × pixels)], reported as one fraction in which each
     stage has an equal share (as `enhance.enhance` reports). The time left is the rest of the
     running stage and every later one, each at the throughput measured on its kind (work per
     second; for a kind not run yet, that of all the work done so far)."""
