@@ -214,7 +214,7 @@ def enhance(image: np.ndarray, settings: EnhanceSettings | None = None,
     check_output_size((image.shape[1], image.shape[0]), settings)
     decision = decision or plan_denoise(image, settings.denoise)
     strength = decision.strength
-    learned = settings.method == "learned"
+    learned = settings.method == "learned" and settings.scale != 1  # 1×: denoising alone
     stages = (strength > 0) + learned
     finished = 0
 

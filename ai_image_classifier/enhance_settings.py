@@ -68,7 +68,7 @@ class DenoiseDecision:
 
     @property
     def description(self) -> str:
-        """Plain words: "noise level 7.0, removed at strength 8.4", "no noise found (level 1.8)"."""
+        """Plain words: "noise level 7.0, removed at strength 9.8", "no noise found (level 1.8)"."""
         if self.mode == "auto" and self.noise is not None:
             if self.strength > 0:
                 return f"noise level {self.noise:.1f}, removed at strength {self.strength:.1f}"

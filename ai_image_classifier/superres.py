@@ -30,7 +30,7 @@ cv2 = import_cv2()
 
 SCALES = (2, 4)  # one network for each
 # Low-resolution pixels a tile side, by scale: 768 output pixels a side for both, about 0.1 s
-# a tile on 2 cores. LiteRT keeps the feature maps of one tile (about 190 MB at 384 px, 50 MB
+# a tile on 2 cores. LiteRT keeps the feature maps of one tile (about 190 MB at 384 px, 65 MB
 # at 192), so the 4× network, whose result is four times larger, takes smaller tiles.
 DEFAULT_TILE = {2: 384, 4: 192}
 DEFAULT_MARGIN = 8  # must cover the receptive field's radius; the card may say more

@@ -652,6 +652,8 @@ def test_enhance_stages_follow_what_enhance_runs():
     assert enhance_stages((10, 20, 3), EnhanceSettings("learned", 4, "auto"), denoised) == [
         ("denoise", 200.0), ("upscale 4×", 3200.0)]
     assert enhance_stages((10, 20, 3), EnhanceSettings("lanczos", 4, "auto"), clean) == []
+    assert enhance_stages((10, 20, 3), EnhanceSettings("learned", 1, "auto"), denoised) == [
+        ("denoise", 200.0)]
 
 
 class WholePictureFake(FakeClassifier):

@@ -43,7 +43,7 @@ def enhance_stages(shape: tuple[int, ...], settings: EnhanceSettings,
     picture, then the learned network on the pixels it makes."""
     pixels = float(shape[0] * shape[1])
     stages = [("denoise", pixels)] if decision.strength > 0 else []
-    if settings.method == "learned":
+    if settings.method == "learned" and settings.scale != 1:
         stages.append((f"upscale {settings.scale:g}×", pixels * settings.scale**2))
     return stages
 

@@ -9,8 +9,6 @@ from PIL import Image
 
 TITLE = "AI Image Classifier & Enhancer"
 PREVIEW_MAX = 1600  # longest side kept for on-screen previews
-
-
 PREVIEW_BAND = 256  # rows of the reduced picture made at a time from a large array
 
 
