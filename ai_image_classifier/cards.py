@@ -63,7 +63,8 @@ CARD_SCHEMA: Schema = {
 }
 #: What the upscaler reads from its card.
 UPSCALER_SCHEMA: Schema = {
-    "scale": (lambda v: v in (2, 4) and not isinstance(v, bool), "2 or 4"),
+    "scale": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v in (2, 4),
+              "2 or 4"),
     "margin": (lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 256,
                "a whole number of pixels from 0 to 256"),
 }

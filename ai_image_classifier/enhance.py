@@ -17,7 +17,13 @@ import numpy as np
 
 from .enhance_settings import SEED_WINDOWS, DenoiseDecision, EnhanceSettings
 from .opencv import import_cv2
-from .superres import LearnedUpscaler, UpscaleCancelled, bundled_upscaler_path, tile_corners
+from .superres import (
+    LearnedUpscaler,
+    UpscaleCancelled,
+    UpscalerLoadError,
+    bundled_upscaler_path,
+    tile_corners,
+)
 
 cv2 = import_cv2()
 
@@ -122,7 +128,8 @@ def estimate_noise(image: np.ndarray) -> float:
     height, width = luma.shape
     if min(height, width) < 4 * (NOISE_BLOCK + 2):  # too few blocks at half size to tell
         return full
-    half_luma = cv2.resize(luma, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
+    even = luma[: height // 2 * 2, : width // 2 * 2]  # exact 2 × 2 means, also for odd sides
+    half_luma = cv2.resize(even, (width // 2, height // 2), interpolation=cv2.INTER_AREA)
     half = _flattest_noise(half_luma) / _flattest_bias()
     return math.sqrt(max(0.0, full * full - half * half) / 0.75)
 
@@ -195,12 +202,20 @@ def learned_upscaler(scale: int = 2) -> LearnedUpscaler:
     One interpreter serves every caller under a lock (LiteRT interpreters are not
     thread-safe), and only the last scale's is kept: each holds its tile's feature maps.
     """
-    global _upscaler
     with _upscaler_lock:
-        if _upscaler is None or _upscaler.scale != scale:
-            _upscaler = None  # let the other scale's memory go before the new one is made
-            _upscaler = LearnedUpscaler(bundled_upscaler_path(scale))
-        return _upscaler
+        return _loaded_upscaler(scale)
+
+
+def _loaded_upscaler(scale: int) -> LearnedUpscaler:
+    """`learned_upscaler` for a caller that holds `_upscaler_lock`."""
+    global _upscaler
+    if _upscaler is None or _upscaler.scale != scale:
+        _upscaler = None  # let the other scale's memory go before the new one is made
+        _upscaler = LearnedUpscaler(bundled_upscaler_path(scale))
+        if _upscaler.scale != scale:
+            raise UpscalerLoadError(f"the {scale}× upscaler's card says it is "
+                                    f"{_upscaler.scale}×")
+    return _upscaler
 
 
 def enhance(image: np.ndarray, settings: EnhanceSettings | None = None,
@@ -229,10 +244,10 @@ def enhance(image: np.ndarray, settings: EnhanceSettings | None = None,
     if should_stop and should_stop():
         raise Cancelled
     if learned:
-        upscaler = learned_upscaler(int(settings.scale))
         try:
-            with _upscaler_lock:
-                image = upscaler.upscale(image, stage_progress, should_stop)
+            with _upscaler_lock:  # one lock for loading and running: no swap mid-run
+                image = _loaded_upscaler(int(settings.scale)).upscale(image, stage_progress,
+                                                                      should_stop)
         except UpscaleCancelled:
             raise Cancelled from None
     elif settings.scale != 1:

@@ -29,9 +29,10 @@ from .resources import resource_path
 cv2 = import_cv2()
 
 SCALES = (2, 4)  # one network for each
-# Low-resolution pixels a tile side, by scale: 768 output pixels a side for both, about 0.1 s
-# a tile on 2 cores. LiteRT keeps the feature maps of one tile (about 190 MB at 384 px, 65 MB
-# at 192), so the 4× network, whose result is four times larger, takes smaller tiles.
+# Low-resolution pixels a tile side, by scale: 768 output pixels a side for both (about 0.1 s
+# a tile at 2× on 2 cores, 0.04 s at 4×). LiteRT keeps the feature maps of one tile (about
+# 190 MB at 384 px, 65 MB at 192), so the 4× network, whose result is four times larger, takes
+# smaller tiles.
 DEFAULT_TILE = {2: 384, 4: 192}
 DEFAULT_MARGIN = 8  # must cover the receptive field's radius; the card may say more
 
@@ -45,6 +46,7 @@ class UpscaleCancelled(Exception):
 
 
 def bundled_upscaler_path(scale: int = 2) -> Path:
+    """The shipped network for `scale` (its card beside it says the same scale)."""
     return resource_path("model", "upscaler", f"upscaler_x{scale}.tflite")
 
 
@@ -114,7 +116,9 @@ class LearnedUpscaler:
 
     def __init__(self, path: Path | None = None, num_threads: int | None = None,
                  tile: int | None = None) -> None:
-        """`num_threads` defaults to every core: LiteRT alone would use one."""
+        """`num_threads` defaults to every core: LiteRT alone would use one. The card's
+        `scale` (2 when it has none) sets the tile side unless `tile` is given; a network whose
+        output is not that scale is refused."""
         path = Path(path) if path else bundled_upscaler_path()
         if not path.is_file():
             raise UpscalerLoadError(f"upscaling model not found: {path}")
@@ -131,9 +135,13 @@ class LearnedUpscaler:
                                                 num_threads=num_threads or os.cpu_count() or 1)
                 self._input = self._interpreter.get_input_details()[0]["index"]
                 self._output = self._interpreter.get_output_details()[0]["index"]
-                self._run(np.zeros((self.tile + 2 * self.margin,) * 2, np.float32))  # allocate now
+                side = self.tile + 2 * self.margin
+                out = self._run(np.zeros((side, side), np.float32))  # allocate now
         except (ImportError, ValueError, RuntimeError, IndexError) as exc:
             raise UpscalerLoadError(f"{path.name}: not a usable LiteRT model ({exc})") from exc
+        if out.shape != (self.scale * side,) * 2:
+            raise UpscalerLoadError(f"{path.name}: makes {out.shape[0] // side}× pictures, but "
+                                    f"its card says {self.scale}×")
 
     @staticmethod
     def card(path: Path) -> dict:

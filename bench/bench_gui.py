@@ -58,7 +58,7 @@ app.after(5, check)
 app.mainloop()
 """
 FOUR_X = """
-import resource, sys
+import re, sys
 from ai_image_classifier.gui.window import App
 app = App()
 app.pictures.open(__import__("pathlib").Path(sys.argv[2]))
@@ -71,10 +71,11 @@ def check(started=[False]):
     elif started[0] and app.enhancer.token is None:
         enhanced = current.enhanced
         if enhanced is None or enhanced.pixels.shape[0] != 4 * current.rgb.shape[0]:
-            print("failed 0", flush=True)  # no 4× result: say so rather than wait forever
+            print("failed 1", flush=True)  # no 4× result: say so rather than wait forever
         else:
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-            print("peak", peak, flush=True)
+            status = open("/proc/self/status").read()  # VmHWM: this process's own peak, in KiB
+            print("peak", int(re.search(r"VmHWM:\\s+(\\d+)", status).group(1)) * 1024 / 1e9,
+                  flush=True)
         app.close()
         return
     app.after(50, check)
@@ -139,7 +140,10 @@ def main() -> None:
         image = photo(Path(temp) / "12mp.jpg", 4000, 3000)
         small = photo(Path(temp) / "small.jpg", 640, 480)
         runs = [launch(CHILD, str(small)) for _ in range(3)]
-        four_x_peak = launch(FOUR_X, str(image))["peak"]
+        four_x = launch(FOUR_X, str(image))
+        if "peak" not in four_x:
+            raise SystemExit("the window made no 4× result")
+        four_x_peak = four_x["peak"]
         bare = statistics.median(launch(BARE)["usable"] for _ in range(3))
         usable = statistics.median(r["usable"] for r in runs)
         verdict = statistics.median(r["verdict"] for r in runs)
@@ -197,7 +201,7 @@ def main() -> None:
     print(f"| Cancel → enhancement stopped (12 MP) | {cancel:.2f} s | – | – | ≤ 0.5 s |")
     print(f"| open a picture during a 12 MP enhancement → shown | {shown:.2f} s | "
           f"{idle_open:.2f} s with nothing running | {shown / idle_open:.1f}× | ≤ 0.5 s |")
-    print(f"| peak memory: 12 MP photo judged and enhanced 4× | {four_x_peak:.2f} GiB | – | – | "
+    print(f"| peak memory: 12 MP photo judged and enhanced 4× | {four_x_peak:.2f} GB | – | – | "
           "≤ 1.5 GB |")
 
 

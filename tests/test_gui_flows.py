@@ -767,7 +767,7 @@ def test_a_heat_map_chosen_again_while_its_stopped_run_winds_down_is_computed(
     assert "heat" not in opened.stopped and opened.heat is not None
 
 
-def test_a_large_result_is_previewed_band_by_band_as_one_pass_would():
+def test_a_large_result_is_previewed_band_by_band_as_one_pass_would(monkeypatch):
     """A 4× result is box-reduced in bands (never copied whole by Pillow); the preview is
     the one a whole-picture thumbnail gives, with no seam between bands."""
     from PIL import Image
@@ -780,6 +780,10 @@ def test_a_large_result_is_previewed_band_by_band_as_one_pass_would():
     image = np.repeat(luma.astype(np.uint8)[..., None], 3, axis=2)
     whole = Image.fromarray(image)
     whole.thumbnail((PREVIEW_MAX, PREVIEW_MAX), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    rows_copied, fromarray = [], Image.fromarray
+    monkeypatch.setattr(Image, "fromarray",
+                        lambda array, *a: rows_copied.append(len(array)) or fromarray(array, *a))
     preview = np.asarray(make_preview(image)).astype(int)
+    assert max(rows_copied) == 3 * PREVIEW_BAND  # never the whole array at once
     assert preview.shape == np.asarray(whole).shape
     assert np.abs(preview - np.asarray(whole)).max() <= 2

@@ -120,7 +120,7 @@ def test_untrained_network_is_bicubic(scale):
 
 
 @needs_model
-def test_learned_4x_is_one_pass_of_its_own_network_and_cancels_between_tiles(monkeypatch):
+def test_learned_4x_is_one_pass_of_its_own_network_and_1x_none(monkeypatch):
     image = random_rgb(20, 30, seed=5)
     runs = []
     original = LearnedUpscaler.upscale
@@ -128,9 +128,16 @@ def test_learned_4x_is_one_pass_of_its_own_network_and_cancels_between_tiles(mon
                         lambda self, *a, **k: runs.append(self.scale) or original(self, *a, **k))
     out = enhance(image, EnhanceSettings(method="learned", scale=4, denoise="off"))
     assert out.shape == (80, 120, 3) and runs == [4]
+    same = enhance(image, EnhanceSettings(method="learned", scale=1, denoise=5.0))
+    assert same.shape == image.shape and runs == [4]  # 1×: denoised, no network
+
+
+@needs_model
+@pytest.mark.parametrize("scale", SCALES)
+def test_learned_upscaling_cancels_between_tiles(scale):
     calls = iter([False, False, True])
     with pytest.raises(Cancelled):
-        enhance(random_rgb(900, 900), EnhanceSettings(denoise="off"),
+        enhance(random_rgb(900, 900), EnhanceSettings(scale=scale, denoise="off"),
                 should_stop=lambda: next(calls, True))
 
 
@@ -144,13 +151,24 @@ def test_missing_or_damaged_model_is_a_clear_error(tmp_path):
 
 
 @needs_model
-@pytest.mark.parametrize("card", ["[1, 2]", "{not json", '{"margin": "wide"}'])
+@pytest.mark.parametrize("card", ["[1, 2]", "{not json", '{"margin": "wide"}', '{"scale": 3}',
+                                  '{"scale": 4.0}'])
 def test_damaged_card_is_a_clear_error(tmp_path, card):
     import shutil
 
     model = shutil.copy(bundled_upscaler_path(), tmp_path / "m.tflite")
     (tmp_path / "m.card.json").write_text(card)
     with pytest.raises(UpscalerLoadError, match="damaged"):
+        LearnedUpscaler(model)
+
+
+@needs_model
+def test_a_network_whose_card_names_another_scale_is_refused(tmp_path):
+    import shutil
+
+    model = shutil.copy(bundled_upscaler_path(4), tmp_path / "m.tflite")
+    (tmp_path / "m.card.json").write_text('{"scale": 2}')
+    with pytest.raises(UpscalerLoadError, match="makes 4×"):
         LearnedUpscaler(model)
 
 

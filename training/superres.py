@@ -34,27 +34,19 @@ from keras import layers
 from PIL import Image
 
 from ai_image_classifier.datasets import read_manifest
-from ai_image_classifier.enhance import resize
 from ai_image_classifier.imaging import load_rgb
 from ai_image_classifier.opencv import import_cv2
 from ai_image_classifier.superres import LearnedUpscaler, to_ycrcb
-from training.image_quality import (
-    crop_to_multiple,
-    matlab_like_downscale,
-    noisy_jpeg,
-    psnr,
-    ssim,
-)
+from training.image_quality import matlab_like_downscale
 
 from .data import DEFAULT_DATA, PROJECT_ROOT
+from .superres_eval import NOISY_PROTOCOL, measure, speed_ms_per_megapixel, sr_eval_sets
 
 cv2 = import_cv2()
 DEFAULT_DATA_DIRS = [DEFAULT_DATA, DEFAULT_DATA.parent / "data-general"]
 TRAINING_PHOTO_DIRS = [*DEFAULT_DATA_DIRS, DEFAULT_DATA.parent / "data-wild"]
 RENDER_DIRS = [DEFAULT_DATA.parent / "data-modern"]
-SR_EVAL = DEFAULT_DATA.parent / "sr-eval"
 NOT_PHOTOGRAPHS = frozenset({"wikiart"})  # real, but paintings: not what we learn detail from
-NOISY_PROTOCOL = {"sigma": 10.0, "jpeg_quality": 70}  # the benchmark's damaged input
 
 
 # --- the network ---------------------------------------------------------------------------
@@ -102,7 +94,7 @@ def bicubic_phase_kernel(scale: int = 2, a: float = -0.75) -> np.ndarray:
     return kernel
 
 
-def build_upscaler(features: int = 48, shrink: int = 16, mapping: int = 4, scale: int = 2
+def build_upscaler(features: int = 56, shrink: int = 20, mapping: int = 4, scale: int = 2
                    ) -> keras.Model:
     """Luma at H×W (0..1) → luma at sH×sW: bicubic plus a learned residual."""
     inputs = keras.Input((None, None, 1), name="luma")
@@ -210,50 +202,6 @@ def make_patches(photos: list[np.ndarray], count: int, patch: int, seed: int,
         low[index, :, :, 0] = to_ycrcb(lr)[:, :, 0]
         high[index, :, :, 0] = to_ycrcb(hr)[:, :, 0]
     return low, high
-
-
-# --- measuring ------------------------------------------------------------------------------
-
-def measure(upscale, references: dict[str, np.ndarray], scale: int = 2) -> dict:
-    """Mean PSNR/SSIM of `upscale` against the app's bicubic, clean and with the noisy
-    protocol, and each picture's clean PSNR (the golden values that tests reproduce); the
-    border shaved is `scale` pixels, as in the literature."""
-    scores: dict[str, list[float]] = {}
-    by_image = {}
-    for index, (name, hr) in enumerate(sorted(references.items())):
-        hr = crop_to_multiple(hr, scale)
-        clean = matlab_like_downscale(hr, scale)
-        noisy = noisy_jpeg(clean, NOISY_PROTOCOL["sigma"], NOISY_PROTOCOL["jpeg_quality"], index)
-        for damage_name, lr in (("clean", clean), ("noisy", noisy)):
-            for method, fn in (("model", upscale), ("bicubic", lambda x: resize(x, scale))):
-                out = fn(lr)
-                value = psnr(hr, out, scale)
-                scores.setdefault(f"{damage_name}_{method}_psnr", []).append(value)
-                scores.setdefault(f"{damage_name}_{method}_ssim", []).append(
-                    ssim(hr, out, scale))
-                if damage_name == "clean" and method == "model":
-                    by_image[name] = round(value, 4)
-    means = {key: round(float(np.mean(values)), 4) for key, values in scores.items()}
-    return {**means, "clean_model_psnr_by_image": by_image}
-
-
-def sr_eval_sets(root: Path = SR_EVAL) -> dict[str, dict[str, np.ndarray]]:
-    """Set5 and Set14 (those present under `root`), picture name → RGB."""
-    return {name: {p.stem: load_rgb(p) for p in sorted((root / name).glob("*.png"))}
-            for name in ("Set5", "Set14") if (root / name).is_dir()}
-
-
-def speed_ms_per_megapixel(path: Path, side: int = 1024, repeats: int = 3) -> float:
-    """LiteRT time per low-resolution megapixel, colour conversion and tiling included."""
-    upscaler = LearnedUpscaler(path)
-    image = np.random.default_rng(0).integers(0, 256, (side, side, 3), dtype=np.uint8)
-    upscaler.upscale(image[:64, :64])
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        upscaler.upscale(image)
-        best = min(best, time.perf_counter() - started)
-    return 1000 * best / (side * side / 1e6)
 
 
 # --- training -------------------------------------------------------------------------------
