@@ -787,3 +787,21 @@ def test_a_large_result_is_previewed_band_by_band_as_one_pass_would(monkeypatch)
     assert max(rows_copied) == 3 * PREVIEW_BAND  # never the whole array at once
     assert preview.shape == np.asarray(whole).shape
     assert np.abs(preview - np.asarray(whole)).max() <= 2
+
+
+def test_warm_up_loads_the_network_the_chosen_scale_needs(tmp_path, monkeypatch):
+    """The remembered choice says which network to load after the first verdict: the 4×
+    one for 4×, none for another method or 1×, and only once."""
+    from ai_image_classifier import enhance
+
+    loaded = []
+    monkeypatch.setattr(enhance, "learned_upscaler", loaded.append)
+    tasks, _, flow, _ = enhancing(tmp_path)
+    flow.warm_up(EnhanceSettings(method="lanczos", scale=4))
+    flow.warm_up(EnhanceSettings(method="learned", scale=1, denoise="auto"))
+    tasks.run()
+    assert loaded == []
+    flow.warm_up(EnhanceSettings(method="learned", scale=4))
+    flow.warm_up(EnhanceSettings(method="learned", scale=2))
+    tasks.run()
+    assert loaded == [4]

@@ -88,14 +88,16 @@ class EnhanceFlow:
         """The running enhancement's time left (None: not known yet, or none running)."""
         return self._timer.left_s(self._fraction) if self._timer is not None else None
 
-    def warm_up(self) -> None:
-        """Load the upscaler once the first verdict is in (or the model, with no picture):
-        its first tensor allocation holds the GIL for a moment, better spent then than during
-        an Enhance, and not while the first verdict is computed. A missing upscaler is
-        reported when an enhancement needs it."""
-        if not self._warm:
+    def warm_up(self, chosen: EnhanceSettings) -> None:
+        """Load the network the `chosen` settings need once the first verdict is in (or the
+        model, with no picture): its first tensor allocation holds the GIL for a moment,
+        better spent then than during an Enhance, and not while the first verdict is
+        computed. A missing upscaler is reported when an enhancement needs it."""
+        if not self._warm and chosen.method == "learned" and chosen.scale != 1:
             self._warm = True
-            self.tasks.submit("work", _load_upscaler, lambda _: None, lambda _: None)
+            scale = int(chosen.scale)
+            self.tasks.submit("work", lambda: _load_upscaler(scale), lambda _: None,
+                              lambda _: None)
 
     def idle(self, text: str = "") -> None:
         """Show the idle state (after a picture was opened, or a refusal)."""
@@ -196,7 +198,7 @@ class EnhanceFlow:
             self.ui.enhance_state(True, False, self._fraction, "Cancelling…")
 
 
-def _load_upscaler() -> None:
+def _load_upscaler(scale: int) -> None:
     from ..enhance import learned_upscaler
 
-    learned_upscaler()
+    learned_upscaler(scale)

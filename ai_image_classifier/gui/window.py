@@ -141,7 +141,7 @@ class App(ctk.CTk, DnDWrapper):
     def verdict_shown(self, view: VerdictView | None, waiting: str = "") -> None:
         self.side.show_verdict(view, waiting)
         if view is not None:  # after the verdict is drawn, not while
-            self.tasks.later(500, self.enhancer.warm_up)
+            self.tasks.later(500, lambda: self.enhancer.warm_up(self.side.enhance.settings()))
 
     def redraw(self) -> None:
         viewer = self.viewer
@@ -167,7 +167,7 @@ class App(ctk.CTk, DnDWrapper):
         if self.model_window is not None:
             self.model_window.refresh()
         if self.models.classifier is not None and self.pictures.current is None:
-            self.enhancer.warm_up()
+            self.enhancer.warm_up(self.side.enhance.settings())
 
     def _enhance_choice_changed(self) -> None:
         self.settings.remember_enhance(self.side.enhance.settings())
