@@ -229,8 +229,7 @@ def enhance(image: np.ndarray, settings: EnhanceSettings | None = None,
     check_output_size((image.shape[1], image.shape[0]), settings)
     decision = decision or plan_denoise(image, settings.denoise)
     strength = decision.strength
-    learned = settings.method == "learned" and settings.scale != 1  # 1×: denoising alone
-    stages = (strength > 0) + learned
+    stages = (strength > 0) + settings.runs_network
     finished = 0
 
     def stage_progress(fraction: float) -> None:
@@ -243,7 +242,7 @@ def enhance(image: np.ndarray, settings: EnhanceSettings | None = None,
         finished += 1
     if should_stop and should_stop():
         raise Cancelled
-    if learned:
+    if settings.runs_network:
         try:
             with _upscaler_lock:  # one lock for loading and running: no swap mid-run
                 image = _loaded_upscaler(int(settings.scale)).upscale(image, stage_progress,

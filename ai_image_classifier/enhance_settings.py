@@ -44,6 +44,11 @@ class EnhanceSettings:
         elif not 0 <= self.denoise <= 100:
             raise ValueError("denoise strength must be between 0 and 100")
 
+    @property
+    def runs_network(self) -> bool:
+        """Whether a learned upscaler runs: learned at 1× only denoises."""
+        return self.method == "learned" and self.scale != 1
+
 
 #: NL-means (template, search) windows. The seed's call used 7 / 21; Auto and Custom use 3 px
 #: patches searched within 7 px, which on noisy val photographs gave a higher PSNR in about a

@@ -40,6 +40,7 @@ from ai_image_classifier.enhance import (  # noqa: E402
     plan_denoise,
     resize,
 )
+from bench.bench_runtime import OWN_PEAK_MIB  # noqa: E402
 from training.image_quality import (  # noqa: E402
     crop_to_multiple,
     matlab_like_downscale,
@@ -56,16 +57,14 @@ PIPELINES = {
     "**default**: learned, auto denoise": EnhanceSettings(),
 }
 
-# The child's own peak (VmHWM, in KiB): ru_maxrss of a child started from this process would
-# begin at this process's size, which the quality tables above have grown.
+# Seconds and the child's own peak: this process grows with the quality tables above.
 TIMED = """
-import re, sys, time
+import sys, time
 started = time.perf_counter()
 {body}
 seconds = time.perf_counter() - started
-status = open("/proc/self/status").read()
-print(seconds, int(re.search(r"VmHWM:\\s+(\\d+)", status).group(1)) / 1024)
-"""
+print(seconds, PEAK)
+""".replace("PEAK", OWN_PEAK_MIB)
 SEED_CALLS = """
 import cv2
 image = cv2.imread({source!r})
@@ -147,15 +146,15 @@ def auto_vs_off_table(sr_eval: Path, val_photos: int, measured: dict[str, float]
 def noisy_gain_table(photos: dict[str, np.ndarray], off: EnhanceSettings) -> list[str]:
     """What Auto still buys on noisy pictures (noise of σ in R, G and B on the small input):
     how many it denoises and how far above Off it comes out."""
+    from training.denoise_fit import damaged
+
     lines = ["| val photographs with noise | Auto denoised | Auto − Off, mean | Auto above Off |",
              "|---|---|---|---|"]
     for sigma in (8, 12):
         changes, denoised = [], 0
         for index, image in enumerate(photos.values()):
             hr = crop_to_multiple(image, 2)
-            lr = matlab_like_downscale(hr, 2).astype(np.float64)
-            lr += np.random.default_rng(index).normal(0, sigma, lr.shape)
-            lr = np.clip(lr + 0.5, 0, 255).astype(np.uint8)
+            lr = damaged(matlab_like_downscale(hr, 2), sigma, None, index)  # noise, no JPEG
             decision = plan_denoise(lr, "auto")
             denoised += decision.strength > 0
             changes.append(psnr(hr, enhance(lr, decision=decision), 2)

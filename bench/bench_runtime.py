@@ -37,6 +37,10 @@ from ai_image_classifier.classifier import Classifier  # noqa: E402
 from ai_image_classifier.clip_encoder import INPUT_SIDE, ClipEncoder  # noqa: E402
 from ai_image_classifier.imaging import load_rgb  # noqa: E402
 
+#: A child's own peak memory in MiB, as source for a child to print: VmHWM belongs to its
+#: own memory map, while ru_maxrss of a process started from a large one starts at that size.
+OWN_PEAK_MIB = ('int(__import__("re").search(r"VmHWM:\\s+(\\d+)", '
+                'open("/proc/self/status").read()).group(1)) / 1024')
 FIRST_VERDICT = (
     "from ai_image_classifier.classifier import Classifier;"
     "Classifier.load({model!r}).classify_file({image!r})"

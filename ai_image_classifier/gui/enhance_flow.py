@@ -43,7 +43,7 @@ def enhance_stages(shape: tuple[int, ...], settings: EnhanceSettings,
     picture, then the learned network on the pixels it makes."""
     pixels = float(shape[0] * shape[1])
     stages = [("denoise", pixels)] if decision.strength > 0 else []
-    if settings.method == "learned" and settings.scale != 1:
+    if settings.runs_network:
         stages.append((f"upscale {settings.scale:g}×", pixels * settings.scale**2))
     return stages
 
@@ -93,7 +93,7 @@ class EnhanceFlow:
         model, with no picture): its first tensor allocation holds the GIL for a moment,
         better spent then than during an Enhance, and not while the first verdict is
         computed. A missing upscaler is reported when an enhancement needs it."""
-        if not self._warm and chosen.method == "learned" and chosen.scale != 1:
+        if not self._warm and chosen.runs_network:
             self._warm = True
             scale = int(chosen.scale)
             self.tasks.submit("work", lambda: _load_upscaler(scale), lambda _: None,
