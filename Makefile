@@ -41,9 +41,13 @@ $(ENCODER): | $(VENV)/.runtime  ## the CLIP encoder: downloaded, sha256-checked,
 run: setup-runtime  ## start the app
 	$(BIN)/python app.py
 
+# Two processes, one after the other: the window's tests never share one with TensorFlow and
+# the training tests, so the suite's peak is the larger part's, not both together.
+WINDOW_TESTS := tests/test_gui*.py
 test: setup  ## the whole test suite (GUI tests need Xvfb; .ci/run installs it)
 	$(BIN)/python -m ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(foreach f,$(wildcard $(WINDOW_TESTS)),--ignore=$(f))
+	$(BIN)/python -m pytest $(wildcard $(WINDOW_TESTS))
 
 bench: setup  ## speed benchmarks; ratios against baselines measured in the same run
 	$(BIN)/python bench/bench_runtime.py
