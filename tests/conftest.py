@@ -3,32 +3,21 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from ai_image_classifier.allocator import return_freed_memory
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _few_malloc_arenas(arenas: int = 2) -> None:
-    """glibc gives each thread that allocates its own arena, up to 8 a core: the window's
-    lanes and onnxruntime's threads leave freed pages in a dozen of them, and the suite's one
-    process reached 4.3 GB. Two arenas keep it near what is in use (the GUI and golden tests
-    alone: 3.6 → 2.7 GB peak). No effect outside glibc."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    if name and sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(name)
-        if hasattr(libc, "mallopt"):
-            libc.mallopt(-8, arenas)  # M_ARENA_MAX
-
-
-_few_malloc_arenas()
+# As the window does, and with two arenas: the window's lanes and onnxruntime's threads left
+# freed pages in a dozen of them, and the suite's one process reached 4.3 GB (the GUI and
+# golden tests alone: 3.6 → 2.7 GB peak with two).
+return_freed_memory(arenas=2)
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 

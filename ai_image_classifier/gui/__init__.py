@@ -15,9 +15,11 @@ import time
 from pathlib import Path
 
 from .. import __version__
+from ..allocator import return_freed_memory
 from .fonts import keep_fonts_in_app_folder
 
 keep_fonts_in_app_folder()  # before CustomTkinter is first imported (it would write ~/.fonts)
+return_freed_memory()  # the window lives long and holds large results: give freed pages back
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
