@@ -47,7 +47,7 @@ WINDOW_TESTS := tests/test_gui*.py
 test: setup  ## the whole test suite (GUI tests need Xvfb; .ci/run installs it)
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest $(foreach f,$(wildcard $(WINDOW_TESTS)),--ignore=$(f))
-	$(BIN)/python -m pytest $(wildcard $(WINDOW_TESTS))
+	$(if $(wildcard $(WINDOW_TESTS)),$(BIN)/python -m pytest $(wildcard $(WINDOW_TESTS)))
 
 bench: setup  ## speed benchmarks; ratios against baselines measured in the same run
 	$(BIN)/python bench/bench_runtime.py

@@ -5,7 +5,7 @@ after the first few tiles an enhancement's tile-sized arrays come from the heap,
 freed between tiles stay with the process while the result grows. A fixed threshold turns that
 adjustment off: every block of 2 MiB or more is its own mapping, returned when freed. Fewer
 arenas (glibc makes one per thread that allocates, up to 8 per core) keep what worker threads
-free in fewer places. Numbers are in docs/speed.md. Other C libraries are left alone.
+free in fewer places. Numbers are in docs/enhancement.md. Other C libraries are left alone.
 """
 
 from __future__ import annotations

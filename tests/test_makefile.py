@@ -61,6 +61,21 @@ def test_test_on_a_fresh_clone_installs_everything_then_lints_and_tests(checkout
     assert text.index("ruff check") < text.index("pytest")
 
 
+@pytest.mark.parametrize("window_tests", [["test_gui.py", "test_gui_flows.py"], []])
+def test_the_window_tests_run_in_a_process_of_their_own_and_nothing_twice(checkout,
+                                                                          window_tests):
+    (checkout / "tests").mkdir()
+    for name in [*window_tests, "test_other.py"]:
+        (checkout / "tests" / name).touch()
+    runs = [line.rstrip() for line in planned(checkout, "test") if " -m pytest" in line]
+    ignored = " ".join(f"--ignore=tests/{name}" for name in window_tests)
+    expected = [f".venv/bin/python -m pytest {ignored}".rstrip()]
+    if window_tests:
+        expected.append(".venv/bin/python -m pytest "
+                        + " ".join(f"tests/{name}" for name in window_tests))
+    assert runs == expected
+
+
 def test_run_after_test_reinstalls_nothing(checkout):
     installed(checkout, ".runtime")
     installed(checkout, ".dev")

@@ -1,9 +1,11 @@
-"""The build's stand-in libraries (build_tools/stand_ins.py), on a small library pair built here:
-the importer still loads, clean-up is harmless, any other call stops loudly, and what only the
-replaced library needed is removed."""
+"""The build's stand-in libraries (build_tools/stand_ins.py), on small libraries built here:
+the importer still loads, any call into a stand-in stops loudly, and what only the replaced
+libraries needed is removed; and the app's code calls nothing that the frozen build replaces."""
 
 from __future__ import annotations
 
+import importlib.util
+import re
 import shutil
 import subprocess
 import sys
@@ -14,12 +16,15 @@ import pytest
 
 from .conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "build_tools"))
-import stand_ins  # noqa: E402
+_spec = importlib.util.spec_from_file_location("stand_ins", ROOT / "build_tools" / "stand_ins.py")
+stand_ins = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(stand_ins)
 
-pytestmark = pytest.mark.skipif(
+needs_gcc = pytest.mark.skipif(
     not sys.platform.startswith("linux") or shutil.which("gcc") is None
     or shutil.which("readelf") is None, reason="stand-ins are built on Linux with gcc")
+#: The test's own libraries to replace: one with versioned symbols, one without (as OpenBLAS).
+REPLACED = {"libavcodec-": "video", "libopenblasp-": "linear algebra"}
 
 
 def _gcc(folder: Path, name: str, source: str, *flags: str) -> Path:
@@ -31,10 +36,12 @@ def _gcc(folder: Path, name: str, source: str, *flags: str) -> Path:
 
 
 @pytest.fixture
-def folder(tmp_path) -> Path:
-    """An app folder: `libuser.so` uses `libavcodec-x.so.1` (versioned symbols), which needs a
-    helper nothing else needs; `libkeep.so` is needed by both and must stay."""
-    wheel = tmp_path / "_internal" / stand_ins.WHEEL_LIBRARIES
+def folder(tmp_path: Path) -> Path:
+    """An app folder: `libuser.so` uses `libavcodec-x.so.1` (versioned symbols, and it needs
+    a helper nothing else needs) and `libopenblasp-x.so` (unversioned, with a large table);
+    `libkeep.so` is needed by the codec and the user, and must stay."""
+    internal = tmp_path / "_internal"
+    wheel = internal / stand_ins.WHEEL_LIBRARIES
     wheel.mkdir(parents=True)
     _gcc(wheel, "libkeep.so", "int keep(void) { return 7; }")
     _gcc(wheel, "libhelper.so", "int helper(void) { return 1; }")
@@ -43,16 +50,22 @@ def folder(tmp_path) -> Path:
         int helper(void); int keep(void);
         int decode(void) { return helper() + keep(); }
         void codec_free(void) {}
-        int unused_by_anyone(void) { return 3; }
     """, f"-Wl,--version-script={tmp_path / 'codec.map'}", "-L.", "-lhelper", "-lkeep",
         "-Wl,-rpath,$ORIGIN")
-    _gcc(tmp_path / "_internal", "libuser.so", """
-        int decode(void); void codec_free(void); int keep(void);
+    _gcc(wheel, "libopenblasp-x.so", """
+        int table[100000] = {3};
+        int sgemm_(void) { return table[0]; }
+        int unused_by_anyone(void) { return 4; }
+    """)
+    (internal / "libhelper.so").symlink_to(wheel / "libhelper.so")  # as PyInstaller links
+    _gcc(internal, "libuser.so", """
+        int decode(void); int keep(void); int sgemm_(void); extern int table[];
         int run_codec(void) { return decode(); }
-        int tidy(void) { codec_free(); return keep(); }
-    """, f"-L{wheel}", "-l:libavcodec-x.so.1", "-l:libkeep.so", f"-Wl,-rpath,{wheel}",
-        "-Wl,-z,now")
-    return tmp_path / "_internal"
+        int multiply(void) { return sgemm_(); }
+        int tidy(void) { return keep() + (table[0] == 0); }
+    """, f"-L{wheel}", "-l:libavcodec-x.so.1", "-l:libopenblasp-x.so", "-l:libkeep.so",
+        f"-Wl,-rpath,{wheel}", "-Wl,-z,now")
+    return internal
 
 
 def _call(folder: Path, function: str) -> subprocess.CompletedProcess[str]:
@@ -60,30 +73,57 @@ def _call(folder: Path, function: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
 
 
-def test_the_importer_loads_cleans_up_and_stops_loudly_if_it_calls_in(folder):
-    assert _call(folder, "run_codec").stdout.strip() == "8"  # the real library, before
+@needs_gcc
+def test_the_importer_loads_and_stops_loudly_if_it_calls_in(folder: Path) -> None:
+    assert _call(folder, "run_codec").stdout.strip() == "8"  # the real libraries, before
+    assert _call(folder, "multiply").stdout.strip() == "3"
 
-    changed = stand_ins.replace(folder)
+    changed = stand_ins.replace(folder, REPLACED)
 
     wheel = folder / stand_ins.WHEEL_LIBRARIES
-    assert changed == ["libavcodec-x.so.1", "libhelper.so"]
+    assert sorted(changed) == ["libavcodec-x.so.1", "libhelper.so", "libopenblasp-x.so"]
     assert not (wheel / "libhelper.so").exists() and (wheel / "libkeep.so").exists()
-    assert _call(folder, "tidy").stdout.strip() == "7"  # loads, and clean-up does nothing
-    stopped = _call(folder, "run_codec")
-    assert stopped.returncode != 0
-    assert "decode was called, but libavcodec-x.so.1 is left out" in stopped.stderr
-    exported = stand_ins._symbols(wheel / "libavcodec-x.so.1", defined=True)
-    assert set(exported) == {"decode", "codec_free"}  # only what the folder imports
-    assert exported["decode"][0] == "LIBAVCODEC_1"
+    assert not (folder / "libhelper.so").is_symlink()  # the link to it went with it
+    assert _call(folder, "tidy").stdout.strip() == "8"  # it loads; its table is there, zeroed
+    for function, library in (("run_codec", "libavcodec-x.so.1"),
+                              ("multiply", "libopenblasp-x.so")):
+        stopped = _call(folder, function)
+        assert stopped.returncode != 0
+        assert f"was called, but {library} is left out" in stopped.stderr
+    codec = stand_ins._symbols(wheel / "libavcodec-x.so.1", defined=True)
+    assert set(codec) == {"decode"} and codec["decode"][0] == "LIBAVCODEC_1"
+    blas = stand_ins._symbols(wheel / "libopenblasp-x.so", defined=True)
+    assert set(blas) == {"sgemm_", "table"} and blas["table"][2] == 400000  # size from hex
 
 
-def test_a_missing_symbol_fails_the_build(folder, monkeypatch):
+@needs_gcc
+def test_a_missing_symbol_fails_the_build(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = stand_ins._symbols
 
-    def without_decode(path, defined):
+    def without_decode(path: Path, defined: bool) -> dict:
         symbols = real(path, defined)
         return {k: v for k, v in symbols.items() if not (defined and k == "decode")}
 
     monkeypatch.setattr(stand_ins, "_symbols", without_decode)
     with pytest.raises(RuntimeError, match="libuser.so does not load"):
-        stand_ins.replace(folder)
+        stand_ins.replace(folder, REPLACED)
+
+
+@needs_gcc
+def test_a_library_that_is_no_longer_there_fails_the_build(folder: Path) -> None:
+    with pytest.raises(RuntimeError, match="has the OpenCV wheel changed"):
+        stand_ins.replace(folder, {**REPLACED, "libswscale-": "video"})
+
+
+#: OpenCV calls that reach a replaced library in the frozen app: image files (OpenCV sets up
+#: its AVIF codec for any of them), video, and the linear algebra that goes to OpenBLAS.
+REACHES_A_STAND_IN = re.compile(
+    r"cv2\.(im(read|write|decode|encode|readmulti|count)|Video(Capture|Writer)|dnn|gemm|solve"
+    r"|invert|SVD|eigen|PCA|findHomography|getPerspectiveTransform|calibrate)")
+
+
+def test_the_app_calls_nothing_the_frozen_build_replaces() -> None:
+    calls = [f"{path.relative_to(ROOT)}: {match.group(0)}"
+             for path in sorted((ROOT / "ai_image_classifier").rglob("*.py"))
+             for match in REACHES_A_STAND_IN.finditer(path.read_text(encoding="utf-8"))]
+    assert calls == [], "these stop the frozen app (build_tools/stand_ins.py)"
