@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from .conftest import ROOT
+
 PROBE = """
 import sys
 import numpy as np
@@ -30,7 +32,8 @@ print(held - rss_mib())
 
 
 def _returned_mib(mode: str) -> int:
-    result = subprocess.run([sys.executable, "-c", PROBE, mode], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", PROBE, mode], capture_output=True, text=True,
+                            cwd=ROOT)
     assert result.returncode == 0, result.stderr
     return int(result.stdout)
 
