@@ -19,16 +19,19 @@ M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
 
 
-def return_freed_memory(mmap_threshold: int = 2 << 20, arenas: int | None = None) -> bool:
-    """Fix glibc's mmap threshold (and, if given, its number of arenas) for this process's
-    later allocations; False where the C library is not glibc."""
+def return_freed_memory(mmap_threshold: int | None = 2 << 20, arenas: int | None = None
+                        ) -> bool:
+    """Fix glibc's mmap threshold and its number of arenas (each unless None) for this
+    process's later allocations; False where the C library is not glibc."""
     if not sys.platform.startswith("linux"):
         return False
     name = ctypes.util.find_library("c")
     libc = ctypes.CDLL(name) if name else None
     if libc is None or not hasattr(libc, "mallopt"):
         return False
-    done = libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1
+    done = True
+    if mmap_threshold is not None:
+        done = libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1
     if arenas is not None:
         done = libc.mallopt(M_ARENA_MAX, arenas) == 1 and done
     return done

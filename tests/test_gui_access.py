@@ -107,7 +107,8 @@ def test_every_action_has_a_key_and_the_help_lists_them_all(app, photo):
     press(app, canvas, "<Control-t>")
     assert app.settings.theme != theme and app.top.theme_menu.get() == app.settings.theme
     press(app, canvas, "<Control-e>")
-    assert app.enhancer.token is not None  # Enhance started
+    # Enhance started (a small photo may already be done once the key's events are handled)
+    assert app.enhancer.token is not None or app.pictures.current.enhanced is not None
     press(app, canvas, "<Escape>")
     assert app.enhancer.token is None or app.enhancer.token.cancelled
     wait_for(app, lambda: app.enhancer.token is None)
