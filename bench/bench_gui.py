@@ -31,8 +31,10 @@ from bench.bench_runtime import OWN_PEAK_MIB, photo  # noqa: E402
 CHILD = """
 import sys, time
 start = float(sys.argv[1])
+from ai_image_classifier.allocator import return_freed_memory
 from ai_image_classifier.gui.model_flow import load_early
-load_early()  # as the app's start does (gui.main), before the window module is imported
+return_freed_memory()  # as the app's start does (gui.main),
+load_early()  # and before the window module is imported
 from ai_image_classifier.gui.window import App
 app = App()
 last, stalls, shown = [None], [0.0], []
@@ -59,6 +61,8 @@ app.mainloop()
 """
 FOUR_X = """
 import sys
+from ai_image_classifier.allocator import return_freed_memory
+return_freed_memory()  # as the app's start does (gui.main)
 from ai_image_classifier.gui.window import App
 app = App()
 app.pictures.open(__import__("pathlib").Path(sys.argv[2]))

@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Two arenas: the window's lanes and onnxruntime's threads left freed pages in a dozen of them,
 # and the suite's one process reached 4.3 GB (the GUI and golden tests alone: 3.6 → 2.7 GB
-# peak with two). The mmap threshold stays glibc's here (the window's tests get the window's
-# own when they import it): fixed, it would unmap TensorFlow's freed tensors in training tests.
+# peak with two). The mmap threshold that the window's start sets stays glibc's own here:
+# fixed, it would unmap and fault in again TensorFlow's freed tensors in training tests.
 return_freed_memory(mmap_threshold=None, arenas=2)
 SHARED_DATA = ROOT.parent / "shared" / "data"
 

@@ -15,11 +15,9 @@ import time
 from pathlib import Path
 
 from .. import __version__
-from ..allocator import return_freed_memory
 from .fonts import keep_fonts_in_app_folder
 
 keep_fonts_in_app_folder()  # before CustomTkinter is first imported (it would write ~/.fonts)
-return_freed_memory()  # the window lives long and holds large results: give freed pages back
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -57,10 +55,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return cli_main(["enhance", args.enhance[0], "-o", args.enhance[1]])
 
+    from ..allocator import return_freed_memory
     from ..logs import setup_logging
     from .model_flow import load_early
 
     setup_logging()
+    return_freed_memory()  # the window lives long and holds large results: give pages back
     if _has_display():
         load_early(args.model)  # while the window's modules load and it is built
     from .dialogs import ConsoleDialogs
