@@ -118,9 +118,8 @@ def _version_script(exports: Symbols) -> str | None:
                    "local: *; };\n" for version, names in sorted(by_version.items()))
 
 
-def _build(target: Path, reason: str, exports: Symbols) -> None:
+def _build(target: Path, soname: str, reason: str, exports: Symbols) -> None:
     """Compile the stand-in over `target`."""
-    soname = _soname(target)
     with tempfile.TemporaryDirectory() as work:
         source = Path(work) / "stand_in.c"
         source.write_text(_stand_in_source(soname, reason, exports))
@@ -153,21 +152,23 @@ def replace(folder: Path, replaced: dict[str, str] = REPLACED) -> list[str]:
     importers_of_any: set[Path] = set()
     done = []
     for target in targets:
-        importers = [path for path in others if _soname(target) in _needed(path)]
+        soname = _soname(target)
+        importers = [path for path in others if soname in _needed(path)]
         wanted = set().union(*(_symbols(path, defined=False) for path in importers))
         if not importers:
-            candidates.add(_soname(target))  # only other replaced libraries needed it
+            candidates.add(soname)  # only other replaced libraries needed it
             continue
         exports = {name: what for name, what in _symbols(target, defined=True).items()
                    if name in wanted}
         reason = next(why for prefix, why in replaced.items() if target.name.startswith(prefix))
-        _build(target, reason, exports)
+        _build(target, soname, reason, exports)
         importers_of_any.update(importers)
         done.append(target.name)
     removed = _remove_unneeded(folder, candidates)
+    library_path = ":".join(sorted({str(path.parent) for path in _elf_files(folder)}))
     for path in sorted(importers_of_any):
         if path.exists():  # an importer that only the originals needed is gone too
-            _check_loads(folder, path)
+            _check_loads(path, library_path)
     return done + removed
 
 
@@ -198,16 +199,17 @@ def _remove_unneeded(folder: Path, candidates: set[str]) -> list[str]:
         for path in orphans:
             path.unlink()
             removed.append(path)
+    gone = {path.resolve() for path in removed}
     for link in folder.rglob("*"):
-        if link.is_symlink() and link.resolve() in {path.resolve() for path in removed}:
+        if link.is_symlink() and link.resolve() in gone:
             link.unlink()
     return [path.name for path in removed]
 
 
-def _check_loads(folder: Path, path: Path) -> None:
-    """Bind `path`'s symbols as the loader will; raise if a library, a symbol version or a
-    symbol is missing (apart from Python's C API, which the program itself provides)."""
-    library_path = ":".join(sorted({str(p.parent) for p in _elf_files(folder)}))
+def _check_loads(path: Path, library_path: str) -> None:
+    """Bind `path`'s symbols as the loader will, finding libraries on `library_path`; raise if
+    a library, a symbol version or a symbol is missing (apart from Python's C API, which the
+    program itself provides)."""
     result = subprocess.run(["ldd", "-r", str(path)], capture_output=True, text=True,
                             env={"LD_LIBRARY_PATH": library_path})
     problems = [line for line in (result.stdout + result.stderr).splitlines()
