@@ -1,8 +1,10 @@
 """The general detector: frozen CLIP features, two small trained heads, fused with the face
 model.
 
-- The *content* head (UnivFD) reads the final CLIP embedding of the whole picture: what the
-  scene looks like. It recognises generators whose style it has seen.
+- The *content* head (UnivFD) reads a final CLIP embedding: what the picture shows. It
+  recognises generators whose style it has seen, and on photographs it reads the scene, so a
+  head may switch it off (weight 0); it then reads the crops' embeddings, which the trace
+  head's encoder run makes anyway, and the whole picture is not encoded at all.
 - The *trace* head (after RINE, ECCV 2024) reads the CLS tokens that intermediate transformer
   blocks leave on native-resolution crops, where the low-level traces of generation survive
   that shrinking the whole picture to 224 px erases. Its logit is the mean over the crops.
@@ -34,6 +36,9 @@ if TYPE_CHECKING:
 
 MIN_SIDE = 64  # pixels; below this there is too little to judge
 FUSED = ("face", "content", "trace")  # the fusion's inputs, in the order of its weights
+#: What the content head and the domain limit read: the whole picture's embedding, or the
+#: mean over the native crops' (the trace head's encoder run gives those).
+CONTENT_VIEWS = ("whole", "crops")
 
 
 class HeadLoadError(RuntimeError):
@@ -42,7 +47,7 @@ class HeadLoadError(RuntimeError):
 
 @dataclass(frozen=True)
 class GeneralHead:
-    content_weights: np.ndarray  # 512: ridge probe on the whole picture's unit embedding
+    content_weights: np.ndarray  # 512: ridge probe on a unit embedding (`content_from`)
     content_bias: float
     trace_blocks: np.ndarray  # indices of the blocks whose CLS tokens the trace head reads
     trace_weights: np.ndarray  # len(trace_blocks) × 768, standardisation folded in
@@ -53,6 +58,7 @@ class GeneralHead:
     max_flat_fraction: float  # above these (`graphic_measures`): a drawing or a screenshot
     max_colour_coverage: float
     crops: int = 1  # native-resolution crops per picture
+    content_from: str = "whole"  # CONTENT_VIEWS: which embedding content and similarity read
 
     @classmethod
     def load(cls, path: Path) -> GeneralHead:
@@ -65,12 +71,15 @@ class GeneralHead:
                            float(stored["trace_bias"]), stored["fusion"].astype(np.float64),
                            stored["centroids"].astype(np.float32),
                            float(stored["min_similarity"]), float(stored["max_flat_fraction"]),
-                           float(stored["max_colour_coverage"]), int(stored["crops"]))
+                           float(stored["max_colour_coverage"]), int(stored["crops"]),
+                           str(stored["content_from"]) if "content_from" in stored.files
+                           else "whole")
         except (OSError, KeyError, ValueError, TypeError) as exc:
             raise HeadLoadError(f"{path.name}: not a valid detector head ({exc})") from exc
         if (head.content_weights.shape != (head.centroids.shape[1],)
                 or head.trace_weights.shape != (len(head.trace_blocks), 768)
                 or head.fusion.shape != (len(FUSED) + 1,) or not 1 <= head.crops <= 8
+                or head.content_from not in CONTENT_VIEWS
                 or not np.isin(head.trace_blocks, np.arange(12)).all()):
             raise HeadLoadError(f"{path.name}: the head's shapes do not match")
         return head
@@ -130,16 +139,26 @@ class GeneralDetector:
         return self.head.crops
 
     def scores(self, inputs: list[ModelInput]) -> Scores:
-        """One encoder run over every picture's whole view and crops."""
-        counts = [len(i.crops) for i in inputs]
+        """One encoder run over every picture's crops, and its whole view when the content
+        head reads that; each picture's crop values are pooled by their mean."""
+        whole = self.head.content_from == "whole"
+        views = [i.crops for i in inputs]
         features = self.encoder.encode(np.concatenate(
-            [np.stack([i.clip for i in inputs]), *[i.crops for i in inputs]]))
-        whole = features.embeddings[:len(inputs)]
-        per_crop = self.head.trace_logit(features.blocks[len(inputs):])
-        edges = np.cumsum([0, *counts])
-        trace = np.array([per_crop[a:b].mean() for a, b in zip(edges[:-1], edges[1:],
-                                                                 strict=True)])
-        return Scores(self.head.content_logit(whole), trace, self.head.similarity(whole))
+            [np.stack([i.clip for i in inputs])] + views if whole else views))
+        first = len(inputs) if whole else 0
+        edges = np.cumsum([0, *[len(v) for v in views]])
+
+        def pooled(per_crop: np.ndarray) -> np.ndarray:
+            return np.array([per_crop[a:b].mean() for a, b in zip(edges[:-1], edges[1:],
+                                                                    strict=True)])
+
+        trace = pooled(self.head.trace_logit(features.blocks[first:]))
+        if whole:
+            embeddings = features.embeddings[:first]
+            return Scores(self.head.content_logit(embeddings), trace,
+                          self.head.similarity(embeddings))
+        return Scores(pooled(self.head.content_logit(features.embeddings)), trace,
+                      pooled(self.head.similarity(features.embeddings)))
 
     def judge(self, face_logits: np.ndarray, inputs: list[ModelInput]
               ) -> tuple[np.ndarray, list[tuple[str, ...]]]:

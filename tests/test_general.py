@@ -3,6 +3,7 @@ default classifier end to end, and a tiny training run."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -13,9 +14,9 @@ from PIL import Image, ImageDraw
 
 from ai_image_classifier.cards import MODEL_NAME, bundled_model_dir
 from ai_image_classifier.classifier import Classifier
-from ai_image_classifier.clip_encoder import clip_pixels
-from ai_image_classifier.general import GeneralHead, HeadLoadError
-from ai_image_classifier.model_input import graphic_measures
+from ai_image_classifier.clip_encoder import EncoderFeatures, clip_pixels
+from ai_image_classifier.general import GeneralDetector, GeneralHead, HeadLoadError
+from ai_image_classifier.model_input import ModelInput, graphic_measures
 from training import golden as golden_inputs
 
 from .conftest import needs_encoder
@@ -105,12 +106,56 @@ def test_head_round_trips_and_a_damaged_head_is_an_error(tmp_path):
     loaded = GeneralHead.load(tmp_path / "h.npz")
     assert np.array_equal(loaded.trace_weights, head.trace_weights)
     assert loaded.max_colour_coverage == 0.75 and loaded.crops == 2
+    assert loaded.content_from == "whole"  # heads saved before the field read the whole view
+    dataclasses.replace(head, content_from="crops").save(tmp_path / "c.npz")
+    assert GeneralHead.load(tmp_path / "c.npz").content_from == "crops"
+    dataclasses.replace(head, content_from="scene").save(tmp_path / "odd.npz")
+    with pytest.raises(HeadLoadError):
+        GeneralHead.load(tmp_path / "odd.npz")
     (tmp_path / "bad.npz").write_bytes(b"not a head")
     with pytest.raises(HeadLoadError):
         GeneralHead.load(tmp_path / "bad.npz")
     np.savez(tmp_path / "old.npz", weights=np.zeros(8))  # a head of the previous design
     with pytest.raises(HeadLoadError):
         GeneralHead.load(tmp_path / "old.npz")
+
+
+class RecordingEncoder:
+    """Answers each view with features derived from its pixels, and keeps what it was given."""
+
+    def __init__(self) -> None:
+        self.given: list[np.ndarray] = []
+
+    def encode(self, pixels: np.ndarray) -> EncoderFeatures:
+        self.given.append(pixels)
+        level = pixels.reshape(len(pixels), -1).mean(axis=1)
+        embeddings = np.zeros((len(pixels), 8), np.float32)
+        embeddings[:, 0], embeddings[:, 1] = np.cos(level), np.sin(level)
+        return EncoderFeatures(embeddings, np.tile(level[:, None, None], (1, 12, 768)))
+
+
+def test_a_crops_head_encodes_only_the_crops_and_pools_each_part_over_them():
+    head = dataclasses.replace(tiny_head(), content_from="crops")
+    encoder = RecordingEncoder()
+    levels = ([0.1, 0.5], [0.9])  # two pictures: two crops, then one
+    inputs = [ModelInput(np.zeros((1, 1, 3), np.uint8), None, np.full((3, 224, 224), 7.0),
+                         np.stack([np.full((3, 224, 224), v) for v in crop_levels]))
+              for crop_levels in levels]
+    scores = GeneralDetector(head, encoder).scores(inputs)
+    (given,) = encoder.given
+    assert len(given) == 3 and not (given == 7.0).any()  # no whole view encoded
+    features = encoder.encode(given)
+    for picture, (start, stop) in enumerate(((0, 2), (2, 3))):
+        part = slice(start, stop)
+        assert scores.trace[picture] == pytest.approx(
+            head.trace_logit(features.blocks[part]).mean(), rel=1e-5)
+        assert scores.content[picture] == pytest.approx(
+            head.content_logit(features.embeddings[part]).mean(), rel=1e-5)
+        assert scores.similarity[picture] == pytest.approx(
+            head.similarity(features.embeddings[part]).mean(), rel=1e-5)
+    whole = GeneralDetector(tiny_head(), RecordingEncoder())
+    whole.scores(inputs)
+    assert len(whole.encoder.given[0]) == 5  # a whole-view head: two whole views first
 
 
 @pytest.mark.parametrize("make", [flat_shapes, screenshot, line_drawing])

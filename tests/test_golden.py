@@ -64,25 +64,29 @@ def _shipped_head() -> Path:
 
 
 class StoredFeatures:
-    """An encoder that answers with the golden file's features: whole views, then crops."""
+    """An encoder that answers with the golden file's features: the crops, after the whole
+    views when the head reads those."""
 
-    def __init__(self, stored: dict[str, np.ndarray]) -> None:
-        self.stored = stored
+    def __init__(self, stored: dict[str, np.ndarray], whole: bool) -> None:
+        self.stored, self.whole = stored, whole
 
     def encode(self, pixels: np.ndarray) -> EncoderFeatures:
-        n = len(self.stored["names"])
-        crops = self.stored["crop_blocks"]
+        n = len(self.stored["names"]) if self.whole else 0
+        crops, embeddings = self.stored["crop_blocks"], self.stored["crop_embeddings"]
         assert len(pixels) == n + crops.shape[0] * crops.shape[1]
         blocks = np.concatenate([np.zeros((n, *crops.shape[2:]), np.float32),
                                  crops.reshape(-1, *crops.shape[2:])])
-        return EncoderFeatures(self.stored["embedding"], blocks)
+        return EncoderFeatures(np.concatenate([self.stored["embedding"][:n],
+                                               embeddings.reshape(-1, embeddings.shape[2])]),
+                               blocks)
 
 
 def test_head_and_fusion_match_the_independent_formula():
     """The app's head code on stored features, against the probability written out from the
     head file's arrays (`training.golden.independent_probability`): no kernel involved."""
     stored = golden("detector")
-    detector = GeneralDetector(GeneralHead.load(_shipped_head()), StoredFeatures(stored))
+    head = GeneralHead.load(_shipped_head())
+    detector = GeneralDetector(head, StoredFeatures(stored, head.content_from == "whole"))
     crops = stored["crop_blocks"].shape[1]
     inputs = [ModelInput(np.zeros((1, 1, 3), np.uint8), None, np.zeros((3, 224, 224)),
                          np.zeros((crops, 3, 224, 224)), tuple(graphic), tuple(size))

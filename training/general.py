@@ -55,6 +55,7 @@ from training.calibration_fit import roc_threshold, uncertain_band
 
 from .clip_features import CACHE, SHARED_COPIES
 from .heads import (
+    CONTENT_VIEWS,
     Split,
     families,
     fit_fusion,
@@ -71,16 +72,20 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BLOCK_CANDIDATES = ((11,), (8,), (5,), (2,), (3, 5, 7, 9), (1, 4, 7, 10))
 CONTROL_BOUND = 0.65  # a held-out AUC on content-control copies above this reads content
 CROPS = 2  # native crops the app pools per picture (the trace logit's mean): docs/detector.md
+CONTENT_WORDS = {"whole": "a content head on the whole picture's embedding",
+                 "crops": "a content head on the native crops' embeddings",
+                 "off": "no content head (the domain limit reads the crops' embeddings)"}
 
 
-def choose_blocks(train: Split, val: Split, val_control: Split) -> tuple[tuple[int, ...], dict]:
+def choose_blocks(train: Split, val: Split, val_control: Split, content_on: bool
+                  ) -> tuple[tuple[int, ...], dict]:
     """The trace head's blocks with the best (mean + worst) held-out val AUC."""
     results = {}
     for blocks in BLOCK_CANDIDATES:
         aucs, controls = [], []
         for family in families(val):
             heads = fit_heads(train.subset(~of_family(train.sources, family)),
-                              val.subset(~of_family(val.sources, family)), blocks)
+                              val.subset(~of_family(val.sources, family)), blocks, content_on)
             aucs.append(held_out_auc(val.targets, heads.scores(val)[:, 1], val.sources, family))
             controls.append(held_out_auc(val_control.targets,
                                          heads.scores(val_control)[:, 1],
@@ -169,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
                              "lies above it")
     parser.add_argument("--crops", type=int, default=CROPS,
                         help="native crops the app pools per picture")
+    parser.add_argument("--content-from", choices=sorted(CONTENT_VIEWS), default="off",
+                        help="the embedding the content head and the domain limit read, or "
+                             "'off': no content head (docs/detector.md: it did not earn its "
+                             "place on photographs), the limit reading the crops'")
     parser.add_argument("--no-makers", action="store_true",
                         help="skip leaving each camera maker out (minutes)")
     parser.add_argument("--seed", type=int, default=0)
@@ -179,17 +188,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{card_path} exists; pass --overwrite to replace it")
         return 2
     started = time.monotonic()
+    content_on = args.content_from != "off"
+    def load(split: str, view: str, only_cached: bool = False) -> Split:
+        return load_split(args.data, split, view, args.cache, only_cached, args.content_from)
+
     # every folder's train pictures as they are, and augmented where that view was made
-    train = Split.join([load_split(args.data, "train", "clean", args.cache),
-                        load_split(args.data, "train", "augmented", args.cache,
-                                   only_cached=True)])
-    val, test = (load_split(args.data, s, "clean", args.cache) for s in ("val", "test"))
-    val_control, test_control = (load_split(args.data, s, "control", args.cache,
-                                            only_cached=True) for s in ("val", "test"))
-    shared_val = Split.join([load_split(args.data, "val", view, args.cache, only_cached=True)
-                             for view in SHARED_COPIES])
-    shared_test = {view: load_split(args.data, "test", view, args.cache, only_cached=True)
-                   for view in SHARED_COPIES}
+    train = Split.join([load("train", "clean"), load("train", "augmented", only_cached=True)])
+    val, test = load("val", "clean"), load("test", "clean")
+    val_control, test_control = (load(s, "control", only_cached=True) for s in ("val", "test"))
+    shared_val = Split.join([load("val", view, only_cached=True) for view in SHARED_COPIES])
+    shared_test = {view: load("test", view, only_cached=True) for view in SHARED_COPIES}
     print(f"train {len(train.targets)} views, val {len(val.targets)}, test {len(test.targets)}",
           flush=True)
 
@@ -199,14 +207,14 @@ def main(argv: list[str] | None = None) -> int:
             block_choice = json.loads(args.block_choice_from.read_text(encoding="utf-8")
                                       )["block_choice_on_val"]
     else:
-        blocks, block_choice = choose_blocks(train, val, val_control)
+        blocks, block_choice = choose_blocks(train, val, val_control, content_on)
     rows = []
     for family in families(test):
         rows.append(held_out_run(family, train, val, {"test": test, "test_control":
-                                                      test_control}, blocks))
+                                                      test_control}, blocks, content_on))
         print(family, {k: v for k, v in rows[-1].items() if k != "val_scores"}, flush=True)
 
-    heads = fit_heads(train, val, blocks)
+    heads = fit_heads(train, val, blocks, content_on)
     crossed = cross_fitted_scores(rows, val, heads.scores(val))
     # Calibrated on the val pictures as they are and on real photographs as they are shared
     shared_reals = shared_val.subset(shared_val.targets == 0)
@@ -225,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     general = GeneralHead(heads.content.weights.astype(np.float32), heads.content.bias,
                           np.array(blocks), heads.trace.weights.reshape(len(blocks), 768)
                           .astype(np.float32), heads.trace.bias, fusion, crops=args.crops,
+                          content_from="whole" if args.content_from == "whole" else "crops",
                           **bounds)  # type: ignore[arg-type]
 
     def shipped(split: Split) -> np.ndarray:
@@ -253,9 +262,10 @@ def main(argv: list[str] | None = None) -> int:
         "name": MODEL_NAME,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "app_version": __version__,
-        "architecture": "CLIP ViT-B/16: a content head on the whole picture's embedding and a "
-                        "trace head on intermediate blocks' CLS tokens of native crops, fused "
-                        "with the MobileNetV2 face network",
+        "architecture": "CLIP ViT-B/16: " + CONTENT_WORDS[args.content_from] + " and a trace "
+                        "head on intermediate blocks' CLS tokens of native crops, fused with "
+                        "the MobileNetV2 face network",
+        "content_from": args.content_from,
         "face_model": FACE_MODEL_NAME,
         "head": head_path.name,
         "encoder": {"wheel": WHEEL, "wheel_file_sha256": SOURCE_SHA256,
@@ -270,7 +280,8 @@ def main(argv: list[str] | None = None) -> int:
         "fusion_method": "logistic, on cross-fitted val scores (each family's val images "
                          "scored by heads that never saw that family)",
         "trace_blocks": list(blocks), "crops": args.crops, "block_choice_on_val": block_choice,
-        "head_strengths": {"content": heads.content.strength, "trace": heads.trace.strength},
+        "head_strengths": {"content": heads.content.strength if content_on else None,
+                           "trace": heads.trace.strength},
         "threshold": threshold,
         "threshold_method": "the uncertain band's middle (Youden's J on the cross-fitted val "
                             "scores when no band is needed)",

@@ -73,6 +73,11 @@ def robustness_lines(card: Path, data_dirs: list[Path], per_source: int) -> list
     return lines
 
 
+def part(auc: float | None) -> str:
+    """A part's AUC, or "off" for a head the detector does not use."""
+    return "off" if auc is None else f"{auc:.3f}"
+
+
 def held_out_lines(card: dict) -> list[str]:
     rows = card["held_out"]
     lines = ["| left out | AUC | detected | content control AUC | content head AUC | "
@@ -86,7 +91,7 @@ def held_out_lines(card: dict) -> list[str]:
             control_cell = f"{control['auc']:.3f}{flag}"
         lines.append(f"| {row['family']} ({SOURCE_WORDS.get(row['family'], row['family'])}) | "
                      f"{test['auc']:.3f} | {percent(test['detected'])} | "
-                     f"{control_cell} | {test['content_auc']:.3f} | "
+                     f"{control_cell} | {part(test['content_auc'])} | "
                      f"{test['trace_auc']:.3f} |")
     aucs = [r["test"]["auc"] for r in rows]
     controls = [r["test_control"]["auc"] for r in rows if r["test_control"]]
@@ -123,7 +128,7 @@ def photograph_lines(checks: dict) -> list[str]:
               "crops pooled | fused |", "|---|---|---|---|---|---|"]
     for name in ("val", "test"):
         a = checks[f"{name}_auc"]
-        lines.append(f"| {name} | {a['face']:.3f} | {a['content']:.3f} | {a['trace']:.3f} | "
+        lines.append(f"| {name} | {a['face']:.3f} | {part(a['content'])} | {a['trace']:.3f} | "
                      f"{a['trace_two_crops_pooled']:.3f} | {a['fused']:.3f} |")
     if checks.get("maker_out"):
         lines += ["", "Each camera maker left out of training, of the fusion and of the band "

@@ -116,12 +116,17 @@ def encoder_golden(reference: ReferenceEncoder, pictures: dict[str, np.ndarray])
 
 
 def independent_probability(head: dict[str, np.ndarray], face_probability: np.ndarray,
-                            embedding: np.ndarray, crop_blocks: np.ndarray) -> np.ndarray:
-    """P(fake) from the head file's arrays: the content probe on the whole view's embedding,
-    the trace probe on the chosen blocks' CLS tokens averaged over the crops, and the fusion
-    of those two with the face network's logit (N pictures, k crops: crop_blocks N×k×12×768)."""
+                            embedding: np.ndarray, crop_embeddings: np.ndarray,
+                            crop_blocks: np.ndarray) -> np.ndarray:
+    """P(fake) from the head file's arrays: the content probe on the whole view's embedding
+    or averaged over the crops' (the head's `content_from`), the trace probe on the chosen
+    blocks' CLS tokens averaged over the crops, and the fusion of those two with the face
+    network's logit (N pictures, k crops: crop_embeddings N×k×512, crop_blocks N×k×12×768)."""
     face_logit = np.log(face_probability / (1.0 - face_probability))
-    content = embedding @ head["content_weights"] + head["content_bias"]
+    if str(head.get("content_from", "whole")) == "whole":
+        content = embedding @ head["content_weights"] + head["content_bias"]
+    else:
+        content = (crop_embeddings @ head["content_weights"]).mean(axis=1) + head["content_bias"]
     chosen = crop_blocks[:, :, head["trace_blocks"], :]
     trace = (chosen * head["trace_weights"]).sum(axis=(2, 3)).mean(axis=1) + head["trace_bias"]
     face_weight, content_weight, trace_weight, bias = head["fusion"]
@@ -137,16 +142,20 @@ def detector_golden(reference: ReferenceEncoder, pictures: dict[str, np.ndarray]
     prepared = [classifier.prepare(pictures[n]) for n in names]
     face = np.concatenate([classifier.predict_batch(p.pixels[None]) for p in prepared])
     embedding = reference.encode(np.stack([p.clip for p in prepared]))[0]
-    crop_blocks = np.stack([reference.encode(p.crops)[1] for p in prepared])
+    crop_features = [reference.encode(p.crops) for p in prepared]
+    crop_embeddings = np.stack([embeddings for embeddings, _ in crop_features])
+    crop_blocks = np.stack([blocks for _, blocks in crop_features])
     head_path = bundled_model_dir() / classifier.card["head"]
     with np.load(head_path) as stored:
         head = dict(stored)
     return {"names": np.array(names), "face_probability": face,
             "embedding": embedding.astype(np.float32),
+            "crop_embeddings": crop_embeddings.astype(np.float32),
             "crop_blocks": crop_blocks.astype(np.float32),
             "graphic": np.array([p.graphic for p in prepared]),
             "size": np.array([p.size for p in prepared]),
-            "probability": independent_probability(head, face, embedding, crop_blocks),
+            "probability": independent_probability(head, face, embedding, crop_embeddings,
+                                                   crop_blocks),
             "head_sha256": np.array(sha256_of(head_path)),
             **{f"picture_{n}": pictures[n] for n in names}}
 

@@ -33,13 +33,19 @@ REAL_SOURCES = ("coco", "imagenet", "wikiart", "camera")
 FAMILY_OF = {"sd15": "sd14_diffusiondb", "sd35": "sd3"}
 LAMBDAS = (1.0, 10.0, 100.0, 1000.0, 10000.0)
 FACE_SOURCES = ("ciplab", "lfw_faceswap", "stylegan2_ffhq")
+#: What the content head and the domain limit read: the whole picture's embedding, or the
+#: native crop's (which the trace head's encoder run computes anyway, so the app need not
+#: encode the whole picture); "off" reads the crop's for the domain limit and fits no content
+#: head, so the fusion gives it weight 0.
+CONTENT_VIEWS = {"whole": "whole_embeddings", "crops": "crop_embeddings",
+                 "off": "crop_embeddings"}
 
 
 @dataclass
 class Split:
     """Cached features of one split and view, every data folder concatenated."""
 
-    content: np.ndarray  # N×512 unit embeddings of the whole picture
+    content: np.ndarray  # N×512 unit embeddings the content head reads (CONTENT_VIEWS)
     blocks: np.ndarray  # N×12×768 float16 CLS tokens of the native crop
     face: np.ndarray  # N face-network logits
     targets: np.ndarray
@@ -59,16 +65,17 @@ class Split:
 
 
 def load_split(data_dirs: list[Path], split: str, view: str, cache: Path = CACHE,
-               only_cached: bool = False) -> Split:
+               only_cached: bool = False, content_from: str = "whole") -> Split:
     """One split and view of every folder; with `only_cached`, of the folders whose features
-    of that view are cached (the shared copies are made for some sets only)."""
+    of that view are cached (the shared copies are made for some sets only). `content_from`
+    says which embedding the content head reads: the whole picture's or the native crop's."""
     parts = []
     for data_dir in data_dirs:
         if only_cached and not cache_path(data_dir, split, view, cache).is_file():
             continue
         stored = cached_features(data_dir, split, view, cache=cache)
         faces = face_logits(data_dir, split, "clean" if view == "augmented" else view, cache)
-        parts.append(Split(stored["whole_embeddings"], stored["crop_blocks"], faces,
+        parts.append(Split(stored[CONTENT_VIEWS[content_from]], stored["crop_blocks"], faces,
                            stored["targets"], stored["sources"], stored["paths"]))
     return Split.join(parts)  # empty when only_cached and nothing is
 
@@ -166,8 +173,12 @@ class Heads:
                          self.trace(trace_features(split, self.blocks))], axis=1)
 
 
-def fit_heads(train: Split, val: Split, blocks: tuple[int, ...]) -> Heads:
-    content = RidgeProbe(train.content, train.targets, train.sources).fit(val.content, val)
+def fit_heads(train: Split, val: Split, blocks: tuple[int, ...], content_on: bool = True
+              ) -> Heads:
+    """The two probes; with `content_on` false the content head is all zeros (strength 0),
+    a constant column that the logistic fusion weighs 0."""
+    content = (RidgeProbe(train.content, train.targets, train.sources).fit(val.content, val)
+               if content_on else LinearHead(np.zeros(train.content.shape[1]), 0.0, 0.0))
     trace = RidgeProbe(trace_features(train, blocks), train.targets, train.sources).fit(
         trace_features(val, blocks), val)
     return Heads(content, trace, blocks)
@@ -193,12 +204,12 @@ def families(split: Split) -> list[str]:
 
 
 def held_out_run(family: str, train: Split, val: Split, tests: dict[str, Split],
-                 blocks: tuple[int, ...]) -> dict:
+                 blocks: tuple[int, ...], content_on: bool = True) -> dict:
     """Heads, fusion and threshold made without `family`; its AUC, detection rate and each
     part's AUC on each test view (the clean test split and its content-control copy), and the
     cross-fitted scores of its val images (for the shipped fusion)."""
     heads = fit_heads(train.subset(~of_family(train.sources, family)),
-                      val.subset(~of_family(val.sources, family)), blocks)
+                      val.subset(~of_family(val.sources, family)), blocks, content_on)
     chosen = val.subset(~of_family(val.sources, family))
     fusion = fit_fusion(heads.scores(chosen), chosen)
     threshold = roc_threshold(chosen.targets, fused(heads.scores(chosen), fusion))
@@ -212,7 +223,7 @@ def held_out_run(family: str, train: Split, val: Split, tests: dict[str, Split],
         probability = fused(scores, fusion)
         row[name] = {"auc": held_out_auc(test.targets, probability, test.sources, family),
                      "content_auc": held_out_auc(test.targets, scores[:, 0], test.sources,
-                                                 family),
+                                                 family) if content_on else None,
                      "trace_auc": held_out_auc(test.targets, scores[:, 1], test.sources,
                                                family),
                      "detected": float((probability[fakes] >= threshold).mean())}

@@ -99,13 +99,13 @@ def auc(targets: np.ndarray, scores: np.ndarray) -> float:
 
 
 def fit_detector(train: Split, val: Split, calibration: Split, blocks: tuple[int, ...],
-                 answer_accuracy: float, max_flagged: float
+                 answer_accuracy: float, max_flagged: float, content_on: bool
                  ) -> tuple[Heads, np.ndarray, float, float]:
     """Heads, fusion and capped band, all from the given pictures (no cross-fitting): what a
     held-out maker run needs."""
     from .calibration_fit import roc_threshold, uncertain_band
 
-    heads = fit_heads(train, val, blocks)
+    heads = fit_heads(train, val, blocks, content_on)
     scores = np.column_stack([calibration.face, heads.scores(calibration)])
     fusion = fit_fusion(scores, calibration)
     probabilities = fused(scores, fusion)
@@ -118,7 +118,7 @@ def fit_detector(train: Split, val: Split, calibration: Split, blocks: tuple[int
 def maker_out_runs(train: Split, val: Split, calibration: Split, wild: Split,
                    wild_makers: np.ndarray, train_makers: np.ndarray, val_makers: np.ndarray,
                    calibration_makers: np.ndarray, blocks: tuple[int, ...],
-                   answer_accuracy: float, max_flagged: float) -> list[dict]:
+                   answer_accuracy: float, max_flagged: float, content_on: bool) -> list[dict]:
     """Each camera maker left out of training, of the regularisation, fusion and band; then
     every crop of that maker (train, val and test) answered."""
     counts = {m: int((wild_makers == m).sum())
@@ -133,7 +133,7 @@ def maker_out_runs(train: Split, val: Split, calibration: Split, wild: Split,
         heads, fusion, threshold, half = fit_detector(
             train.subset(~np.isin(train_makers, names)), val.subset(~np.isin(val_makers, names)),
             calibration.subset(~np.isin(calibration_makers, names)), blocks, answer_accuracy,
-            max_flagged)
+            max_flagged, content_on)
         mine = wild.subset(np.isin(wild_makers, names) & (wild.targets == 0))
         probabilities = fused(np.column_stack([mine.face, heads.scores(mine)]), fusion)
         rows.append({"maker": label, **rates(probabilities, threshold, half)})
@@ -171,7 +171,8 @@ def photograph_checks(args: argparse.Namespace, train: Split, val: Split, calibr
             trace_by_picture.setdefault(picture_of(str(path)), []).append(float(score))
         pooled = np.array([np.mean(trace_by_picture[picture_of(str(p))]) for p in split.paths])
         checks[f"{name}_auc"] = {"face": auc(split.targets, split.face),
-                                 "content": auc(split.targets, parts[:, 0]),
+                                 "content": auc(split.targets, parts[:, 0])
+                                 if args.content_from != "off" else None,
                                  "trace": auc(split.targets, parts[:, 1]),
                                  "trace_two_crops_pooled": auc(split.targets, pooled),
                                  "fused": auc(split.targets, probabilities(split))}
@@ -185,6 +186,6 @@ def photograph_checks(args: argparse.Namespace, train: Split, val: Split, calibr
             train, val, calibration, everything, makers(wild_dir, everything.paths),
             makers(wild_dir, train.paths), makers(wild_dir, val.paths),
             makers(wild_dir, calibration.paths), blocks, args.answer_accuracy,
-            args.max_flagged)
+            args.max_flagged, args.content_from != "off")
     print("photographs", {k: v for k, v in checks.items() if k != "maker_out"}, flush=True)
     return checks
