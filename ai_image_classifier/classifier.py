@@ -47,6 +47,54 @@ NO_SCORE = "the model gave no usable score for this picture"
 UNREADABLE_METADATA = "the file's metadata could not be read (details in the log)"
 
 
+@dataclass(frozen=True)
+class ViewSpec:
+    """How a classifier looks at a decoded picture (`prepare_model_input`'s settings): views
+    made for one spec serve only a classifier with the same one."""
+
+    input_size: int
+    general: bool = False
+    crops: int = 1
+
+    def prepare(self, image: np.ndarray | Image.Image) -> ModelInput:
+        return prepare_model_input(image, self.input_size, general=self.general,
+                                   crops=self.crops)
+
+
+@dataclass(frozen=True)
+class PreparedPicture:
+    """A decoded picture's views for one spec and the generator watermark its pixels carry:
+    the model-free half of a verdict, which a window can compute while the model loads."""
+
+    spec: ViewSpec
+    views: ModelInput
+    mark: FoundMark | None
+
+    @classmethod
+    def of(cls, image: np.ndarray | Image.Image, spec: ViewSpec) -> PreparedPicture:
+        views = spec.prepare(image)
+        if isinstance(image, Image.Image) and image.mode != "RGB":
+            image = image.convert("RGB")
+        return cls(spec, views, find_watermark(np.asarray(image)))
+
+
+def expected_view_spec(source: str | None = None) -> ViewSpec | None:
+    """The view spec `Classifier.load(source)` will have, read from a bundled model's cards
+    without loading any network (so that a picture's views are made while the model loads);
+    None when only loading would tell (a model file, a damaged card)."""
+    name = MODEL_NAME if source is None else str(source)
+    try:
+        if name not in bundled_model_names():
+            return None
+        card = read_card_file(bundled_model_dir() / f"{name}.card.json")
+        if "face_model" not in card:
+            return ViewSpec(int(card["input_size"]))
+        face = read_card_file(bundled_model_dir() / f"{card['face_model']}.card.json")
+        return ViewSpec(int(face["input_size"]), True, int(card["crops"]))
+    except (ModelLoadError, KeyError, TypeError, ValueError):
+        return None
+
+
 @dataclass
 class Classifier:
     backend: ModelBackend
@@ -170,9 +218,13 @@ class Classifier:
         return [self.verdict(float(p), i.face, why)
                 for p, i, why in zip(probabilities, inputs, limits, strict=True)]
 
+    @property
+    def view_spec(self) -> ViewSpec:
+        return ViewSpec(self.input_size, self.general is not None,
+                        self.general.crops if self.general else 1)
+
     def prepare(self, image: np.ndarray | Image.Image) -> ModelInput:
-        return prepare_model_input(image, self.input_size, general=self.general is not None,
-                                   crops=self.general.crops if self.general else 1)
+        return self.view_spec.prepare(image)
 
     def _load_input(self, source: ImageSource) -> tuple[ModelInput, FoundMark | None]:
         """The models' views of a file, and the generator watermark its decoded pixels carry
@@ -181,14 +233,16 @@ class Classifier:
         return self.prepare(image), find_watermark(np.asarray(image))
 
     def classify_image(self, image: np.ndarray | Image.Image,
-                       provenance: Provenance | None = None) -> Verdict:
+                       provenance: Provenance | None = None,
+                       prepared: PreparedPicture | None = None) -> Verdict:
         """Verdict for a decoded picture (e.g. the one the app already shows), with the file's
-        declarations when the caller has read them and the watermark its pixels carry."""
-        verdict = self.verdicts([self.prepare(image)])[0]
-        if isinstance(image, Image.Image) and image.mode != "RGB":
-            image = image.convert("RGB")
-        mark = find_watermark(np.asarray(image))
-        return self.with_provenance(verdict, with_watermark(provenance or Provenance(), mark))
+        declarations when the caller has read them and the watermark its pixels carry;
+        `prepared` (that picture's views and mark) is used when made for this view spec."""
+        if prepared is None or prepared.spec != self.view_spec:
+            prepared = PreparedPicture.of(image, self.view_spec)
+        verdict = self.verdicts([prepared.views])[0]
+        return self.with_provenance(verdict, with_watermark(provenance or Provenance(),
+                                                            prepared.mark))
 
     def classify_file(self, source: ImageSource, provenance: Provenance | None = None
                       ) -> Verdict:

@@ -127,6 +127,7 @@ class FakeClassifier:
         self.card = {"name": name}
         self.source = Path(f"{name}.tflite")
         self.images: list[tuple[Any, Provenance | None]] = []
+        self.prepared: list[Any] = []  # the views made while it loaded, per call
 
     def classify_files(self, paths, batch_size: int = 32):
         """Per file, as the real one: a file that is not an image yields its error."""
@@ -141,8 +142,10 @@ class FakeClassifier:
                 continue
             yield path, self.classify_image(None)
 
-    def classify_image(self, image, provenance: Provenance | None = None) -> Verdict:
+    def classify_image(self, image, provenance: Provenance | None = None,
+                       prepared=None) -> Verdict:
         self.images.append((image, provenance))
+        self.prepared.append(prepared)
         label = "fake" if self.probability >= self.threshold else "real"
         verdict = Verdict(label, self.probability, self.threshold, self.half_width)
         return Classifier.with_provenance(verdict, provenance) if provenance else verdict

@@ -9,11 +9,11 @@ import pytest
 from PIL import Image
 
 from ai_image_classifier.cards import ModelLoadError, bundled_model_dir
-from ai_image_classifier.classifier import Classifier
+from ai_image_classifier.classifier import Classifier, ViewSpec
 from ai_image_classifier.imaging import ImageDecodeError
 from ai_image_classifier.verdict import LABEL_TEXT, Verdict
 
-from .conftest import write_face_folder
+from .conftest import needs_encoder, write_face_folder
 
 
 def test_verdict_texts_are_the_seeds():
@@ -272,3 +272,48 @@ def test_a_scan_reads_each_file_once_for_its_pixels_and_its_declarations(tmp_pat
     ((_, verdict),) = Classifier.load("seed_cnn").classify_files([path])
     assert opened == ["rb"]
     assert verdict.declared and "parameters" in verdict.declared[0]
+
+
+@pytest.mark.parametrize("name", ["seed_cnn", "ai_imageclassifier"])
+def test_the_view_spec_read_from_the_cards_is_the_loaded_models(name):
+    from ai_image_classifier.classifier import expected_view_spec
+
+    assert expected_view_spec(name) == Classifier.load(name).view_spec
+
+
+@needs_encoder
+def test_the_default_detectors_view_spec_is_known_before_it_loads():
+    from ai_image_classifier.classifier import expected_view_spec
+
+    classifier = Classifier.load()
+    assert classifier.general is not None
+    assert expected_view_spec() == classifier.view_spec == ViewSpec(128, True, 2)
+
+
+def test_no_view_spec_is_guessed_for_a_model_file_or_a_damaged_card(tmp_path, monkeypatch):
+    from ai_image_classifier import classifier as module
+
+    assert module.expected_view_spec(str(tmp_path / "model.tflite")) is None
+    monkeypatch.setattr(module, "read_card_file", lambda path: {"face_model": "x"})
+    assert module.expected_view_spec("seed_cnn") is None
+
+
+def test_views_made_beforehand_are_used_only_for_the_same_spec():
+    """A verdict from views made while the model loaded equals one made on the spot; views
+    made for another spec (another model was loaded meanwhile) are made again."""
+    from ai_image_classifier.classifier import PreparedPicture
+
+    from .test_general import photo_like
+
+    classifier = Classifier.load("seed_cnn")
+    picture, other = np.asarray(photo_like(seed=1)), np.asarray(photo_like(seed=2))
+    own = classifier.classify_image(picture)
+    ahead = PreparedPicture.of(picture, classifier.view_spec)
+    assert classifier.classify_image(picture, prepared=ahead) == own
+    # the views given are the ones judged: another picture's views give its verdict
+    swapped = PreparedPicture.of(other, classifier.view_spec)
+    assert classifier.classify_image(other) != own
+    assert classifier.classify_image(picture, prepared=swapped) == classifier.classify_image(
+        other)
+    stale = PreparedPicture.of(other, ViewSpec(classifier.input_size * 2))
+    assert classifier.classify_image(picture, prepared=stale) == own

@@ -165,6 +165,51 @@ def test_a_picture_opened_before_the_model_is_judged_when_it_arrives(tmp_path):
     assert pictures.current.verdict is not None
 
 
+def test_a_picture_opened_while_the_model_loads_has_its_views_made_meanwhile(tmp_path,
+                                                                            monkeypatch):
+    """The first verdict waits only for the networks: the views and the watermark are made
+    in the open lane while the model loads, for the spec its cards give."""
+    from ai_image_classifier.classifier import PreparedPicture, ViewSpec
+    from ai_image_classifier.gui import model_flow
+
+    spec = ViewSpec(32)
+    asked: list = []
+    monkeypatch.setattr(model_flow, "expected_view_spec", lambda source: asked.append(source)
+                        or spec)
+    tasks, _, _, models, pictures = window()
+    models.load()
+    pictures.open(write_picture(tmp_path / "a.png"))
+    assert asked == [None] and tasks.lanes() == ["model", "open", "open"]
+    tasks.run("open", count=1)  # decoded and shown; its views are made next, in that lane
+    assert pictures.current is not None and pictures.current.prepared is None
+    tasks.run("open")
+    prepared = pictures.current.prepared
+    assert isinstance(prepared, PreparedPicture) and prepared.spec == spec
+    assert prepared.views.pixels.shape == (32, 32, 3)
+    tasks.run()  # the model arrives and judges the picture with those views
+    assert models.classifier.prepared == [prepared]
+    assert pictures.current.verdict is not None and pictures.current.prepared is None
+    pictures.open(write_picture(tmp_path / "b.png"))  # the model is there: nothing early
+    tasks.run()
+    assert asked == [None] and models.classifier.prepared[-1] is None
+
+
+def test_a_file_that_cannot_be_read_while_the_model_loads_is_said_once(tmp_path,
+                                                                       monkeypatch):
+    from ai_image_classifier.classifier import ViewSpec
+    from ai_image_classifier.gui import model_flow
+
+    monkeypatch.setattr(model_flow, "expected_view_spec", lambda source: ViewSpec(32))
+    tasks, dialogs, _, models, pictures = window()
+    models.load()
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 not a picture")
+    pictures.open(broken)
+    tasks.run()
+    assert [title for title, _ in dialogs.errors] == ["Cannot open image"]
+    assert pictures.current is None and models.classifier is not None
+
+
 def test_without_a_model_the_verdict_says_so(tmp_path):
     def load(source):
         raise ModelLoadError("model file not found: x")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 
 from ..cards import ModelLoadError
-from ..classifier import Classifier
+from ..classifier import Classifier, ViewSpec, expected_view_spec
 from ..imaging import one_line
 from . import model_text
 from .ports import Dialogs, Tasks
@@ -63,6 +63,7 @@ class ModelFlow:
         self.classifier: Classifier | None = None
         self.error = ""  # why there is no model at all ("" while loading or loaded)
         self.loading = False
+        self._source: str | None = None  # what is loading, or was loaded last
         self.generation = 0  # models loaded so far; results carry the one they were made with
         self.lock = threading.Lock()  # held while any network of the classifier runs
         self.ready = threading.Event()  # the first load has ended, with a model or an error
@@ -71,12 +72,18 @@ class ModelFlow:
     def load(self, source: str | None = None) -> None:
         """Load `source` (a bundled model's name or a file; None: the default) in the model
         lane; a source the person chose is reported if it fails."""
-        self.loading = True
+        self.loading, self._source = True, source
         self._changed()
         early = _early.pop(source, None) if self._load is None else None
         load = (lambda _source: early.result()) if early else self._load or Classifier.load
         self.tasks.submit("model", lambda: load(source), self._loaded,
                           lambda error: self._failed(error, asked=source is not None))
+
+    def expected_spec(self) -> ViewSpec | None:
+        """While the first model loads: how it will look at pictures, when its cards tell."""
+        if self.classifier is not None or not self.loading:
+            return None
+        return expected_view_spec(self._source)
 
     def choose_file(self, dialogs: Dialogs | None = None) -> None:
         """Ask for a model file with `dialogs` (those of the window that asks; by default

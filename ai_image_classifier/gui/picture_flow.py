@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 from PIL import ExifTags
 
+from ..classifier import PreparedPicture
 from ..imaging import ImageDecodeError, display_name, one_line, open_header, open_rgb, read_bytes
 from ..verdict import Verdict
 from .formatting import human_size, make_preview
@@ -103,7 +104,10 @@ class PictureFlow:
             self.ui.status(f"Could not open {display_name(path.name)}")
             self.dialogs.error("Cannot open image", message)
 
-        self.tasks.submit("open", lambda: read_picture(path), self._show, failed)
+        read: list[OpenedImage] = []
+        self.tasks.submit("open", lambda: read.append(read_picture(path)) or read[0],
+                          self._show, failed)
+        self._prepare_while_loading(read)
 
     def _show(self, opened: OpenedImage) -> None:
         for listener in self.listeners:
@@ -131,12 +135,13 @@ class PictureFlow:
             if opened is not self.current:
                 return None  # another picture was opened meanwhile: not wanted now
             with models.lock:
-                return classifier.classify_image(opened.rgb, provenance=opened.provenance)
+                return classifier.classify_image(opened.rgb, provenance=opened.provenance,
+                                                 prepared=opened.prepared)
 
         def done(verdict: Verdict | None) -> None:
             if verdict is None or generation != models.generation:
                 return  # skipped, or made with an older model: the current one's is coming
-            opened.verdict = verdict
+            opened.verdict, opened.prepared = verdict, None
             if opened is self.current:
                 self.ui.verdict_shown(self.verdict_view())
                 self.ui.redraw()  # the face outline
@@ -148,6 +153,27 @@ class PictureFlow:
                 self.ui.status(f"No verdict: {one_line(error)}")
 
         self.tasks.submit("model", work, done, failed)
+
+    def _prepare_while_loading(self, read: list[OpenedImage]) -> None:
+        """While the first model loads, make the views of the picture being read (`read`
+        holds it once read, in the same lane) and read its watermark, when the model's cards
+        say how it will look: the first verdict then waits only for the networks. Views made
+        for another spec are not used (`Classifier.classify_image`)."""
+        spec = self.models.expected_spec()
+        if spec is None:
+            return
+
+        def work() -> tuple[OpenedImage, PreparedPicture] | None:
+            return (read[0], PreparedPicture.of(read[0].rgb, spec)) if read else None
+
+        def done(result: tuple[OpenedImage, PreparedPicture] | None) -> None:
+            if result is not None and result[0].verdict is None:
+                result[0].prepared = result[1]
+
+        def failed(error: BaseException) -> None:  # the verdict's own run will say it
+            log.warning("preparing a picture's views early failed", exc_info=error)
+
+        self.tasks.submit("open", work, done, failed)
 
     def verdict_view(self) -> VerdictView | None:
         opened, classifier = self.current, self.models.classifier

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
@@ -13,6 +13,9 @@ from PIL import Image
 from ..enhance_settings import DenoiseDecision
 from ..provenance import Provenance
 from ..verdict import Verdict
+
+if TYPE_CHECKING:
+    from ..classifier import PreparedPicture
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class OpenedImage:
     provenance: Provenance = Provenance()
     orientation: int = 1  # the EXIF Orientation tag (1: stored upright)
     verdict: Verdict | None = None
+    prepared: PreparedPicture | None = None  # its views, made while the model loaded
     heat: HeatMap | None = None
     ela_preview: Image.Image | None = None
     enhanced: Enhanced | None = None
