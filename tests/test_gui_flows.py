@@ -179,11 +179,12 @@ def test_a_picture_opened_while_the_model_loads_has_its_views_made_meanwhile(tmp
     tasks, _, _, models, pictures = window()
     models.load()
     pictures.open(write_picture(tmp_path / "a.png"))
-    assert asked == [None] and tasks.lanes() == ["model", "open", "open"]
-    tasks.run("open", count=1)  # decoded and shown; its views are made next, in that lane
-    assert pictures.current is not None and pictures.current.prepared is None
+    tasks.run("open", count=1)  # read and shown; its views are made next, in that lane
+    assert asked == [None] and tasks.lanes() == ["model", "open"]
+    early = pictures.current.prepared
+    assert not early.done()
     tasks.run("open")
-    prepared = pictures.current.prepared
+    prepared = early.result()
     assert isinstance(prepared, PreparedPicture) and prepared.spec == spec
     assert prepared.views.pixels.shape == (32, 32, 3)
     tasks.run()  # the model arrives and judges the picture with those views
@@ -192,6 +193,26 @@ def test_a_picture_opened_while_the_model_loads_has_its_views_made_meanwhile(tmp
     pictures.open(write_picture(tmp_path / "b.png"))  # the model is there: nothing early
     tasks.run()
     assert asked == [None] and models.classifier.prepared[-1] is None
+
+
+def test_when_the_model_comes_first_it_makes_the_views_itself(tmp_path, monkeypatch):
+    """The early job, still queued, is cancelled and does nothing: no view is made twice."""
+    from ai_image_classifier.classifier import PreparedPicture, ViewSpec
+    from ai_image_classifier.gui import model_flow
+
+    made: list = []
+    real_of = PreparedPicture.of
+    monkeypatch.setattr(PreparedPicture, "of", classmethod(
+        lambda cls, image, spec: made.append(spec) or real_of(image, spec)))
+    monkeypatch.setattr(model_flow, "expected_view_spec", lambda source: ViewSpec(32))
+    tasks, _, _, models, pictures = window()
+    models.load()
+    pictures.open(write_picture(tmp_path / "a.png"))
+    tasks.run("open", count=1)
+    tasks.run("model")  # the model loads and judges before the early job has run
+    assert pictures.current.verdict is not None and models.classifier.prepared == [None]
+    tasks.run("open")
+    assert made == []  # the fake classifier made its own; the cancelled job made none
 
 
 def test_a_file_that_cannot_be_read_while_the_model_loads_is_said_once(tmp_path,

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 from PIL import ExifTags
 
-from ..classifier import PreparedPicture
+from ..classifier import PreparedPicture, ViewSpec
 from ..imaging import ImageDecodeError, display_name, one_line, open_header, open_rgb, read_bytes
 from ..verdict import Verdict
 from .formatting import human_size, make_preview
@@ -104,10 +105,14 @@ class PictureFlow:
             self.ui.status(f"Could not open {display_name(path.name)}")
             self.dialogs.error("Cannot open image", message)
 
-        read: list[OpenedImage] = []
-        self.tasks.submit("open", lambda: read.append(read_picture(path)) or read[0],
-                          self._show, failed)
-        self._prepare_while_loading(read)
+        spec = self.models.expected_spec()
+
+        def read() -> OpenedImage:
+            opened = read_picture(path)
+            opened.prepared = self._views_while_loading(spec, opened) if spec else None
+            return opened
+
+        self.tasks.submit("open", read, self._show, failed)
 
     def _show(self, opened: OpenedImage) -> None:
         for listener in self.listeners:
@@ -134,9 +139,15 @@ class PictureFlow:
         def work() -> Verdict | None:
             if opened is not self.current:
                 return None  # another picture was opened meanwhile: not wanted now
+            prepared, early = None, opened.prepared
+            if early is not None and not early.cancel():  # made, or being made: wait for them
+                try:
+                    prepared = early.result()
+                except Exception:  # noqa: BLE001 - logged there; made again below
+                    prepared = None
             with models.lock:
                 return classifier.classify_image(opened.rgb, provenance=opened.provenance,
-                                                 prepared=opened.prepared)
+                                                 prepared=prepared)
 
         def done(verdict: Verdict | None) -> None:
             if verdict is None or generation != models.generation:
@@ -154,26 +165,27 @@ class PictureFlow:
 
         self.tasks.submit("model", work, done, failed)
 
-    def _prepare_while_loading(self, read: list[OpenedImage]) -> None:
-        """While the first model loads, make the views of the picture being read (`read`
-        holds it once read, in the same lane) and read its watermark, when the model's cards
-        say how it will look: the first verdict then waits only for the networks. Views made
-        for another spec are not used (`Classifier.classify_image`)."""
-        spec = self.models.expected_spec()
-        if spec is None:
-            return
+    def _views_while_loading(self, spec: ViewSpec, opened: OpenedImage
+                             ) -> Future[PreparedPicture]:
+        """While the first model loads, and its cards say how it will look at pictures (`spec`):
+        the views and watermark of the picture just read, made in the open lane (a job queued
+        by the read's own work, before the window has even shown the picture), so the first
+        verdict waits only for the networks. The model lane waits for them once they are being
+        made, and makes them itself (cancelling the job) when it comes first; views made for
+        another spec are made again (`Classifier.classify_image`)."""
+        future: Future[PreparedPicture] = Future()
 
-        def work() -> tuple[OpenedImage, PreparedPicture] | None:
-            return (read[0], PreparedPicture.of(read[0].rgb, spec)) if read else None
+        def work() -> None:
+            if not future.set_running_or_notify_cancel():
+                return  # the model came first and made them itself
+            try:
+                future.set_result(PreparedPicture.of(opened.rgb, spec))
+            except Exception as error:  # the verdict's own run makes them again, and says why
+                log.warning("preparing a picture's views early failed", exc_info=error)
+                future.set_exception(error)
 
-        def done(result: tuple[OpenedImage, PreparedPicture] | None) -> None:
-            if result is not None and result[0].verdict is None:
-                result[0].prepared = result[1]
-
-        def failed(error: BaseException) -> None:  # the verdict's own run will say it
-            log.warning("preparing a picture's views early failed", exc_info=error)
-
-        self.tasks.submit("open", work, done, failed)
+        self.tasks.submit("open", work, lambda _: None, lambda _: None)
+        return future
 
     def verdict_view(self) -> VerdictView | None:
         opened, classifier = self.current, self.models.classifier

@@ -15,6 +15,8 @@ from ..provenance import Provenance
 from ..verdict import Verdict
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from ..classifier import PreparedPicture
 
 
@@ -42,7 +44,7 @@ class OpenedImage:
     provenance: Provenance = Provenance()
     orientation: int = 1  # the EXIF Orientation tag (1: stored upright)
     verdict: Verdict | None = None
-    prepared: PreparedPicture | None = None  # its views, made while the model loaded
+    prepared: Future[PreparedPicture] | None = None  # its views, made while the model loads
     heat: HeatMap | None = None
     ela_preview: Image.Image | None = None
     enhanced: Enhanced | None = None
