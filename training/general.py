@@ -87,12 +87,13 @@ def choose_blocks(train: Split, val: Split, val_control: Split, content_on: bool
             heads = fit_heads(train.subset(~of_family(train.sources, family)),
                               val.subset(~of_family(val.sources, family)), blocks, content_on)
             aucs.append(held_out_auc(val.targets, heads.scores(val)[:, 1], val.sources, family))
-            controls.append(held_out_auc(val_control.targets,
-                                         heads.scores(val_control)[:, 1],
-                                         val_control.sources, family))
+            if (of_family(val_control.sources, family) & (val_control.targets == 1)).any():
+                controls.append(held_out_auc(val_control.targets,  # copies made for some sets
+                                             heads.scores(val_control)[:, 1],
+                                             val_control.sources, family))
         results[",".join(map(str, blocks))] = {
             "mean_auc": float(np.mean(aucs)), "worst_auc": float(np.min(aucs)),
-            "mean_control_auc": float(np.mean(controls))}
+            "mean_control_auc": float(np.mean(controls)) if controls else None}
         print("blocks", blocks, results[",".join(map(str, blocks))], flush=True)
     best = max(BLOCK_CANDIDATES, key=lambda b: results[",".join(map(str, b))]["mean_auc"]
                + results[",".join(map(str, b))]["worst_auc"])

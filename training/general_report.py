@@ -179,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
                   "| blocks | mean held-out val AUC | worst | content control |",
                   "|---|---|---|---|"]
         lines += [f"| {blocks} | {r['mean_auc']:.3f} | {r['worst_auc']:.3f} | "
-                  f"{r['mean_control_auc']:.3f} |"
+                  + ("–" if r["mean_control_auc"] is None else f"{r['mean_control_auc']:.3f}")
+                  + " |"
                   for blocks, r in card["block_choice_on_val"].items()]
         lines.append("")
     if args.robustness:
