@@ -61,7 +61,7 @@ class ViewSpec:
                                    crops=self.crops)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PreparedPicture:
     """A decoded picture's views for one spec and the generator watermark its pixels carry:
     the model-free half of a verdict, which a window can compute while the model loads."""
@@ -90,7 +90,7 @@ def expected_view_spec(source: str | None = None) -> ViewSpec | None:
         if "face_model" not in card:
             return ViewSpec(int(card["input_size"]))
         face = read_card_file(bundled_model_dir() / f"{card['face_model']}.card.json")
-        return ViewSpec(int(face["input_size"]), True, int(card["crops"]))
+        return ViewSpec(int(face["input_size"]), general=True, crops=int(card["crops"]))
     except (ModelLoadError, KeyError, TypeError, ValueError):
         return None
 
@@ -220,8 +220,8 @@ class Classifier:
 
     @property
     def view_spec(self) -> ViewSpec:
-        return ViewSpec(self.input_size, self.general is not None,
-                        self.general.crops if self.general else 1)
+        return ViewSpec(self.input_size, general=self.general is not None,
+                        crops=self.general.crops if self.general else 1)
 
     def prepare(self, image: np.ndarray | Image.Image) -> ModelInput:
         return self.view_spec.prepare(image)

@@ -124,7 +124,7 @@ class ClipEncoder:
         # integer product (which would quantise activations again).
         options.add_session_config_entry("session.disable_quant_qdq", "1")
         # Multiply by the folded weights as they are rather than repacking them at load: the
-        # start, and with it the first verdict, is a third of a second sooner, and each later
+        # start, and with it the first verdict, is a quarter of a second sooner, and each later
         # run a few per cent slower (docs/speed.md); outputs move by float rounding only
         # (about 2e-6), far inside the self-check's and the golden tests' bounds.
         options.add_session_config_entry("session.disable_prepacking", "1")

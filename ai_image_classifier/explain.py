@@ -91,8 +91,9 @@ def verdict_occlusion_map(classifier: Classifier, image: np.ndarray, grid: int =
                           base: float | None = None) -> np.ndarray:
     """How much hiding each of grid × grid tiles of the whole picture moves the verdict's
     score (the whole-picture detector fused with the face network, each seeing the picture
-    as it always does), in 0..1 at grid resolution. Coarse on purpose: the whole-picture
-    detector sees the picture at 224 px, and each tile costs one more run of its encoder.
+    as it always does: its native crops, and the face or the whole picture at the face
+    network's size), in 0..1 at grid resolution. Coarse on purpose: each tile costs one more
+    run of the encoder on every crop.
     `should_stop` is asked between rows of tiles (`InterruptedError` when it says yes);
     `progress(fraction)` is told after each row; `base` (`base_score`) saves a run when a
     coarser map of the same picture has it."""

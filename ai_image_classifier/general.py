@@ -2,9 +2,11 @@
 model.
 
 - The *content* head (UnivFD) reads a final CLIP embedding: what the picture shows. It
-  recognises generators whose style it has seen, and on photographs it reads the scene, so a
-  head may switch it off (weight 0); it then reads the crops' embeddings, which the trace
-  head's encoder run makes anyway, and the whole picture is not encoded at all.
+  recognises generators whose style it has seen, and on photographs it reads the scene. Its
+  head file says which embedding it reads (`content_from`): the whole picture's, or the mean
+  over the native crops' (which the trace head's encoder run makes anyway, so the whole
+  picture is then not encoded at all). The shipped head reads the crops' with weight 0: the
+  content head is off, and the crops' embeddings serve the domain limit alone.
 - The *trace* head (after RINE, ECCV 2024) reads the CLS tokens that intermediate transformer
   blocks leave on native-resolution crops, where the low-level traces of generation survive
   that shrinking the whole picture to 224 px erases. Its logit is the mean over the crops.
@@ -62,6 +64,7 @@ class GeneralHead:
 
     @classmethod
     def load(cls, path: Path) -> GeneralHead:
+        """A head file; one saved before `content_from` existed reads the whole picture."""
         try:
             with np.load(path) as stored:
                 head = cls(stored["content_weights"].astype(np.float32),

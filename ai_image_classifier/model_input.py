@@ -36,7 +36,7 @@ def to_model_input(image: Image.Image | np.ndarray, size: int) -> np.ndarray:
 class ModelInput:
     pixels: np.ndarray  # size×size×3 uint8
     face: tuple[float, float, float, float] | None  # the face crop used, as fractions; None = whole
-    clip: np.ndarray | None = None  # 3×224×224: the whole picture as the general detector sees it
+    clip: np.ndarray | None = None  # 3×224×224: the whole picture for a whole-view content head
     crops: np.ndarray | None = None  # k×3×224×224: native-resolution crops (clip_encoder)
     graphic: tuple[float, float] = (0.0, 0.0)  # flat fraction, colour coverage (general.py)
     size: tuple[int, int] = (0, 0)  # the decoded picture's width and height

@@ -150,3 +150,15 @@ def test_the_model_and_about_windows_say_which_trust_list_is_used(tmp_path, monk
     assert text.startswith("Content credentials are checked against the C2PA trust list of "
                            "2026-08-05, bundled with the app.")
     assert str(tmp_path / "c2pa-trust") in text  # where a newer list goes
+
+
+def test_what_the_detector_read_is_said_as_it_is():
+    """It reads native crops and, through its face network, the face or the whole picture:
+    never "the whole picture" for the general detector's part."""
+    from ai_image_classifier.gui.verdict_text import model_part
+
+    plain = model_part(Verdict("real", 0.1, 0.5), general=True)
+    with_face = model_part(Verdict("real", 0.1, 0.5, face=(0.1, 0.1, 0.5, 0.5)), general=True)
+    assert "samples of the picture at its own resolution" in plain
+    assert "the whole picture with its face network" in plain
+    assert "the face it found" in with_face and "whole picture" not in with_face

@@ -1,5 +1,6 @@
-"""Train the general detector: a content head and a trace head on frozen CLIP features, fused
-with the face network, measured on generator families it never saw and on camera photographs.
+"""Train the general detector: a trace head (and, with --content-from whole or crops, a content
+head) on frozen CLIP features, fused with the face network, measured on generator families it
+never saw and on camera photographs.
 
     make train-general     # the face sample, the features (Makefile lists each view), then:
     python -m training.general --data ../shared/data-wild ../shared/data-modern \\
@@ -190,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = time.monotonic()
     content_on = args.content_from != "off"
+
     def load(split: str, view: str, only_cached: bool = False) -> Split:
         return load_split(args.data, split, view, args.cache, only_cached, args.content_from)
 
@@ -266,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         "architecture": "CLIP ViT-B/16: " + CONTENT_WORDS[args.content_from] + " and a trace "
                         "head on intermediate blocks' CLS tokens of native crops, fused with "
                         "the MobileNetV2 face network",
-        "content_from": args.content_from,
+        "content_head": args.content_from,
         "face_model": FACE_MODEL_NAME,
         "head": head_path.name,
         "encoder": {"wheel": WHEEL, "wheel_file_sha256": SOURCE_SHA256,

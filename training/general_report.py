@@ -59,7 +59,9 @@ def robustness_lines(card: Path, data_dirs: list[Path], per_source: int) -> list
         for name, perturb in variants.items()}
     lines = ["## Shared copies (test split, through the app)", "",
              "Detected (TPR) or falsely flagged (FPR), as is / after JPEG q70 / after a 0.5× "
-             f"downscale; at most {per_source} pictures per source.", "",
+             f"downscale; at most {per_source} pictures per source. These count the side of "
+             "the threshold a score is on, uncertain answers included; for real pictures the "
+             "share answered \"AI\" (outside the uncertain band) follows in brackets.", "",
              "| source | as is | JPEG q70 | 0.5× |", "|---|---|---|---|"]
     for source in reports["as is"]:
         cells = []
@@ -67,8 +69,12 @@ def robustness_lines(card: Path, data_dirs: list[Path], per_source: int) -> list
             m = reports[name][source]
             rate = (m["true_positive_rate"] if m["true_positive_rate"] is not None
                     else 1 - m["true_negative_rate"])
-            cells.append(("TPR " if m["true_positive_rate"] is not None else "FPR ")
-                         + percent(rate))
+            cell = ("TPR " if m["true_positive_rate"] is not None else "FPR ") + percent(rate)
+            if m["true_positive_rate"] is None:  # real pictures: how many were *answered* AI
+                right = m["accuracy_outside_band"]  # None: none answered outside the band
+                answered = 0.0 if right is None else (1 - m["uncertain_rate"]) * (1 - right)
+                cell += f" ({percent(answered)} answered AI)"
+            cells.append(cell)
         lines.append(f"| {source} | " + " | ".join(cells) + " |")
     return lines
 

@@ -63,7 +63,7 @@ class ModelFlow:
         self.classifier: Classifier | None = None
         self.error = ""  # why there is no model at all ("" while loading or loaded)
         self.loading = False
-        self._source: str | None = None  # what is loading, or was loaded last
+        self._source: str | None = None  # what the latest load asked for
         self.generation = 0  # models loaded so far; results carry the one they were made with
         self.lock = threading.Lock()  # held while any network of the classifier runs
         self.ready = threading.Event()  # the first load has ended, with a model or an error

@@ -99,8 +99,9 @@ def summary(card: dict[str, Any], general_off: str = "") -> str:
         if general_off else []
     lines.append(f"Model: {title(card.get('name', 'unknown'))}")
     if "face_model" in card:
-        lines.append("This detector looks at the whole picture with a general image model "
-                     "(CLIP) and at faces with a face network, and combines the two.")
+        lines.append("This detector reads small samples of the picture at its own resolution "
+                     "with a general image model (CLIP), and faces with a face network, and "
+                     "combines the two.")
     else:
         lines.append("This model was trained on face photos only; other pictures get less "
                      "reliable answers.")

@@ -80,6 +80,7 @@ class PictureFlow:
         self._heat_token = CancelToken()
         self._heat_again = False  # chosen anew while a stopped run still winds down
         self._last_view = ""
+        self._opens = 0  # pictures asked for so far: early views of an older one are not made
 
     def warm_up(self) -> None:
         """Import OpenCV (the face search needs it, and it is slow to import) in the open
@@ -106,10 +107,12 @@ class PictureFlow:
             self.dialogs.error("Cannot open image", message)
 
         spec = self.models.expected_spec()
+        self._opens += 1
+        asked = self._opens
 
         def read() -> OpenedImage:
             opened = read_picture(path)
-            opened.prepared = self._views_while_loading(spec, opened) if spec else None
+            opened.prepared = self._views_while_loading(spec, opened, asked) if spec else None
             return opened
 
         self.tasks.submit("open", read, self._show, failed)
@@ -165,24 +168,26 @@ class PictureFlow:
 
         self.tasks.submit("model", work, done, failed)
 
-    def _views_while_loading(self, spec: ViewSpec, opened: OpenedImage
+    def _views_while_loading(self, spec: ViewSpec, opened: OpenedImage, asked: int
                              ) -> Future[PreparedPicture]:
-        """While the first model loads, and its cards say how it will look at pictures (`spec`):
-        the views and watermark of the picture just read, made in the open lane (a job queued
-        by the read's own work, before the window has even shown the picture), so the first
-        verdict waits only for the networks. The model lane waits for them once they are being
-        made, and makes them itself (cancelling the job) when it comes first; views made for
-        another spec are made again (`Classifier.classify_image`)."""
+        """While the first model loads: the views and watermark of the picture just read, for
+        the `spec` its cards give, made next in the open lane, so that the first verdict waits
+        only for the networks. The model lane waits for them once begun, or cancels the job
+        and makes them itself; another picture asked for since (`asked`) cancels it too."""
         future: Future[PreparedPicture] = Future()
 
         def work() -> None:
+            if asked != self._opens:
+                future.cancel()  # another picture was asked for: this one is not judged
             if not future.set_running_or_notify_cancel():
-                return  # the model came first and made them itself
+                return  # not wanted, or the model came first and made them itself
             try:
                 future.set_result(PreparedPicture.of(opened.rgb, spec))
-            except Exception as error:  # the verdict's own run makes them again, and says why
+            except BaseException as error:  # the verdict's own run makes them again, and says why
                 log.warning("preparing a picture's views early failed", exc_info=error)
-                future.set_exception(error)
+                future.set_exception(error)  # never left running: the model lane waits on it
+                if not isinstance(error, Exception):
+                    raise
 
         self.tasks.submit("open", work, lambda _: None, lambda _: None)
         return future

@@ -22,7 +22,8 @@ class Tasks(Protocol):
 
     def submit(self, lane: Lane, work: Callable[[], Any],
                on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]) -> None:
-        """Run `work()` in `lane`; then `on_done(result)` or `on_error(exc)` on the Tk thread."""
+        """Run `work()` in `lane`; then `on_done(result)` or `on_error(exc)` on the Tk thread.
+        May be called from any thread (a lane's work may queue the next job)."""
         ...
 
 

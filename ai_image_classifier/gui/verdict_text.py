@@ -67,9 +67,9 @@ def model_part(verdict: Verdict, general: bool, general_off: str = "") -> str:
         parts = [f"On its own, the model answers {MODEL_ANSWERS[verdict.model_answer]} "
                  f"(score {verdict.probability:.1%}). {band_rule(verdict)}"]
     if general:
-        parts.append("It looked at the whole picture" + (
-            " and at the face it found (the outlined area in the Original view)."
-            if verdict.face else "."))
+        parts.append("It read up to two small samples of the picture at its own resolution, "
+                     "and " + ("the face it found (the outlined area in the Original view)."
+                               if verdict.face else "the whole picture with its face network."))
     else:
         parts.append("It judged the area around the face it found (outlined in the Original "
                      "view)." if verdict.face else "It judged the whole picture.")
