@@ -226,11 +226,11 @@ class Classifier:
     def prepare(self, image: np.ndarray | Image.Image) -> ModelInput:
         return self.view_spec.prepare(image)
 
-    def _load_input(self, source: ImageSource) -> tuple[ModelInput, FoundMark | None]:
+    def _load_input(self, source: ImageSource) -> PreparedPicture:
         """The models' views of a file, and the generator watermark its decoded pixels carry
         (read once, while the pixels are at hand)."""
         image = open_for_models(source, self.input_size, general=self.general is not None)
-        return self.prepare(image), find_watermark(np.asarray(image))
+        return PreparedPicture.of(image, self.view_spec)
 
     def classify_image(self, image: np.ndarray | Image.Image,
                        provenance: Provenance | None = None,
@@ -249,11 +249,11 @@ class Classifier:
         """Verdict for a file; its declarations are read here unless the caller passes them."""
         if isinstance(source, (str, os.PathLike)):
             source = read_file(source)
-        prepared, mark = self._load_input(source)
+        picture = self._load_input(source)
         if provenance is None:
             provenance = read_provenance(source) if not hasattr(source, "read") else Provenance()
-        return self.with_provenance(self.verdicts([prepared])[0],
-                                    with_watermark(provenance, mark))
+        return self.with_provenance(self.verdicts([picture.views])[0],
+                                    with_watermark(provenance, picture.mark))
 
     def classify_files(
         self, paths: Iterable[Path], batch_size: int = 32
@@ -278,8 +278,8 @@ class Classifier:
         for path in paths:
             try:
                 data = read_file(path)  # once: the pixels and the declarations of one file
-                prepared, mark = self._load_input(data)
-                provenance = with_watermark(self._provenance_of(data), mark)
+                picture = self._load_input(data)
+                provenance = with_watermark(self._provenance_of(data), picture.mark)
             except ImageDecodeError as error:
                 yield from flush() if pending else ()
                 yield path, error
@@ -288,7 +288,7 @@ class Classifier:
                 yield from flush() if pending else ()
                 yield path, self._unexpected(path, error)
                 continue
-            pending.append((path, prepared, provenance))
+            pending.append((path, picture.views, provenance))
             if len(pending) == batch_size:
                 yield from flush()
         if pending:

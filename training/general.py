@@ -56,7 +56,7 @@ from training.calibration_fit import roc_threshold, uncertain_band
 
 from .clip_features import CACHE, SHARED_COPIES
 from .heads import (
-    CONTENT_VIEWS,
+    CONTENT_EMBEDDINGS,
     Split,
     families,
     fit_fusion,
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                              "lies above it")
     parser.add_argument("--crops", type=int, default=CROPS,
                         help="native crops the app pools per picture")
-    parser.add_argument("--content-from", choices=sorted(CONTENT_VIEWS), default="off",
+    parser.add_argument("--content-from", choices=sorted(CONTENT_EMBEDDINGS), default="off",
                         help="the embedding the content head and the domain limit read, or "
                              "'off': no content head (docs/detector.md: it did not earn its "
                              "place on photographs), the limit reading the crops'")

@@ -37,7 +37,7 @@ FACE_SOURCES = ("ciplab", "lfw_faceswap", "stylegan2_ffhq")
 #: native crop's (which the trace head's encoder run computes anyway, so the app need not
 #: encode the whole picture); "off" reads the crop's for the domain limit and fits no content
 #: head, so the fusion gives it weight 0.
-CONTENT_VIEWS = {"whole": "whole_embeddings", "crops": "crop_embeddings",
+CONTENT_EMBEDDINGS = {"whole": "whole_embeddings", "crops": "crop_embeddings",
                  "off": "crop_embeddings"}
 
 
@@ -45,7 +45,7 @@ CONTENT_VIEWS = {"whole": "whole_embeddings", "crops": "crop_embeddings",
 class Split:
     """Cached features of one split and view, every data folder concatenated."""
 
-    content: np.ndarray  # N×512 unit embeddings the content head reads (CONTENT_VIEWS)
+    content: np.ndarray  # N×512 unit embeddings the content head reads (CONTENT_EMBEDDINGS)
     blocks: np.ndarray  # N×12×768 float16 CLS tokens of the native crop
     face: np.ndarray  # N face-network logits
     targets: np.ndarray
@@ -75,7 +75,7 @@ def load_split(data_dirs: list[Path], split: str, view: str, cache: Path = CACHE
             continue
         stored = cached_features(data_dir, split, view, cache=cache)
         faces = face_logits(data_dir, split, "clean" if view == "augmented" else view, cache)
-        parts.append(Split(stored[CONTENT_VIEWS[content_from]], stored["crop_blocks"], faces,
+        parts.append(Split(stored[CONTENT_EMBEDDINGS[content_from]], stored["crop_blocks"], faces,
                            stored["targets"], stored["sources"], stored["paths"]))
     return Split.join(parts)  # empty when only_cached and nothing is
 
